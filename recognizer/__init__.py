@@ -1,0 +1,1 @@
+"""Faces to identities: detection, alignment, embedding, galleries, decision rule."""

@@ -1,0 +1,1 @@
+"""System of record on PostgreSQL (asyncpg): migrations, repositories, change feed."""

@@ -1,0 +1,1 @@
+"""Video in: cameras (WebRTC, RTSP, files) to newest-frame slots."""

@@ -1,0 +1,1 @@
+"""Composition root: aiohttp service, pages and the rollcall command line."""

@@ -1,0 +1,43 @@
+"""The `rollcall` command line: one entry point, sub-commands contributed per package."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from web.commands import CommandGroups
+from web.commands import recognizer as recognizer_commands
+from web.commands import store as store_commands
+from web.commands import streamer as streamer_commands
+from web.logging_setup import configure_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rollcall", description="Live classroom attendance.")
+    parser.add_argument("--log-level", default="WARNING", help="log level (JSON logs on stderr)")
+    root = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    evaluate = root.add_parser("evaluate", help="measure accuracy on labelled photos")
+    bench = root.add_parser("bench", help="benchmarks; each prints a JSON object as its last line")
+    groups = CommandGroups(
+        root=root,
+        evaluate=evaluate.add_subparsers(dest="what", required=True, metavar="WHAT"),
+        bench=bench.add_subparsers(dest="what", required=True, metavar="WHAT"),
+    )
+    for module in (recognizer_commands, store_commands, streamer_commands):
+        module.register(groups)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

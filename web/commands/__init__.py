@@ -1,0 +1,26 @@
+"""Sub-commands of `rollcall`, one module per package they drive.
+
+Each module exposes `register(groups)` and adds its parsers to the groups it needs;
+every parser sets `func`, a callable taking the parsed namespace and returning an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CommandGroups:
+    root: argparse._SubParsersAction  # `rollcall X`
+    evaluate: argparse._SubParsersAction  # `rollcall evaluate X`
+    bench: argparse._SubParsersAction  # `rollcall bench X`
+
+
+def print_result(result: dict[str, Any]) -> None:
+    """Print a result as one JSON line, the last line of output that scripts parse."""
+    sys.stdout.write(json.dumps(result, sort_keys=False, default=str) + "\n")
+    sys.stdout.flush()
