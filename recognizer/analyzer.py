@@ -1,0 +1,132 @@
+"""The face pipeline: frames in, detected, quality-checked and embedded faces out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognizer.alignment import align_face
+from recognizer.config import RecognizerConfig
+from recognizer.detector import Detection, SCRFDDetector
+from recognizer.embedder import ArcFaceEmbedder
+from recognizer.model_pack import ModelPack, locate_model_pack
+from recognizer.providers import choose_providers, open_session
+from recognizer.quality import FaceQuality, QualityGate
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Face:
+    bbox: np.ndarray  # (4,) float32 x1, y1, x2, y2 in frame pixels
+    landmarks: np.ndarray  # (5, 2) float32
+    det_score: float
+    quality: FaceQuality
+    embedding: np.ndarray | None  # (dim,) float32 unit vector; None when not usable
+
+    @property
+    def usable(self) -> bool:
+        return self.embedding is not None
+
+
+class FaceAnalyzer:
+    """Detection, alignment, quality gate and embedding over ONNX Runtime sessions.
+
+    Synchronous and CPU/GPU bound: async callers run it in an executor. It holds no state that
+    changes after construction, so one instance may serve several threads.
+    """
+
+    def __init__(
+        self,
+        pack: ModelPack,
+        detector: SCRFDDetector,
+        embedder: ArcFaceEmbedder,
+        gate: QualityGate,
+        providers: dict[str, list[str]],
+    ) -> None:
+        self._pack = pack
+        self._detector = detector
+        self._embedder = embedder
+        self._gate = gate
+        self._providers = providers
+
+    @classmethod
+    def from_config(cls, config: RecognizerConfig) -> FaceAnalyzer:
+        """Load the model pack on the configured providers; ModelPackError/ProviderError when
+        a file is missing or wrong, or (strict) a model would not run where asked."""
+        pack = locate_model_pack(config.model_pack)
+        providers = choose_providers(config.providers, strict=config.strict_providers)
+        det = open_session(pack.detector, providers, strict=config.strict_providers)
+        rec = open_session(
+            pack.recognizer, providers, strict=config.strict_providers, quiet_shape_warnings=True
+        )
+        detector = SCRFDDetector(
+            det.session,
+            pack.detector,
+            input_size=config.det_size,
+            score_threshold=config.det_threshold,
+            nms_threshold=config.nms_threshold,
+            batch_size=config.det_batch_size,
+            large_face_pass=config.large_face_pass,
+        )
+        embedder = ArcFaceEmbedder(rec.session, pack.recognizer, batch_size=config.batch_size)
+        used = {pack.detector.name: list(det.used), pack.recognizer.name: list(rec.used)}
+        logger.info("face analyzer ready", extra={"pack": pack.name, "providers": used})
+        return cls(pack, detector, embedder, QualityGate.from_config(config), used)
+
+    @property
+    def pack_name(self) -> str:
+        return self._pack.name
+
+    @property
+    def embedding_dim(self) -> int:
+        return self._embedder.dim
+
+    @property
+    def providers(self) -> dict[str, list[str]]:
+        """Model file name -> the providers ONNX Runtime really runs it on."""
+        return {name: list(used) for name, used in self._providers.items()}
+
+    @property
+    def detector(self) -> SCRFDDetector:
+        return self._detector
+
+    def detect(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
+        """Faces in each BGR uint8 frame, batched, best score first."""
+        return self._detector.detect(frames)
+
+    def embed(self, frame: np.ndarray, detections: Sequence[Detection]) -> np.ndarray:
+        """(N, dim) unit embeddings of the given faces of one frame, whatever their quality."""
+        return self._embedder.embed([align_face(frame, d.landmarks) for d in detections])
+
+    def analyze(self, frames: Sequence[np.ndarray]) -> list[list[Face]]:
+        """Detect in all frames in batches, then embed every usable face in one batched run."""
+        detections = self.detect(frames)
+        assessed: list[list[tuple[Detection, FaceQuality, np.ndarray]]] = []
+        usable_crops: list[np.ndarray] = []
+        for frame, found in zip(frames, detections, strict=True):
+            row = []
+            for detection in found:
+                crop = align_face(frame, detection.landmarks)
+                quality = self._gate.assess(detection, crop)
+                if quality.usable:
+                    usable_crops.append(crop)
+                row.append((detection, quality, crop))
+            assessed.append(row)
+        vectors = iter(self._embedder.embed(usable_crops))
+        return [
+            [
+                Face(
+                    bbox=detection.bbox,
+                    landmarks=detection.landmarks,
+                    det_score=detection.score,
+                    quality=quality,
+                    embedding=next(vectors) if quality.usable else None,
+                )
+                for detection, quality, _crop in row
+            ]
+            for row in assessed
+        ]

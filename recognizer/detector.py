@@ -1,0 +1,302 @@
+"""SCRFD face detection on ONNX Runtime: letterbox, batched inference, anchor decoding, NMS.
+
+Decoding follows InsightFace's SCRFD (anchor centres per stride, distance-to-box and
+distance-to-landmark offsets, greedy NMS) without depending on the `insightface` package, and
+keeps separate x and y scale factors so boxes map back exactly on any frame shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from recognizer.errors import ModelPackError
+from recognizer.model_pack import ModelSignature, Role, require_role
+
+INPUT_MEAN = 127.5
+INPUT_STD = 128.0
+# Letterbox padding is black before normalisation, as in InsightFace (parity depends on it).
+PAD_VALUE = 0
+
+# SCRFD's scores collapse when a face fills most of the input (its anchors and training crops
+# never show a face touching all four borders). The large-face pass shows each frame again at
+# LARGE_FACE_SCALE of its primary scale, centred on a padded canvas a quarter of the primary's
+# area, and keeps from it only faces whose shorter side is at least LARGE_FACE_MIN_SHARE of the
+# frame's shorter side that the primary pass did not find (its boxes and landmarks are finer).
+LARGE_FACE_SCALE = 0.4
+LARGE_FACE_MIN_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face in frame pixel coordinates."""
+
+    bbox: np.ndarray  # (4,) float32 x1, y1, x2, y2
+    landmarks: np.ndarray  # (5, 2) float32: eyes, nose, mouth corners (subject's right first)
+    score: float
+
+    @property
+    def size_px(self) -> float:
+        return float(min(self.bbox[2] - self.bbox[0], self.bbox[3] - self.bbox[1]))
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """A frame resized into a detector canvas: canvas = frame * scale + offset, per axis."""
+
+    canvas: np.ndarray
+    scale_x: float
+    scale_y: float
+    offset_x: int = 0
+    offset_y: int = 0
+
+    def to_frame(self, points: np.ndarray) -> np.ndarray:
+        """Map (..., 2) canvas points back to frame coordinates."""
+        out = np.empty_like(points)
+        out[..., 0] = (points[..., 0] - self.offset_x) / self.scale_x
+        out[..., 1] = (points[..., 1] - self.offset_y) / self.scale_y
+        return out
+
+
+def letterbox(frame: np.ndarray, size: tuple[int, int]) -> Letterbox:
+    """Resize keeping the aspect ratio into the top-left of a (width, height) canvas."""
+    width, height = size
+    frame_h, frame_w = frame.shape[:2]
+    # Same rounding as InsightFace so that boxes agree with the reference implementation.
+    if frame_h / frame_w > height / width:
+        new_h, new_w = height, max(1, int(height / (frame_h / frame_w)))
+    else:
+        new_w, new_h = width, max(1, int(width * (frame_h / frame_w)))
+    canvas = np.full((height, width, 3), PAD_VALUE, dtype=np.uint8)
+    canvas[:new_h, :new_w] = cv2.resize(frame, (new_w, new_h))
+    return Letterbox(canvas, new_w / frame_w, new_h / frame_h)
+
+
+def padded_letterbox(frame: np.ndarray, size: tuple[int, int], shrink: float) -> Letterbox:
+    """Letterbox at `shrink` times the fitting scale, centred with padding all around."""
+    width, height = size
+    frame_h, frame_w = frame.shape[:2]
+    scale = min(width / frame_w, height / frame_h) * shrink
+    new_w, new_h = max(1, round(frame_w * scale)), max(1, round(frame_h * scale))
+    left, top = (width - new_w) // 2, (height - new_h) // 2
+    canvas = np.full((height, width, 3), PAD_VALUE, dtype=np.uint8)
+    resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    canvas[top : top + new_h, left : left + new_w] = resized
+    return Letterbox(canvas, new_w / frame_w, new_h / frame_h, left, top)
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """Pre-NMS detections of one frame: boxes (N, 4), scores (N,), landmarks (N, 5, 2)."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    landmarks: np.ndarray
+
+    @classmethod
+    def empty(cls) -> _Candidates:
+        return cls(
+            np.zeros((0, 4), np.float32),
+            np.zeros((0,), np.float32),
+            np.zeros((0, 5, 2), np.float32),
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[_Candidates]) -> _Candidates:
+        if not parts:
+            return cls.empty()
+        return cls(
+            np.concatenate([p.boxes for p in parts]),
+            np.concatenate([p.scores for p in parts]),
+            np.concatenate([p.landmarks for p in parts]),
+        )
+
+    def select(self, keep: np.ndarray) -> _Candidates:
+        return _Candidates(self.boxes[keep], self.scores[keep], self.landmarks[keep])
+
+
+class SCRFDDetector:
+    """Batched SCRFD detection. Immutable after construction, so safe to share across threads
+    (ONNX Runtime sessions allow concurrent `run`)."""
+
+    def __init__(
+        self,
+        session: ort.InferenceSession,
+        path: Path,
+        *,
+        input_size: tuple[int, int] = (640, 640),
+        score_threshold: float = 0.5,
+        nms_threshold: float = 0.4,
+        batch_size: int = 8,
+        large_face_pass: bool = True,
+    ) -> None:
+        signature = ModelSignature.of(session)
+        require_role(signature, Role.DETECTOR, path)
+        self._session = session
+        self._input_name = signature.inputs[0].name
+        self._output_names = [o.name for o in signature.outputs]
+        levels = len(signature.outputs) // 3
+        self._strides = (8, 16, 32, 64, 128)[:levels]
+        self._anchors_per_cell = 2 if levels == 3 else 1
+        # Older SCRFD exports drop the batch axis from their outputs ((N, C) instead of
+        # (B, N, C)); those, and inputs with a fixed batch, run one frame at a time.
+        batch_dim = signature.inputs[0].shape[0]
+        self._batched_outputs = len(signature.outputs[0].shape) == 3
+        self.batch_size = batch_size if self._batched_outputs and not _is_fixed(batch_dim) else 1
+        fixed_h, fixed_w = signature.inputs[0].shape[2:]
+        if _is_fixed(fixed_h) and _is_fixed(fixed_w):
+            input_size = (int(fixed_w), int(fixed_h))  # the model dictates its own size
+            large_face_pass = False
+        self.input_size = input_size
+        self.score_threshold = score_threshold
+        self.nms_threshold = nms_threshold
+        self._large_face_size = (input_size[0] // 2, input_size[1] // 2)
+        self.large_face_pass = large_face_pass and min(self._large_face_size) >= 64
+        self._path = path
+
+    def detect(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
+        """Faces in each BGR uint8 frame, best score first."""
+        found = self.detect_primary(frames)
+        if not self.large_face_pass:
+            return found
+        large = self._pass(
+            [padded_letterbox(f, self._large_face_size, LARGE_FACE_SCALE) for f in frames]
+        )
+        return [
+            _merge(primary, self._suppress(_only_large(extra, frame)), self.nms_threshold)
+            for primary, extra, frame in zip(found, large, frames, strict=True)
+        ]
+
+    def detect_primary(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
+        """The plain single-scale pass, as InsightFace runs it (for parity checks)."""
+        candidates = self._pass([letterbox(f, self.input_size) for f in frames])
+        return [self._suppress(c) for c in candidates]
+
+    def _pass(self, boxes: list[Letterbox]) -> list[_Candidates]:
+        found: list[_Candidates] = []
+        for start in range(0, len(boxes), self.batch_size):
+            chunk = boxes[start : start + self.batch_size]
+            outputs = self._run([b.canvas for b in chunk])
+            for index, box in enumerate(chunk):
+                found.append(self._decode(outputs, index, box))
+        return found
+
+    def _run(self, canvases: list[np.ndarray]) -> list[np.ndarray]:
+        blob = cv2.dnn.blobFromImages(
+            canvases, 1.0 / INPUT_STD, None, (INPUT_MEAN,) * 3, swapRB=True
+        )
+        return self._session.run(self._output_names, {self._input_name: blob})
+
+    def _decode(self, outputs: list[np.ndarray], index: int, box: Letterbox) -> _Candidates:
+        levels = len(self._strides)
+        canvas_h, canvas_w = box.canvas.shape[:2]
+        parts = []
+        for level, stride in enumerate(self._strides):
+            scores, deltas, kps = (
+                outputs[level + kind * levels][index]
+                if self._batched_outputs
+                else outputs[level + kind * levels]
+                for kind in range(3)
+            )
+            scores = scores.reshape(-1)
+            keep = np.flatnonzero(scores >= self.score_threshold)
+            if keep.size == 0:
+                continue
+            centres = self._anchor_centres(canvas_h // stride, canvas_w // stride, stride)
+            if centres.shape[0] != scores.shape[0]:
+                raise ModelPackError(
+                    f"{self._path}: stride {stride} output has {scores.shape[0]} anchors, "
+                    f"expected {centres.shape[0]} for a {canvas_w}x{canvas_h} input"
+                )
+            centres = centres[keep]
+            d = deltas[keep] * stride
+            boxes = np.stack(
+                [
+                    centres[:, 0] - d[:, 0],
+                    centres[:, 1] - d[:, 1],
+                    centres[:, 0] + d[:, 2],
+                    centres[:, 1] + d[:, 3],
+                ],
+                axis=-1,
+            )
+            marks = centres[:, None, :] + kps[keep].reshape(-1, 5, 2) * stride
+            parts.append(
+                _Candidates(
+                    box.to_frame(boxes.reshape(-1, 2, 2)).reshape(-1, 4),
+                    scores[keep],
+                    box.to_frame(marks),
+                )
+            )
+        return _Candidates.concat(parts)
+
+    def _anchor_centres(self, rows: int, cols: int, stride: int) -> np.ndarray:
+        grid = np.stack(np.mgrid[:rows, :cols][::-1], axis=-1).astype(np.float32) * stride
+        return np.repeat(grid.reshape(-1, 2), self._anchors_per_cell, axis=0)
+
+    def _suppress(self, candidates: _Candidates) -> list[Detection]:
+        keep = nms(candidates.boxes, candidates.scores, self.nms_threshold)
+        kept = candidates.select(keep)
+        return [
+            Detection(
+                kept.boxes[i].astype(np.float32),
+                kept.landmarks[i].astype(np.float32),
+                float(kept.scores[i]),
+            )
+            for i in range(len(keep))
+        ]
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Greedy non-maximum suppression; indices kept, best score first.
+
+    Areas use InsightFace's inclusive-pixel (+1) convention so the same boxes survive.
+    """
+    order = np.argsort(-scores, kind="stable")
+    x1, y1, x2, y2 = (boxes[:, k] for k in range(4))
+    areas = (x2 - x1 + 1) * (y2 - y1 + 1)
+    keep: list[int] = []
+    while order.size:
+        best, rest = order[0], order[1:]
+        keep.append(int(best))
+        w = np.maximum(0.0, np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]) + 1)
+        h = np.maximum(0.0, np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]) + 1)
+        inter = w * h
+        overlap = inter / (areas[best] + areas[rest] - inter)
+        order = rest[overlap <= threshold]
+    return np.asarray(keep, dtype=np.intp)
+
+
+def _merge(primary: list[Detection], large: list[Detection], threshold: float) -> list[Detection]:
+    """Add large-pass faces the primary pass missed; where both found a face, the primary's
+    finer box and landmarks win whatever the scores."""
+    if not large or not primary:
+        return primary or large
+    held = np.stack([d.bbox for d in primary])
+    extra = [d for d in large if _iou(d.bbox, held).max() <= threshold]
+    return sorted(primary + extra, key=lambda d: -d.score)
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    w = np.maximum(0.0, np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]))
+    h = np.maximum(0.0, np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]))
+    inter = w * h
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def _only_large(candidates: _Candidates, frame: np.ndarray) -> _Candidates:
+    sides = np.minimum(
+        candidates.boxes[:, 2] - candidates.boxes[:, 0],
+        candidates.boxes[:, 3] - candidates.boxes[:, 1],
+    )
+    return candidates.select(np.flatnonzero(sides >= LARGE_FACE_MIN_SHARE * min(frame.shape[:2])))
+
+
+def _is_fixed(dim: object) -> bool:
+    return isinstance(dim, int) and dim > 0
