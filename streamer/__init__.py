@@ -1,1 +1,45 @@
-"""Video in: cameras (WebRTC, RTSP, files) to newest-frame slots."""
+"""Video in: cameras (WebRTC, RTSP, files) to newest-frame slots.
+
+async with Supervisor(StreamerConfig()) as supervisor:
+    feed = await supervisor.add_camera(CameraSpec("room-101", "rtsp://..."))
+    async with asyncio.timeout(5):
+        frame = await feed.get()               # newest frame, BGR numpy array
+    answer = await supervisor.answer_offer("browser-cam", offer_sdp)
+    supervisor.statuses()                      # CameraStatus per camera
+"""
+
+from streamer.camera_spec import CameraSpec
+from streamer.config import IceServer, StreamerConfig
+from streamer.errors import (
+    CameraAlreadyExists,
+    CameraClosed,
+    InvalidCameraSpec,
+    InvalidCameraUrl,
+    NotABrowserCamera,
+    SignallingError,
+    StreamerError,
+    UnknownCamera,
+)
+from streamer.feed import CameraFeed
+from streamer.frame import Frame
+from streamer.status import CameraState, CameraStatus
+from streamer.supervisor import Supervisor
+
+__all__ = [
+    "CameraAlreadyExists",
+    "CameraClosed",
+    "CameraFeed",
+    "CameraSpec",
+    "CameraState",
+    "CameraStatus",
+    "Frame",
+    "IceServer",
+    "InvalidCameraSpec",
+    "InvalidCameraUrl",
+    "NotABrowserCamera",
+    "SignallingError",
+    "StreamerConfig",
+    "StreamerError",
+    "Supervisor",
+    "UnknownCamera",
+]

@@ -1,0 +1,27 @@
+"""A decoded video frame, as handed to consumers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One decoded picture of one camera.
+
+    `seq` numbers every frame the camera delivered (handed out or not), so gaps between
+    consecutive handed-out frames show how many were skipped or dropped.
+    """
+
+    camera_id: str
+    image: np.ndarray  # H x W x 3, uint8, BGR
+    seq: int
+    captured_at: float  # wall clock (time.time()) when the frame was decoded
+    monotonic: float  # time.monotonic() at the same instant, for ages and rates
+
+    def age(self, now: float | None = None) -> float:
+        """Seconds since the frame was decoded (monotonic clock)."""
+        return (time.monotonic() if now is None else now) - self.monotonic

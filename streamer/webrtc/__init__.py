@@ -1,0 +1,1 @@
+"""Browser cameras over WebRTC (aiortc): answering offers and receiving their video."""

@@ -1,0 +1,140 @@
+"""One browser's peer connection feeding one camera: answer, receive, watchdog."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+
+from streamer.config import StreamerConfig
+from streamer.decode import to_bgr
+from streamer.errors import SignallingError
+from streamer.frame import Frame
+from streamer.source import FrameSink
+from streamer.status import CameraState
+from streamer.webrtc.codecs import preferred_video_codecs
+from streamer.webrtc.offer import validate_offer
+
+logger = logging.getLogger(__name__)
+
+PEER_CLOSED = "the browser closed the connection"
+
+
+def rtc_configuration(config: StreamerConfig) -> RTCConfiguration:
+    """ICE servers as configured; an empty list, not None, because aiortc falls back to a
+    public STUN server when given None."""
+    servers = [
+        RTCIceServer(urls=server.urls, username=server.username, credential=server.credential)
+        for server in config.ice_servers
+    ]
+    return RTCConfiguration(iceServers=servers)
+
+
+class PeerSession:
+    """A negotiated peer connection whose video track feeds a camera's sink."""
+
+    def __init__(
+        self,
+        camera_id: str,
+        connection: RTCPeerConnection,
+        track: MediaStreamTrack,
+        sink: FrameSink,
+        config: StreamerConfig,
+    ) -> None:
+        self.camera_id = camera_id
+        self._connection = connection
+        self._track = track
+        self._sink = sink
+        self._config = config
+        self._closed = False
+        connection.on("connectionstatechange", self._on_connection_state)
+
+    @classmethod
+    async def negotiate(
+        cls, camera_id: str, sdp: str, sdp_type: str, sink: FrameSink, config: StreamerConfig
+    ) -> tuple[PeerSession, str]:
+        """Answer a browser's offer; returns the session and the answer's SDP.
+
+        Raises SignallingError, after closing whatever was built, if the offer is refused.
+        """
+        validate_offer(sdp, sdp_type, config)
+        connection = RTCPeerConnection(configuration=rtc_configuration(config))
+        try:
+            transceiver = connection.addTransceiver("video", direction="recvonly")
+            # Must precede setRemoteDescription: aiortc ignores preferences set after it.
+            transceiver.setCodecPreferences(preferred_video_codecs())
+            await connection.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            for other in connection.getTransceivers():
+                if other is not transceiver:
+                    other.direction = "inactive"  # audio and extra media: never received
+            await connection.setLocalDescription(await connection.createAnswer())
+            track = transceiver.receiver.track
+            if track is None:
+                raise SignallingError("the offer's video cannot be received")
+        except BaseException as exc:
+            await connection.close()
+            if isinstance(exc, SignallingError | asyncio.CancelledError):
+                raise
+            if isinstance(exc, Exception):
+                raise SignallingError(f"the SDP offer cannot be answered: {exc}") from exc
+            raise
+        session = cls(camera_id, connection, track, sink, config)
+        return session, connection.localDescription.sdp
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def receive(self) -> str:
+        """Deliver the track's frames until the peer ends; returns why it ended.
+
+        A peer that sends nothing for `webrtc_watchdog_s` is closed: a browser that dies
+        without closing is otherwise only noticed by ICE about 30 s later.
+        """
+        watchdog = self._config.webrtc_watchdog_s
+        live = False
+        try:
+            while True:
+                try:
+                    picture = await asyncio.wait_for(self._track.recv(), timeout=watchdog)
+                except TimeoutError:
+                    return f"no video for {watchdog:g} s: the peer was closed"
+                except MediaStreamError:
+                    return PEER_CLOSED
+                now = time.monotonic()
+                seq = self._sink.admit(now)
+                if not live:
+                    self._sink.set_state(CameraState.LIVE)
+                    live = True
+                if seq is None:
+                    continue
+                image = await asyncio.to_thread(to_bgr, picture, self._config.downscale_width)
+                self._sink.publish(Frame(self.camera_id, image, seq, time.time(), now))
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._connection.close()
+
+    def _on_connection_state(self) -> None:
+        state = self._connection.connectionState
+        logger.info(
+            "camera %s: peer connection %s",
+            self.camera_id,
+            state,
+            extra={"camera_id": self.camera_id, "peer_state": state},
+        )
+        if state in ("failed", "closed"):
+            # Ends the track, so `receive` returns at once rather than at the watchdog.
+            self._track.stop()

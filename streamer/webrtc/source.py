@@ -1,0 +1,73 @@
+"""A browser camera: waits for offers, one live peer at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from streamer.config import StreamerConfig
+from streamer.errors import CameraClosed
+from streamer.source import FrameSink, FrameSource
+from streamer.status import CameraState
+from streamer.webrtc.peer import PeerSession
+
+
+class WebRtcSource(FrameSource):
+    """Frames from whichever browser last sent an offer for this camera.
+
+    While no peer streams, the camera is CONNECTING (never had one) or RECONNECTING
+    (its peer ended: waiting for the browser to offer again).
+    """
+
+    def __init__(self, camera_id: str, config: StreamerConfig) -> None:
+        super().__init__(camera_id)
+        self._config = config
+        self._sink: FrameSink | None = None
+        self._session: PeerSession | None = None
+        self._receiver: asyncio.Task[None] | None = None
+        self._stopped = False
+
+    @property
+    def active_peers(self) -> int:
+        return 0 if self._session is None or self._session.closed else 1
+
+    async def run(self, sink: FrameSink) -> None:
+        self._sink = sink
+        sink.set_state(CameraState.CONNECTING)
+        try:
+            await asyncio.Event().wait()  # offers drive this source; run only holds its life
+        finally:
+            self._stopped = True
+            await self._end_session()
+
+    async def accept_offer(self, sdp: str, sdp_type: str = "offer") -> str:
+        """Answer a browser's offer, replacing any current peer of this camera."""
+        if self._sink is None or self._stopped:
+            raise CameraClosed(f"camera {self.camera_id} is not running")
+        session, answer = await PeerSession.negotiate(
+            self.camera_id, sdp, sdp_type, self._sink, self._config
+        )
+        if self._stopped:  # removed while negotiating
+            await session.close()
+            raise CameraClosed(f"camera {self.camera_id} was removed")
+        await self._end_session()
+        self._session = session
+        self._receiver = asyncio.create_task(
+            self._receive(session), name=f"streamer-webrtc-{self.camera_id}"
+        )
+        return answer
+
+    async def _receive(self, session: PeerSession) -> None:
+        reason = await session.receive()
+        if self._session is session and not self._stopped and self._sink is not None:
+            self._sink.set_state(CameraState.RECONNECTING, reason)
+
+    async def _end_session(self) -> None:
+        session, receiver = self._session, self._receiver
+        self._session = self._receiver = None
+        if session is not None:
+            await session.close()
+        if receiver is not None:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await receiver
