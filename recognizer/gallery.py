@@ -1,0 +1,203 @@
+"""The gallery: every enrolled person's templates, searchable per class or campus-wide.
+
+Two levels, because attendance is asked per class: `roster(person_ids)` gives an exact
+`Roster` over one class's templates, and `identify` searches the global `TemplateIndex` over
+every template ("who is this, anywhere": a student in the wrong room). Both end in the same
+open-set decision rule (`recognizer.decision`), with the thresholds of `RecognizerConfig`.
+
+The gallery keeps its own copy of each template so rosters and rebuilds never have to read
+vectors back out of hnswlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.config import RecognizerConfig
+from recognizer.decision import Candidate, Match, PersonId, match
+from recognizer.hnsw_index import HnswParams, TemplateIndex
+from recognizer.roster import Roster
+from recognizer.rwlock import ReadWriteLock
+from recognizer.templates import GalleryError, Template, TemplateId, as_unit_rows
+
+
+def hnsw_params(config: RecognizerConfig) -> HnswParams:
+    return HnswParams(
+        m=config.hnsw_m, ef_construction=config.hnsw_ef_construction, ef=config.hnsw_ef
+    )
+
+
+class Gallery:
+    """Enrolled people and their templates; thread-safe."""
+
+    def __init__(self, config: RecognizerConfig, dim: int = 512) -> None:
+        self._config = config
+        self._dim = dim
+        self._lock = ReadWriteLock()
+        self._templates: dict[PersonId, dict[TemplateId, Template]] = {}
+        self._index = TemplateIndex(dim, hnsw_params(config))
+
+    @classmethod
+    def from_templates(
+        cls, config: RecognizerConfig, templates: Sequence[Template], dim: int = 512
+    ) -> Gallery:
+        """Build a gallery (and a compact index) from a list, e.g. every template in the store."""
+        gallery = cls(config, dim)
+        gallery._templates = _group(templates, dim)
+        gallery._index = TemplateIndex.from_templates(
+            [t for group in gallery._templates.values() for t in group.values()],
+            dim,
+            hnsw_params(config),
+        )
+        return gallery
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def index(self) -> TemplateIndex:
+        return self._index
+
+    def person_ids(self) -> list[PersonId]:
+        with self._lock.read():
+            return list(self._templates)
+
+    def templates_of(self, person_id: PersonId) -> list[Template]:
+        with self._lock.read():
+            return list(self._templates.get(person_id, {}).values())
+
+    def __len__(self) -> int:
+        """Number of templates."""
+        with self._lock.read():
+            return sum(len(group) for group in self._templates.values())
+
+    def roster(self, person_ids: Iterable[PersonId]) -> Roster:
+        """An exact-search snapshot of these people's templates (unknown ids are skipped)."""
+        with self._lock.read():
+            templates = [
+                template
+                for person_id in dict.fromkeys(person_ids)
+                for template in self._templates.get(person_id, {}).values()
+            ]
+        return Roster(templates, self._dim)
+
+    def identify(self, embeddings: np.ndarray) -> list[Match]:
+        """Who each face is among everyone enrolled, by the global index and the default rule."""
+        return self._decide(self._index.search(embeddings))
+
+    def identify_in(self, roster: Roster, embeddings: np.ndarray) -> list[Match]:
+        """Who each face is within a class roster, exactly, by the default rule."""
+        return self._decide(roster.search(embeddings))
+
+    def _decide(self, candidates: Sequence[Candidate]) -> list[Match]:
+        return [
+            match(c, self._config.match_threshold, self._config.match_margin) for c in candidates
+        ]
+
+    # -- writing -------------------------------------------------------------------------
+
+    def add(self, person_id: PersonId, templates: Sequence[Template]) -> None:
+        """Add templates to a person (enrolling them if new)."""
+        checked = _checked(person_id, templates, self._dim)
+        with self._lock.write():
+            self._index.add(checked)
+            group = self._templates.setdefault(person_id, {})
+            group.update((t.template_id, t) for t in checked)
+
+    def add_embeddings(
+        self, person_id: PersonId, embeddings: np.ndarray, template_ids: Sequence[TemplateId]
+    ) -> None:
+        """Add templates given as an (n, d) matrix and their ids."""
+        rows = as_unit_rows(embeddings, self._dim)
+        if len(template_ids) != rows.shape[0]:
+            raise GalleryError(f"{rows.shape[0]} embeddings but {len(template_ids)} template ids")
+        self.add(
+            person_id,
+            [Template(tid, person_id, row) for tid, row in zip(template_ids, rows, strict=True)],
+        )
+
+    def replace(self, person_id: PersonId, templates: Sequence[Template]) -> None:
+        """Swap all of a person's templates for `templates` (an empty list removes them)."""
+        checked = _checked(person_id, templates, self._dim)
+        with self._lock.write():
+            self._index.replace_person(person_id, checked)
+            if checked:
+                self._templates[person_id] = {t.template_id: t for t in checked}
+            else:
+                self._templates.pop(person_id, None)
+
+    def remove_person(self, person_id: PersonId) -> int:
+        """Forget a person; they never match again. Returns how many templates went."""
+        with self._lock.write():
+            self._templates.pop(person_id, None)
+            return self._index.remove_person(person_id)
+
+    def remove_templates(self, template_ids: Iterable[TemplateId]) -> int:
+        """Forget single templates (a bad enrolment photo). Returns how many went."""
+        wanted = set(template_ids)
+        with self._lock.write():
+            for person_id in list(self._templates):
+                group = self._templates[person_id]
+                for template_id in wanted.intersection(group):
+                    del group[template_id]
+                if not group:
+                    del self._templates[person_id]
+            return self._index.remove_templates(wanted)
+
+    def rebuild_index(self) -> None:
+        """Replace the index with a compact one built from the gallery's own templates."""
+        with self._lock.write():
+            templates = [t for group in self._templates.values() for t in group.values()]
+            self._index = TemplateIndex.from_templates(templates, self._dim, self._index.params)
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def save_index(self, directory: Path) -> None:
+        self._index.save(directory)
+
+    def load_index(self, directory: Path) -> None:
+        """Use a saved index; it must hold exactly the gallery's templates."""
+        loaded = TemplateIndex.load(directory, ef=self._config.hnsw_ef)
+        with self._lock.write():
+            for person_id, group in self._templates.items():
+                if loaded.template_ids(person_id) != set(group):
+                    raise GalleryError(
+                        f"saved index at {directory} does not match person {person_id!r}'s "
+                        "templates: rebuild it"
+                    )
+            if loaded.person_ids() - set(self._templates):
+                raise GalleryError(f"saved index at {directory} holds people the gallery lacks")
+            self._index = loaded
+
+
+def _checked(person_id: PersonId, templates: Sequence[Template], dim: int) -> list[Template]:
+    checked = []
+    for template in templates:
+        if template.person_id != person_id:
+            raise GalleryError(
+                f"template {template.template_id!r} belongs to {template.person_id!r}, "
+                f"not {person_id!r}"
+            )
+        row = as_unit_rows(template.embedding, dim)[0]
+        checked.append(Template(template.template_id, person_id, row))
+    return checked
+
+
+def _group(templates: Sequence[Template], dim: int) -> dict[PersonId, dict[TemplateId, Template]]:
+    grouped: dict[PersonId, dict[TemplateId, Template]] = {}
+    seen: set[TemplateId] = set()
+    for template in templates:
+        if template.template_id in seen:
+            raise GalleryError(f"template id {template.template_id!r} appears twice")
+        seen.add(template.template_id)
+        row = as_unit_rows(template.embedding, dim)[0]
+        grouped.setdefault(template.person_id, {})[template.template_id] = Template(
+            template.template_id, template.person_id, row
+        )
+    return grouped
