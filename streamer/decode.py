@@ -22,5 +22,5 @@ def describe_error(exc: BaseException, url: CameraUrl) -> str:
     PyAV puts the full URL (password included) into its exceptions, so they are never
     logged or stored as they are.
     """
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    reason = getattr(exc, "strerror", None) or str(exc)
     return url.scrub(f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__)

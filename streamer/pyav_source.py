@@ -79,6 +79,8 @@ class PyAvSource(FrameSource):
                 options=self._options(),
                 timeout=(config.open_timeout_s, config.read_timeout_s),
             )
+        except av.ExitError:  # FFmpeg's interrupt: PyAV's open time-out fired
+            return SessionOutcome(0, f"timed out: no answer within {config.open_timeout_s:g} s")
         except (av.FFmpegError, OSError) as exc:
             return SessionOutcome(0, describe_error(exc, self._url))
         frames = 0
@@ -103,6 +105,8 @@ class PyAvSource(FrameSource):
                         image = to_bgr(picture, config.downscale_width)
                         sink.publish(Frame(self.camera_id, image, seq, time.time(), now))
             return SessionOutcome(frames, END_OF_STREAM)
+        except av.ExitError:  # PyAV's read time-out fired
+            return SessionOutcome(frames, f"timed out: no data for {config.read_timeout_s:g} s")
         except (av.FFmpegError, OSError) as exc:
             return SessionOutcome(frames, describe_error(exc, self._url))
         finally:

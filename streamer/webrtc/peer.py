@@ -56,6 +56,7 @@ class PeerSession:
         self._sink = sink
         self._config = config
         self._closed = False
+        self._closing: asyncio.Future[None] | None = None
         connection.on("connectionstatechange", self._on_connection_state)
 
     @classmethod
@@ -123,9 +124,13 @@ class PeerSession:
             await self.close()
 
     async def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            await self._connection.close()
+        """Close the peer connection; safe to call again and from a cancelled task."""
+        self._closed = True
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._connection.close())
+        # Shielded: cancelling a waiter must not cancel aiortc's shared "closed" future,
+        # which breaks its own close with InvalidStateError.
+        await asyncio.shield(self._closing)
 
     def _on_connection_state(self) -> None:
         state = self._connection.connectionState

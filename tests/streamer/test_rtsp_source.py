@@ -1,0 +1,159 @@
+"""RTSP cameras against a real gst-rtsp-server on 127.0.0.1: rate, faults, secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from streamer import CameraSpec, CameraState, InvalidCameraUrl, StreamerConfig, Supervisor
+from tests.streamer.conftest import CLIP_FPS, RtspServer, free_port
+from tests.streamer.waiting import streamer_threads, wait_for_state, wait_for_status
+
+pytestmark = pytest.mark.slow
+
+
+async def count_frames_for(supervisor: Supervisor, camera_id: str, seconds: float) -> int:
+    """Frames received by a camera during `seconds` of wall time."""
+    before = supervisor.status(camera_id).frames_received
+    await asyncio.sleep(seconds)
+    return supervisor.status(camera_id).frames_received - before
+
+
+async def test_frames_arrive_at_the_stream_rate(
+    rtsp_server: RtspServer, fast_config: StreamerConfig
+) -> None:
+    async with Supervisor(fast_config) as supervisor:
+        feed = await supervisor.add_camera(CameraSpec("cam", rtsp_server.url))
+        await wait_for_state(supervisor, "cam", CameraState.LIVE, timeout_s=20)
+        received = await count_frames_for(supervisor, "cam", seconds=3)
+        async with asyncio.timeout(5):
+            frame = await feed.get()
+    # Real time, not as fast as possible: a burst would deliver the 60 s clip at once.
+    assert 0.6 * 3 * CLIP_FPS <= received <= 1.4 * 3 * CLIP_FPS
+    assert frame.image.shape == (240, 320, 3)
+    assert frame.camera_id == "cam"
+    assert streamer_threads() == []
+
+
+async def test_analysis_rate_limits_frames_handed_out(
+    rtsp_server: RtspServer, fast_config: StreamerConfig
+) -> None:
+    config = fast_config.model_copy(update={"analysis_fps": 5.0})
+    async with Supervisor(config) as supervisor:
+        feed = await supervisor.add_camera(CameraSpec("cam", rtsp_server.url))
+        await wait_for_state(supervisor, "cam", CameraState.LIVE, timeout_s=20)
+        seqs = []
+        async with asyncio.timeout(30):
+            while len(seqs) < 10:
+                seqs.append((await feed.get()).seq)
+        status = supervisor.status("cam")
+    # 15 fps in, 5 fps out: about every third frame, none skipped for nothing.
+    gaps = [later - earlier for earlier, later in itertools.pairwise(seqs)]
+    assert sum(gaps) / len(gaps) >= 2.5
+    assert status.frames_received >= status.frames_handed_out * 2
+
+
+async def test_a_killed_server_is_reconnected_once_it_is_back(
+    rtsp_server: RtspServer, fast_config: StreamerConfig
+) -> None:
+    async with Supervisor(fast_config) as supervisor:
+        feed = await supervisor.add_camera(CameraSpec("cam", rtsp_server.url))
+        await wait_for_state(supervisor, "cam", CameraState.LIVE, timeout_s=20)
+        rtsp_server.kill()
+        lost = await wait_for_state(supervisor, "cam", CameraState.RECONNECTING, timeout_s=15)
+        assert lost.last_error
+        before = lost.frames_received
+        rtsp_server.start()  # same port
+        back = await wait_for_status(
+            supervisor,
+            "cam",
+            lambda s: s.state is CameraState.LIVE and s.frames_received > before,
+            timeout_s=30,
+            what="live again",
+        )
+        async with asyncio.timeout(5):
+            frame = await feed.get()
+    assert back.reconnects >= 1
+    assert frame.seq > before
+
+
+async def test_a_frozen_server_times_out_instead_of_hanging(
+    rtsp_server: RtspServer, fast_config: StreamerConfig
+) -> None:
+    async with Supervisor(fast_config) as supervisor:
+        await supervisor.add_camera(CameraSpec("cam", rtsp_server.url))
+        await wait_for_state(supervisor, "cam", CameraState.LIVE, timeout_s=20)
+        rtsp_server.freeze()
+        try:
+            # read time-out is 2 s; the bound only guards against a hang
+            lost = await wait_for_state(supervisor, "cam", CameraState.RECONNECTING, 20)
+            async with asyncio.timeout(15):  # stopping must not wait on the frozen server
+                await supervisor.remove_camera("cam")
+        finally:
+            rtsp_server.thaw()
+    assert "timed out" in (lost.last_error or "")
+    assert streamer_threads() == []
+
+
+async def test_an_unreachable_url_fails_cleanly(fast_config: StreamerConfig) -> None:
+    config = fast_config.model_copy(update={"max_failed_attempts": 2})
+    url = f"rtsp://127.0.0.1:{free_port()}/cam"  # nobody listens there
+    async with Supervisor(config) as supervisor:
+        await supervisor.add_camera(CameraSpec("cam", url))
+        status = await wait_for_state(supervisor, "cam", CameraState.FAILED, timeout_s=20)
+    assert status.last_error is not None
+    assert "refused" in status.last_error.lower()
+    assert status.frames_received == 0
+    assert streamer_threads() == []
+
+
+async def test_a_port_that_answers_garbage_fails_cleanly(fast_config: StreamerConfig) -> None:
+    async def answer_junk(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"\x00\xffHELLO not rtsp\r\n\r\n" * 64)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_junk, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    config = fast_config.model_copy(update={"max_failed_attempts": 2})
+    try:
+        async with Supervisor(config) as supervisor:
+            await supervisor.add_camera(CameraSpec("cam", f"rtsp://127.0.0.1:{port}/cam"))
+            status = await wait_for_state(supervisor, "cam", CameraState.FAILED, timeout_s=30)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert "invalid data" in (status.last_error or "").lower()
+    assert status.frames_received == 0
+    assert streamer_threads() == []
+
+
+async def test_the_password_never_appears_in_logs_errors_or_status(
+    rtsp_server_factory: Callable[..., RtspServer],
+    fast_config: StreamerConfig,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = "s3cr3t-Pa55"
+    server = rtsp_server_factory(user="teacher", password=secret)
+    wrong = server.url.replace(secret, secret + "-wrong")
+    config = fast_config.model_copy(update={"max_failed_attempts": 2})
+    async with Supervisor(config) as supervisor:
+        await supervisor.add_camera(CameraSpec("right", server.url))
+        await supervisor.add_camera(CameraSpec("wrong", wrong))
+        live = await wait_for_state(supervisor, "right", CameraState.LIVE, timeout_s=20)
+        failed = await wait_for_state(supervisor, "wrong", CameraState.FAILED, timeout_s=20)
+        statuses = supervisor.statuses()
+        spec_text = repr(supervisor.spec("right"))
+    with pytest.raises(InvalidCameraUrl) as bad_port:
+        CameraSpec("bad", f"rtsp://teacher:{secret}@127.0.0.1:99999/cam")
+
+    assert "401" in (failed.last_error or "")
+    assert live.source == f"rtsp://teacher:***@127.0.0.1:{server.port}/cam"
+    for text in (caplog.text, repr(statuses), spec_text, str(bad_port.value)):
+        assert secret not in text
+    assert "teacher:***@" in str(bad_port.value)
