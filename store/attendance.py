@@ -1,0 +1,274 @@
+"""Attendance: one row per person per class session, fed by idempotent sighting upserts.
+
+A sighting write carries its own id. The ids applied are remembered (attendance_writes) in the
+same transaction as the upsert, so a write retried after a lost reply, when the commit did
+happen but its answer never arrived, is recognised and never counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from store.audit import append_audit
+from store.errors import NotFound
+from store.events import EventKind, append_event
+from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
+from store.repository import Repository, affected
+
+_COLUMNS = (
+    "id, session_id, person_id, status, manual, first_seen, last_seen, best_score, camera_id,"
+    " sightings, updated_at"
+)
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
+SIGHTED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A person recognised in a session: what the presence engine writes.
+
+    `status` is the engine's judgement (present, or late when first seen after the grace
+    period). `count` lets a caller fold several sightings into one write.
+    """
+
+    session_id: UUID
+    person_id: UUID
+    status: AttendanceStatus
+    seen_at: datetime
+    score: float
+    camera_id: UUID | None = None
+    count: int = 1
+    write_id: UUID = field(default_factory=uuid4)
+
+    def __post_init__(self) -> None:
+        if self.status not in SIGHTED:
+            raise ValueError(f"a sighting is present or late, not {self.status}")
+        if self.count < 1:
+            raise ValueError("a sighting counts at least once")
+
+
+@dataclass(frozen=True)
+class AttendanceRecord:
+    id: UUID
+    session_id: UUID
+    person_id: UUID | None  # None once the person was erased with attendance kept
+    status: AttendanceStatus
+    manual: bool
+    first_seen: datetime | None
+    last_seen: datetime | None
+    best_score: float | None
+    camera_id: UUID | None
+    sightings: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AttendanceUpsert:
+    record: AttendanceRecord
+    inserted: bool  # True when this write created the row: the person just became present
+
+
+def _record(row: asyncpg.Record) -> AttendanceRecord:
+    values = {key: row[key] for key in _COLUMNS.replace(" ", "").split(",")}
+    values["status"] = AttendanceStatus(values["status"])
+    return AttendanceRecord(**values)
+
+
+# Writes already applied are filtered out through attendance_writes; rows of one batch for the
+# same person are merged first (one row may be touched once per statement); a manual status,
+# or a status already decided by an earlier sighting, is never overwritten by a later one.
+_UPSERT = f"""
+WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[],
+                         $6::real[], $7::uuid[], $8::integer[])
+        AS t(write_id, session_id, person_id, status, seen_at, score, camera_id, n)
+), fresh AS (
+    INSERT INTO attendance_writes (write_id) SELECT write_id FROM input
+    ON CONFLICT DO NOTHING RETURNING write_id
+), merged AS (
+    SELECT i.session_id, i.person_id,
+           (array_agg(i.status ORDER BY i.seen_at))[1] AS status,
+           min(i.seen_at) AS first_seen, max(i.seen_at) AS last_seen,
+           max(i.score) AS best_score,
+           (array_agg(i.camera_id ORDER BY i.seen_at DESC))[1] AS camera_id,
+           sum(i.n)::integer AS n
+    FROM input i JOIN fresh f USING (write_id)
+    GROUP BY i.session_id, i.person_id
+), up AS (
+    INSERT INTO attendance AS a
+        (session_id, person_id, status, first_seen, last_seen, best_score, camera_id, sightings)
+    SELECT session_id, person_id, status, first_seen, last_seen, best_score, camera_id, n
+    FROM merged ORDER BY session_id, person_id
+    ON CONFLICT (session_id, person_id) DO UPDATE SET
+        first_seen = least(a.first_seen, excluded.first_seen),
+        last_seen = greatest(a.last_seen, excluded.last_seen),
+        best_score = greatest(a.best_score, excluded.best_score),
+        camera_id = CASE WHEN a.last_seen IS NULL OR excluded.last_seen >= a.last_seen
+                         THEN excluded.camera_id ELSE a.camera_id END,
+        sightings = a.sightings + excluded.sightings,
+        status = CASE WHEN a.manual OR a.status IN ('present', 'late')
+                      THEN a.status ELSE excluded.status END,
+        updated_at = now()
+    RETURNING {", ".join(f"a.{c.strip()}" for c in _COLUMNS.split(","))}, (a.xmax = 0) AS inserted
+), announced AS (
+    INSERT INTO events (kind, payload)
+    SELECT '{EventKind.ATTENDANCE_UPSERTED.value}', jsonb_build_object(
+        'session_id', session_id, 'person_id', person_id, 'status', status,
+        'inserted', inserted, 'first_seen', first_seen, 'last_seen', last_seen,
+        'best_score', best_score, 'camera_id', camera_id, 'sightings', sightings)
+    FROM up
+)
+SELECT * FROM up
+"""
+
+
+class Attendance(Repository):
+    async def record(self, sighting: Sighting) -> AttendanceUpsert | None:
+        """Upsert one sighting; None when this write was applied before (a retry)."""
+        results = await self.record_many([sighting])
+        return results[0] if results else None
+
+    async def record_many(self, sightings: Sequence[Sighting]) -> list[AttendanceUpsert]:
+        """Upsert a batch in one statement and one transaction, announcing every row touched.
+
+        Idempotent per `write_id`: replaying a batch changes nothing and returns nothing for
+        the writes already applied.
+        """
+        if not sightings:
+            return []
+        rows = await self._fetch(
+            _UPSERT,
+            [s.write_id for s in sightings],
+            [s.session_id for s in sightings],
+            [s.person_id for s in sightings],
+            [s.status.value for s in sightings],
+            [s.seen_at for s in sightings],
+            [s.score for s in sightings],
+            [s.camera_id for s in sightings],
+            [s.count for s in sightings],
+        )
+        return [AttendanceUpsert(_record(row), row["inserted"]) for row in rows]
+
+    async def set_status(
+        self,
+        session_id: UUID,
+        person_id: UUID,
+        status: AttendanceStatus,
+        *,
+        actor: str,
+        reason: str | None = None,
+    ) -> AttendanceRecord:
+        """A teacher's decision: it sticks (later sightings keep counting but not re-decide)."""
+        async with self._transaction() as connection:
+            before = await connection.fetchval(
+                "SELECT status FROM attendance WHERE session_id = $1 AND person_id = $2",
+                session_id,
+                person_id,
+            )
+            row = await connection.fetchrow(
+                f"INSERT INTO attendance AS a (session_id, person_id, status, manual)"
+                f" VALUES ($1, $2, $3, true) ON CONFLICT (session_id, person_id) DO UPDATE"
+                f" SET status = excluded.status, manual = true, updated_at = now()"
+                f" RETURNING {_COLUMNS}",
+                session_id,
+                person_id,
+                status.value,
+            )
+            assert row is not None
+            await append_audit(
+                connection,
+                actor=actor,
+                action="attendance.set_status",
+                entity_type="attendance",
+                entity_id=row["id"],
+                details={
+                    "session_id": str(session_id),
+                    "person_id": str(person_id),
+                    "from": before,
+                    "to": status.value,
+                    "reason": reason,
+                },
+            )
+            await append_event(
+                connection,
+                EventKind.ATTENDANCE_CHANGED,
+                {
+                    "session_id": str(session_id),
+                    "person_id": str(person_id),
+                    "status": status.value,
+                    "actor": actor,
+                },
+            )
+        return _record(row)
+
+    async def mark_absentees(self, session_id: UUID) -> int:
+        """Give every roster member without a row an 'absent' row (closing a session)."""
+        status = await self._execute(
+            "INSERT INTO attendance (session_id, person_id, status)"
+            " SELECT s.id, c.person_id, 'absent' FROM class_sessions s"
+            " JOIN course_people c ON c.course_id = s.course_id WHERE s.id = $1"
+            " ON CONFLICT (session_id, person_id) DO NOTHING",
+            session_id,
+        )
+        return affected(status)
+
+    async def get(self, session_id: UUID, person_id: UUID) -> AttendanceRecord:
+        row = await self._fetchrow(
+            f"SELECT {_COLUMNS} FROM attendance WHERE session_id = $1 AND person_id = $2",
+            session_id,
+            person_id,
+        )
+        if row is None:
+            raise NotFound("attendance of person in session", (person_id, session_id))
+        return _record(row)
+
+    async def list_for_session(
+        self, session_id: UUID, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> Page[AttendanceRecord]:
+        """In order of arrival (never-seen rows last)."""
+        check_page(limit, offset)
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM attendance WHERE session_id = $1"
+            " ORDER BY first_seen NULLS LAST, id LIMIT $2 OFFSET $3",
+            session_id,
+            limit + 1,
+            offset,
+        )
+        return build_page(rows, limit, offset, _record)
+
+    async def list_for_person(
+        self, person_id: UUID, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> Page[AttendanceRecord]:
+        check_page(limit, offset)
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM attendance WHERE person_id = $1"
+            " ORDER BY updated_at DESC, id LIMIT $2 OFFSET $3",
+            person_id,
+            limit + 1,
+            offset,
+        )
+        return build_page(rows, limit, offset, _record)
+
+    async def summary(self, session_id: UUID) -> dict[AttendanceStatus, int]:
+        """How many rows of the session have each status."""
+        rows = await self._fetch(
+            "SELECT status, count(*) AS n FROM attendance WHERE session_id = $1 GROUP BY status",
+            session_id,
+        )
+        counts = {status: 0 for status in AttendanceStatus}
+        counts.update({AttendanceStatus(row["status"]): row["n"] for row in rows})
+        return counts

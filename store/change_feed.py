@@ -1,0 +1,153 @@
+"""Following the change feed: every event, in feed order, after commit, across reconnects.
+
+A listener holds its own connection with LISTEN on the channel. A notification only says
+"something new": the listener then reads the outbox table after its cursor. When the connection
+is lost it reconnects with backoff and reads from the same cursor, so the events announced
+while it was away are delivered too, as long as they were not pruned yet. A slow re-read runs
+every `poll_interval_s` as well, which releases events that were held back behind a transaction
+still running when their notification arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from types import TracebackType
+
+import asyncpg
+
+from store.errors import CONNECTION_ERRORS
+from store.events import CHANNEL, Event, EventCursor, current_cursor, read_events_after
+
+logger = logging.getLogger(__name__)
+
+
+class ConnectionLost(Exception):
+    """The listener's connection closed under it."""
+
+
+class ChangeFeed:
+    """`async with ChangeFeed(dsn) as feed: async for event in feed: ...`
+
+    Starts after `after` when given (resume from a saved `cursor`), else at the moment the
+    feed first connects. Entering waits for that first connection.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        after: EventCursor | None = None,
+        retry_initial_s: float = 0.1,
+        retry_max_s: float = 5.0,
+        poll_interval_s: float = 1.0,
+        batch_size: int = 500,
+        queue_size: int = 1000,
+    ) -> None:
+        self._dsn = dsn
+        self._read_cursor = after
+        self._delivered = after
+        self._retry_initial_s = retry_initial_s
+        self._retry_max_s = retry_max_s
+        self._poll_interval_s = poll_interval_s
+        self._batch_size = batch_size
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=queue_size)
+        self._connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._reconnects = 0
+
+    @property
+    def cursor(self) -> EventCursor | None:
+        """The position after the last event handed to the consumer: save it to resume."""
+        return self._delivered
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the connection was lost and made again."""
+        return self._reconnects
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def __aenter__(self) -> ChangeFeed:
+        self._task = asyncio.create_task(self._run(), name="change-feed")
+        waiter = asyncio.create_task(self._connected.wait())
+        await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            waiter.cancel()
+            self._task.result()  # re-raises what stopped the feed
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def __aiter__(self) -> ChangeFeed:
+        return self
+
+    async def __anext__(self) -> Event:
+        event = await self._queue.get()
+        self._delivered = event.cursor
+        return event
+
+    async def _run(self) -> None:
+        delay = self._retry_initial_s
+        while True:
+            try:
+                connection = await asyncpg.connect(self._dsn)
+            except CONNECTION_ERRORS as error:
+                logger.warning(
+                    "change feed cannot connect, retrying",
+                    extra={"error": str(error), "retry_in_s": delay},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max_s)
+                continue
+            delay = self._retry_initial_s
+            try:
+                await self._follow(connection)
+            except (ConnectionLost, asyncpg.PostgresError, *CONNECTION_ERRORS) as error:
+                self._connected.clear()
+                self._reconnects += 1
+                logger.warning(
+                    "change feed lost its connection, reconnecting",
+                    extra={"error": str(error) or type(error).__name__},
+                )
+            finally:
+                connection.terminate()
+            await asyncio.sleep(delay)
+
+    async def _follow(self, connection: asyncpg.Connection) -> None:
+        wake = asyncio.Event()
+        await connection.add_listener(CHANNEL, lambda *_: wake.set())
+        connection.add_termination_listener(lambda _: wake.set())
+        if self._read_cursor is None:
+            self._read_cursor = await current_cursor(connection)
+            self._delivered = self._read_cursor
+        self._connected.set()
+        while True:
+            wake.clear()  # cleared before reading: a notification during the read wakes us again
+            await self._catch_up(connection)
+            if connection.is_closed():
+                raise ConnectionLost("the listener's connection was closed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self._poll_interval_s)
+
+    async def _catch_up(self, connection: asyncpg.Connection) -> None:
+        assert self._read_cursor is not None
+        while True:
+            events = await read_events_after(connection, self._read_cursor, self._batch_size)
+            for event in events:
+                await self._queue.put(event)
+                self._read_cursor = event.cursor
+            if len(events) < self._batch_size:
+                return

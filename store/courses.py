@@ -1,0 +1,102 @@
+"""Courses and their rosters (who is expected in the course's sessions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from store.errors import NotFound
+from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
+from store.people import PERSON_COLUMNS, Person, person_from_row
+from store.repository import Repository, affected
+
+
+@dataclass(frozen=True)
+class Course:
+    id: UUID
+    code: str
+    name: str
+    created_at: datetime
+
+
+def _course(row: asyncpg.Record) -> Course:
+    return Course(**dict(row))
+
+
+class Courses(Repository):
+    async def create(self, *, code: str, name: str) -> Course:
+        row = await self._fetchrow(
+            "INSERT INTO courses (code, name) VALUES ($1, $2) RETURNING id, code, name, created_at",
+            code,
+            name,
+        )
+        assert row is not None
+        return _course(row)
+
+    async def get(self, course_id: UUID) -> Course:
+        row = await self._fetchrow(
+            "SELECT id, code, name, created_at FROM courses WHERE id = $1", course_id
+        )
+        if row is None:
+            raise NotFound("course", course_id)
+        return _course(row)
+
+    async def list(self, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> Page[Course]:
+        check_page(limit, offset)
+        rows = await self._fetch(
+            "SELECT id, code, name, created_at FROM courses ORDER BY code, id LIMIT $1 OFFSET $2",
+            limit + 1,
+            offset,
+        )
+        return build_page(rows, limit, offset, _course)
+
+    async def delete(self, course_id: UUID) -> None:
+        """InvalidReference while the course still has class sessions."""
+        if affected(await self._execute("DELETE FROM courses WHERE id = $1", course_id)) == 0:
+            raise NotFound("course", course_id)
+
+    async def enrol(self, course_id: UUID, person_ids: list[UUID]) -> int:
+        """Add people to the roster (already there: kept); returns how many were added."""
+        status = await self._execute(
+            "INSERT INTO course_people (course_id, person_id)"
+            " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
+            course_id,
+            person_ids,
+        )
+        return affected(status)
+
+    async def unenrol(self, course_id: UUID, person_id: UUID) -> None:
+        status = await self._execute(
+            "DELETE FROM course_people WHERE course_id = $1 AND person_id = $2",
+            course_id,
+            person_id,
+        )
+        if affected(status) == 0:
+            raise NotFound("roster entry", (course_id, person_id))
+
+    async def roster(
+        self, course_id: UUID, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> Page[Person]:
+        check_page(limit, offset)
+        columns = ", ".join(f"p.{c.strip()}" for c in PERSON_COLUMNS.split(","))
+        rows = await self._fetch(
+            f"SELECT {columns} FROM course_people c JOIN people p ON p.id = c.person_id"
+            " WHERE c.course_id = $1 ORDER BY p.display_name, p.id LIMIT $2 OFFSET $3",
+            course_id,
+            limit + 1,
+            offset,
+        )
+        return build_page(rows, limit, offset, person_from_row)
+
+    async def is_enrolled(self, course_id: UUID, person_id: UUID) -> bool:
+        return bool(
+            await self._fetchval(
+                "SELECT EXISTS (SELECT 1 FROM course_people"
+                " WHERE course_id = $1 AND person_id = $2)",
+                course_id,
+                person_id,
+            )
+        )

@@ -1,0 +1,119 @@
+"""The change-feed outbox: events written inside the transaction of the change they announce.
+
+A statement trigger on `events` calls pg_notify in that same transaction, so listeners hear of
+an event after its commit only, and never of a rolled-back one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+
+from store.errors import translated_errors
+from store.repository import Repository, affected
+
+CHANNEL = "rollcall_events"
+
+
+class EventKind(StrEnum):
+    ATTENDANCE_UPSERTED = "attendance.upserted"  # a sighting was recorded
+    ATTENDANCE_CHANGED = "attendance.changed"  # a teacher set a status by hand
+    TEMPLATE_ADDED = "template.added"
+    TEMPLATE_DELETED = "template.deleted"
+    PERSON_ERASED = "person.erased"  # galleries must drop every template of the person
+    CAMERA_CHANGED = "camera.changed"
+    SESSION_CHANGED = "session.changed"
+
+
+@dataclass(frozen=True, order=True)
+class EventCursor:
+    """A position in the feed: events are ordered by (transaction id, event id)."""
+
+    xid: int
+    id: int
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    xid: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def cursor(self) -> EventCursor:
+        return EventCursor(self.xid, self.id)
+
+
+async def append_event(
+    connection: asyncpg.Connection, kind: EventKind, payload: dict[str, Any]
+) -> None:
+    """Write an event in the caller's transaction."""
+    await connection.execute(
+        "INSERT INTO events (kind, payload) VALUES ($1, $2::jsonb)",
+        kind.value,
+        json.dumps(payload, default=str),
+    )
+
+
+def _event(row: asyncpg.Record) -> Event:
+    return Event(
+        id=row["id"],
+        xid=int(row["xid"]),
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        created_at=row["created_at"],
+    )
+
+
+# Only events of transactions older than every transaction still running are handed out: a
+# transaction that drew a lower id may still commit, and reading past it would skip its event.
+_READ_AFTER = """
+SELECT id, xid::text AS xid, kind, payload::text AS payload, created_at
+FROM events
+WHERE (xid, id) > ($1::text::xid8, $2::bigint)
+  AND xid < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY xid, id
+LIMIT $3
+"""
+
+
+async def read_events_after(
+    connection: asyncpg.Connection, cursor: EventCursor, limit: int
+) -> list[Event]:
+    """The settled events after `cursor`, in feed order."""
+    rows = await connection.fetch(_READ_AFTER, str(cursor.xid), cursor.id, limit)
+    return [_event(row) for row in rows]
+
+
+async def current_cursor(connection: asyncpg.Connection) -> EventCursor:
+    """A cursor just before every event not yet settled: a new listener starts here."""
+    xmin = await connection.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+    return EventCursor(int(xmin), 0)
+
+
+class EventLog(Repository):
+    """Reading and pruning the outbox outside of a listener."""
+
+    async def read_after(self, cursor: EventCursor, limit: int = 1000) -> list[Event]:
+        with translated_errors():
+            async with self._pool.acquire() as connection:
+                return await read_events_after(connection, cursor, limit)
+
+    async def prune(self, older_than: timedelta) -> int:
+        """Delete events (and remembered write ids) older than `older_than`; returns events."""
+        async with self._transaction() as connection:
+            status = await connection.execute(
+                "DELETE FROM events WHERE created_at < now() - $1::interval", older_than
+            )
+            await connection.execute(
+                "DELETE FROM attendance_writes WHERE applied_at < now() - $1::interval",
+                older_than,
+            )
+        return affected(status)

@@ -1,0 +1,45 @@
+"""Pages of list results: every list method takes limit/offset and never returns unbounded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; `next_offset` is None on the last page."""
+
+    items: tuple[T, ...]
+    limit: int
+    offset: int
+    has_more: bool
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + len(self.items) if self.has_more else None
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Refuse page sizes outside 1..MAX_PAGE_SIZE and negative offsets."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}, got {limit}")
+    if offset < 0:
+        raise ValueError(f"offset must not be negative, got {offset}")
+
+
+def build_page(rows: Sequence[R], limit: int, offset: int, convert: Callable[[R], T]) -> Page[T]:
+    """Make a page from a query that fetched `limit + 1` rows (the extra one says 'more')."""
+    return Page(
+        items=tuple(convert(row) for row in rows[:limit]),
+        limit=limit,
+        offset=offset,
+        has_more=len(rows) > limit,
+    )

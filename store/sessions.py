@@ -1,0 +1,139 @@
+"""Class sessions: one meeting of a course in a room, with its schedule and state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+import asyncpg
+
+from store.errors import NotFound
+from store.events import EventKind, append_event
+from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
+from store.repository import Repository
+
+_COLUMNS = (
+    "id, course_id, room_id, scheduled_start, scheduled_end, grace_minutes, status, created_at"
+)
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class ClassSession:
+    id: UUID
+    course_id: UUID
+    room_id: UUID
+    scheduled_start: datetime
+    scheduled_end: datetime
+    grace_minutes: int
+    status: SessionStatus
+    created_at: datetime
+
+    @property
+    def late_after(self) -> datetime:
+        """Arrivals after this instant are late."""
+        return self.scheduled_start + timedelta(minutes=self.grace_minutes)
+
+
+def _session(row: asyncpg.Record) -> ClassSession:
+    values = dict(row)
+    values["status"] = SessionStatus(values["status"])
+    return ClassSession(**values)
+
+
+class ClassSessions(Repository):
+    async def create(
+        self,
+        *,
+        course_id: UUID,
+        room_id: UUID,
+        scheduled_start: datetime,
+        scheduled_end: datetime,
+        grace_minutes: int = 10,
+    ) -> ClassSession:
+        """InvalidReference for an unknown course or room; InvalidValue if it ends before start."""
+        row = await self._fetchrow(
+            f"INSERT INTO class_sessions (course_id, room_id, scheduled_start, scheduled_end,"
+            f" grace_minutes) VALUES ($1, $2, $3, $4, $5) RETURNING {_COLUMNS}",
+            course_id,
+            room_id,
+            scheduled_start,
+            scheduled_end,
+            grace_minutes,
+        )
+        assert row is not None
+        return _session(row)
+
+    async def get(self, session_id: UUID) -> ClassSession:
+        row = await self._fetchrow(
+            f"SELECT {_COLUMNS} FROM class_sessions WHERE id = $1", session_id
+        )
+        if row is None:
+            raise NotFound("class session", session_id)
+        return _session(row)
+
+    async def set_status(self, session_id: UUID, status: SessionStatus) -> ClassSession:
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                f"UPDATE class_sessions SET status = $2 WHERE id = $1 RETURNING {_COLUMNS}",
+                session_id,
+                status.value,
+            )
+            if row is None:
+                raise NotFound("class session", session_id)
+            await append_event(
+                connection,
+                EventKind.SESSION_CHANGED,
+                {"session_id": str(session_id), "status": status.value},
+            )
+        return _session(row)
+
+    async def current_in_room(self, room_id: UUID, at: datetime) -> ClassSession | None:
+        """The open or scheduled session of the room whose schedule covers `at`, if any."""
+        row = await self._fetchrow(
+            f"SELECT {_COLUMNS} FROM class_sessions WHERE room_id = $1"
+            " AND status IN ('scheduled', 'open')"
+            " AND scheduled_start <= $2 AND scheduled_end > $2"
+            " ORDER BY status = 'open' DESC, scheduled_start DESC LIMIT 1",
+            room_id,
+            at,
+        )
+        return None if row is None else _session(row)
+
+    async def list(
+        self,
+        *,
+        course_id: UUID | None = None,
+        room_id: UUID | None = None,
+        status: SessionStatus | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        offset: int = 0,
+    ) -> Page[ClassSession]:
+        """Newest start first, filtered by any of course, room, status and a start window."""
+        check_page(limit, offset)
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM class_sessions"
+            " WHERE ($1::uuid IS NULL OR course_id = $1) AND ($2::uuid IS NULL OR room_id = $2)"
+            "   AND ($3::text IS NULL OR status = $3)"
+            "   AND ($4::timestamptz IS NULL OR scheduled_start >= $4)"
+            "   AND ($5::timestamptz IS NULL OR scheduled_start < $5)"
+            " ORDER BY scheduled_start DESC, id LIMIT $6 OFFSET $7",
+            course_id,
+            room_id,
+            None if status is None else status.value,
+            starts_from,
+            starts_before,
+            limit + 1,
+            offset,
+        )
+        return build_page(rows, limit, offset, _session)

@@ -1,0 +1,204 @@
+"""Face templates: float32 embeddings per person, tagged with the model pack that made them.
+
+A gallery is always loaded for one model pack: embeddings of different packs live in different
+spaces and must never be compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import numpy as np
+
+from store.audit import append_audit
+from store.errors import InvalidValue, NotFound
+from store.events import EventKind, append_event
+from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
+from store.repository import Repository
+
+_COLUMNS = "id, person_id, model_pack, dim, embedding, quality, source, created_at"
+
+
+@dataclass(frozen=True)
+class FaceTemplate:
+    id: UUID
+    person_id: UUID
+    model_pack: str
+    dim: int
+    embedding: np.ndarray = field(repr=False, compare=False)  # (dim,) float32
+    quality: float
+    source: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TemplateMatrix:
+    """Every template of one model pack, row-aligned: what a gallery is built from."""
+
+    model_pack: str
+    template_ids: tuple[UUID, ...]
+    person_ids: tuple[UUID, ...]
+    embeddings: np.ndarray = field(repr=False, compare=False)  # (n, dim) float32
+
+    def __len__(self) -> int:
+        return len(self.template_ids)
+
+
+def _as_bytes(embedding: np.ndarray) -> tuple[bytes, int]:
+    vector = np.asarray(embedding)
+    if vector.ndim != 1 or vector.size == 0:
+        raise InvalidValue(f"an embedding must be a non-empty vector, got shape {vector.shape}")
+    if not np.all(np.isfinite(vector)):
+        raise InvalidValue("an embedding must hold finite numbers only")
+    return vector.astype("<f4", copy=False).tobytes(), int(vector.size)
+
+
+def _template(row: asyncpg.Record) -> FaceTemplate:
+    values = dict(row)
+    values["embedding"] = np.frombuffer(values["embedding"], dtype="<f4")
+    return FaceTemplate(**values)
+
+
+class Templates(Repository):
+    async def add(
+        self,
+        person_id: UUID,
+        embedding: np.ndarray,
+        *,
+        model_pack: str,
+        quality: float = 0.0,
+        source: str = "upload",
+        actor: str = "system",
+    ) -> FaceTemplate:
+        """Store one embedding; InvalidReference when the person does not exist."""
+        data, dim = _as_bytes(embedding)
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                f"INSERT INTO face_templates (person_id, model_pack, dim, embedding, quality,"
+                f" source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
+                person_id,
+                model_pack,
+                dim,
+                data,
+                quality,
+                source,
+            )
+            assert row is not None
+            await append_audit(
+                connection,
+                actor=actor,
+                action="template.add",
+                entity_type="person",
+                entity_id=person_id,
+                details={"template_id": str(row["id"]), "model_pack": model_pack},
+            )
+            await append_event(
+                connection,
+                EventKind.TEMPLATE_ADDED,
+                {
+                    "template_id": str(row["id"]),
+                    "person_id": str(person_id),
+                    "model_pack": model_pack,
+                },
+            )
+        return _template(row)
+
+    async def add_many(
+        self,
+        rows: list[tuple[UUID, np.ndarray]],
+        *,
+        model_pack: str,
+        source: str = "import",
+    ) -> int:
+        """Bulk import (no per-row events): galleries reload after a bulk import."""
+        records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
+        with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
+        async with self._transaction() as connection:
+            await connection.copy_records_to_table(
+                "face_templates",
+                records=with_pack,
+                columns=["person_id", "model_pack", "dim", "embedding", "quality", "source"],
+            )
+        return len(with_pack)
+
+    async def get(self, template_id: UUID) -> FaceTemplate:
+        row = await self._fetchrow(
+            f"SELECT {_COLUMNS} FROM face_templates WHERE id = $1", template_id
+        )
+        if row is None:
+            raise NotFound("face template", template_id)
+        return _template(row)
+
+    async def list_for_person(
+        self, person_id: UUID, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> Page[FaceTemplate]:
+        check_page(limit, offset)
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM face_templates WHERE person_id = $1"
+            " ORDER BY created_at, id LIMIT $2 OFFSET $3",
+            person_id,
+            limit + 1,
+            offset,
+        )
+        return build_page(rows, limit, offset, _template)
+
+    async def delete(self, template_id: UUID, *, actor: str = "system") -> None:
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                "DELETE FROM face_templates WHERE id = $1 RETURNING person_id, model_pack",
+                template_id,
+            )
+            if row is None:
+                raise NotFound("face template", template_id)
+            await append_audit(
+                connection,
+                actor=actor,
+                action="template.delete",
+                entity_type="person",
+                entity_id=row["person_id"],
+                details={"template_id": str(template_id)},
+            )
+            await append_event(
+                connection,
+                EventKind.TEMPLATE_DELETED,
+                {
+                    "template_id": str(template_id),
+                    "person_id": str(row["person_id"]),
+                    "model_pack": row["model_pack"],
+                },
+            )
+
+    async def load_matrix(
+        self, model_pack: str, *, course_id: UUID | None = None, active_only: bool = True
+    ) -> TemplateMatrix:
+        """All templates of `model_pack` (of one course's roster when given) as one matrix.
+
+        Reads in one round trip and copies the bytes once into a contiguous float32 array; a
+        pack with mixed dimensions is refused rather than silently mixed.
+        """
+        rows = await self._fetch(
+            "SELECT t.id, t.person_id, t.dim, t.embedding FROM face_templates t"
+            " JOIN people p ON p.id = t.person_id"
+            " WHERE t.model_pack = $1"
+            "   AND ($2::boolean = false OR p.active)"
+            "   AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM course_people c"
+            "        WHERE c.course_id = $3 AND c.person_id = t.person_id))"
+            " ORDER BY t.person_id, t.id",
+            model_pack,
+            active_only,
+            course_id,
+        )
+        dims = {row["dim"] for row in rows}
+        if len(dims) > 1:
+            raise InvalidValue(f"model pack {model_pack!r} holds templates of dims {sorted(dims)}")
+        dim = dims.pop() if dims else 0
+        embeddings = np.frombuffer(b"".join(row["embedding"] for row in rows), dtype="<f4")
+        return TemplateMatrix(
+            model_pack=model_pack,
+            template_ids=tuple(row["id"] for row in rows),
+            person_ids=tuple(row["person_id"] for row in rows),
+            embeddings=embeddings.reshape(len(rows), dim).astype(np.float32, copy=False),
+        )

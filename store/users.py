@@ -1,0 +1,146 @@
+"""Users of the service (teachers and admins) and their bearer tokens.
+
+The store keeps password hashes only (see store.passwords). Bearer tokens are random, so they
+are stored as SHA-256 hashes and checked with one indexed lookup on every request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+import asyncpg
+
+from store.errors import NotFound
+from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
+from store.repository import Repository, affected
+from store.tokens import hash_token, new_token
+
+_COLUMNS = "id, username, display_name, role, active, created_at"
+
+
+class Role(StrEnum):
+    TEACHER = "teacher"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class User:
+    id: UUID
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user with their password hash: only for the login check."""
+
+    user: User
+    password_hash: str
+
+
+def _user(row: asyncpg.Record) -> User:
+    values = {key: row[key] for key in _COLUMNS.replace(" ", "").split(",")}
+    values["role"] = Role(values["role"])
+    return User(**values)
+
+
+class Users(Repository):
+    async def create(
+        self, *, username: str, password_hash: str, role: Role, display_name: str = ""
+    ) -> User:
+        """Conflict when the username is taken."""
+        row = await self._fetchrow(
+            f"INSERT INTO users (username, password_hash, role, display_name)"
+            f" VALUES ($1, $2, $3, $4) RETURNING {_COLUMNS}",
+            username,
+            password_hash,
+            role.value,
+            display_name,
+        )
+        assert row is not None
+        return _user(row)
+
+    async def get(self, user_id: UUID) -> User:
+        row = await self._fetchrow(f"SELECT {_COLUMNS} FROM users WHERE id = $1", user_id)
+        if row is None:
+            raise NotFound("user", user_id)
+        return _user(row)
+
+    async def credentials(self, username: str) -> Credentials:
+        """The active user and their hash; NotFound for unknown or disabled users."""
+        row = await self._fetchrow(
+            f"SELECT {_COLUMNS}, password_hash FROM users WHERE username = $1 AND active",
+            username,
+        )
+        if row is None:
+            raise NotFound("user", username)
+        return Credentials(_user(row), row["password_hash"])
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        """Replace the hash and end every session of the user."""
+        async with self._transaction() as connection:
+            status = await connection.execute(
+                "UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash
+            )
+            if affected(status) == 0:
+                raise NotFound("user", user_id)
+            await connection.execute("DELETE FROM user_tokens WHERE user_id = $1", user_id)
+
+    async def set_active(self, user_id: UUID, active: bool) -> User:
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                f"UPDATE users SET active = $2 WHERE id = $1 RETURNING {_COLUMNS}",
+                user_id,
+                active,
+            )
+            if row is None:
+                raise NotFound("user", user_id)
+            if not active:
+                await connection.execute("DELETE FROM user_tokens WHERE user_id = $1", user_id)
+        return _user(row)
+
+    async def list(self, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> Page[User]:
+        check_page(limit, offset)
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM users ORDER BY username LIMIT $1 OFFSET $2",
+            limit + 1,
+            offset,
+        )
+        return build_page(rows, limit, offset, _user)
+
+    async def count_admins(self) -> int:
+        return await self._fetchval("SELECT count(*) FROM users WHERE role = 'admin' AND active")
+
+    async def issue_token(self, user_id: UUID, ttl: timedelta) -> str:
+        """A new bearer token for the user, valid for `ttl`; shown once, stored hashed."""
+        token = new_token()
+        await self._execute(
+            "INSERT INTO user_tokens (token_hash, user_id, expires_at)"
+            " VALUES ($1, $2, now() + $3::interval)",
+            hash_token(token),
+            user_id,
+            ttl,
+        )
+        return token
+
+    async def user_for_token(self, token: str) -> User | None:
+        """The active user a valid, unexpired token belongs to, else None."""
+        row = await self._fetchrow(
+            f"SELECT {', '.join(f'u.{c.strip()}' for c in _COLUMNS.split(','))}"
+            " FROM user_tokens t JOIN users u ON u.id = t.user_id"
+            " WHERE t.token_hash = $1 AND t.expires_at > now() AND u.active",
+            hash_token(token),
+        )
+        return None if row is None else _user(row)
+
+    async def revoke_token(self, token: str) -> None:
+        await self._execute("DELETE FROM user_tokens WHERE token_hash = $1", hash_token(token))
+
+    async def prune_expired_tokens(self) -> int:
+        return affected(await self._execute("DELETE FROM user_tokens WHERE expires_at <= now()"))

@@ -1,0 +1,172 @@
+"""The attendance write buffer: sightings wait here while PostgreSQL is unreachable.
+
+Writes are taken in submission order, sent in batches, and a batch that fails because the
+database is away is retried, the same batch in the same order, with exponential backoff until
+it lands. Every write carries its id, so a batch whose commit happened but whose reply was lost
+is not counted twice when retried.
+
+When the buffer is full, `submit` waits for room: back-pressure on the producer rather than
+dropping, because a dropped sighting could be the one that marks a student present. A
+producer that must never wait can check `depth` against `capacity` first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+
+from store.attendance import Attendance, AttendanceUpsert, Sighting
+from store.errors import DatabaseUnavailable, StoreError
+
+logger = logging.getLogger(__name__)
+
+WrittenCallback = Callable[[Sequence[AttendanceUpsert]], Awaitable[None]]
+
+
+class AttendanceWriteBuffer:
+    """`async with AttendanceWriteBuffer(db.attendance) as buffer: await buffer.submit(s)`.
+
+    Leaving the block flushes everything still buffered (waiting for the database if needed).
+    """
+
+    def __init__(
+        self,
+        attendance: Attendance,
+        *,
+        capacity: int = 10_000,
+        batch_size: int = 500,
+        retry_initial_s: float = 0.1,
+        retry_max_s: float = 5.0,
+        on_written: WrittenCallback | None = None,
+    ) -> None:
+        self._attendance = attendance
+        self._queue: asyncio.Queue[Sighting] = asyncio.Queue(maxsize=capacity)
+        self._capacity = capacity
+        self._batch_size = batch_size
+        self._retry_initial_s = retry_initial_s
+        self._retry_max_s = retry_max_s
+        self._on_written = on_written
+        self._in_flight = 0
+        self._written = 0
+        self._rejected = 0
+        self._failed_attempts = 0
+        self._available = True
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def depth(self) -> int:
+        """Writes not yet committed (queued plus the batch being written): the metric."""
+        return self._queue.qsize() + self._in_flight
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
+    def written(self) -> int:
+        """Writes committed (or recognised as committed before) since the start."""
+        return self._written
+
+    @property
+    def rejected(self) -> int:
+        """Writes the database refused for good (e.g. the session was deleted meanwhile)."""
+        return self._rejected
+
+    @property
+    def failed_attempts(self) -> int:
+        """Batch attempts that failed because the database was unreachable."""
+        return self._failed_attempts
+
+    @property
+    def database_available(self) -> bool:
+        """False from a failed attempt until the next successful one."""
+        return self._available
+
+    async def __aenter__(self) -> AttendanceWriteBuffer:
+        self._task = asyncio.create_task(self._run(), name="attendance-write-buffer")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.flush()
+        finally:
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+
+    async def submit(self, sighting: Sighting) -> None:
+        """Queue a write; waits while the buffer is full."""
+        if self._task is None or self._task.done():
+            raise StoreError("the attendance write buffer is not running")
+        await self._queue.put(sighting)
+
+    async def flush(self) -> None:
+        """Wait until every write submitted so far is committed or rejected."""
+        await self._queue.join()
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            self._in_flight = len(batch)
+            try:
+                await self._write(batch)
+            finally:
+                self._in_flight = 0
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _write(self, batch: list[Sighting]) -> None:
+        delay = self._retry_initial_s
+        while True:
+            try:
+                results = await self._attendance.record_many(batch)
+            except DatabaseUnavailable as error:
+                self._failed_attempts += 1
+                if self._available:
+                    logger.warning(
+                        "database unavailable, holding attendance writes",
+                        extra={"depth": self.depth, "error": str(error)},
+                    )
+                self._available = False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max_s)
+                continue
+            except StoreError:
+                await self._write_one_by_one(batch)
+                return
+            if not self._available:
+                logger.warning("database back, attendance writes resumed")
+            self._available = True
+            self._written += len(batch)
+            await self._announce(results)
+            return
+
+    async def _write_one_by_one(self, batch: list[Sighting]) -> None:
+        """A batch the database refused: land every write that can land, count the others."""
+        if len(batch) > 1:
+            for sighting in batch:
+                await self._write([sighting])
+            return
+        self._rejected += 1
+        logger.error(
+            "attendance write refused by the database, dropped",
+            extra={"session_id": str(batch[0].session_id), "person_id": str(batch[0].person_id)},
+        )
+
+    async def _announce(self, results: Sequence[AttendanceUpsert]) -> None:
+        if self._on_written is not None and results:
+            try:
+                await self._on_written(results)
+            except Exception:
+                logger.exception("attendance write callback failed")
