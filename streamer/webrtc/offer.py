@@ -8,6 +8,7 @@ from streamer.config import StreamerConfig
 from streamer.errors import SignallingError
 
 SENDING_DIRECTIONS = frozenset({"sendonly", "sendrecv"})
+RECEIVABLE_CODECS = frozenset({"video/vp8", "video/h264"})
 
 
 def validate_offer(sdp: str, sdp_type: str, config: StreamerConfig) -> SessionDescription:
@@ -39,6 +40,10 @@ def validate_offer(sdp: str, sdp_type: str, config: StreamerConfig) -> SessionDe
     video = videos[0]
     if video.direction not in SENDING_DIRECTIONS:
         raise SignallingError(f"the offer's video is {video.direction}: it sends nothing")
+    offered = {codec.mimeType.lower() for codec in video.rtp.codecs}
+    if not offered & RECEIVABLE_CODECS:
+        names = ", ".join(sorted(name.removeprefix("video/") for name in offered)) or "none"
+        raise SignallingError(f"the offer's video codecs ({names}) include neither VP8 nor H.264")
     if video.ice is None or not video.ice.usernameFragment or not video.ice.password:
         raise SignallingError("the SDP offer lacks ICE credentials (a=ice-ufrag, a=ice-pwd)")
     if video.dtls is None or not video.dtls.fingerprints:
