@@ -6,7 +6,6 @@ import asyncio
 import gc
 import json
 import signal
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -96,26 +95,27 @@ async def test_a_peer_closed_by_the_browser_ends_at_once(fast_config: StreamerCo
 async def test_the_watchdog_closes_a_peer_whose_browser_died(
     supervisor: Supervisor, fast_config: StreamerConfig
 ) -> None:
-    sender = subprocess.Popen(
-        [sys.executable, str(LOOPBACK_PEER), "--width", "160", "--height", "120"]
-        + ["--seconds", "120"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    sender = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(LOOPBACK_PEER),
+        *("--width", "160", "--height", "120", "--seconds", "120"),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
         assert sender.stdin is not None and sender.stdout is not None
-        offer = json.loads(await asyncio.wait_for(asyncio.to_thread(sender.stdout.readline), 30))
+        offer = json.loads(await asyncio.wait_for(sender.stdout.readline(), 30))
         answer = await supervisor.answer_offer("browser", offer["sdp"])
-        sender.stdin.write(json.dumps({"type": "answer", "sdp": answer}) + "\n")
-        sender.stdin.flush()
+        sender.stdin.write(json.dumps({"type": "answer", "sdp": answer}).encode() + b"\n")
+        await sender.stdin.drain()
         await wait_for_state(supervisor, "browser", CameraState.LIVE, timeout_s=30)
         sender.send_signal(signal.SIGKILL)  # dies without a word, like a crashed tab
         # aiortc alone notices only after ~30 s; the watchdog (5 s here) well before.
         ended = await wait_for_state(supervisor, "browser", CameraState.RECONNECTING, 20)
     finally:
-        sender.kill()
-        sender.wait(timeout=10)
+        if sender.returncode is None:
+            sender.kill()
+        await asyncio.wait_for(sender.wait(), 10)
     assert ended.last_error is not None and "no video for 5 s" in ended.last_error
     assert supervisor.active_peers() == 0
 
