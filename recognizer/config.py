@@ -47,7 +47,9 @@ class RecognizerConfig(BaseModel):
     min_face_px: int = Field(
         default=40, ge=1, description="shorter side of the face box, in frame pixels"
     )
-    min_det_score: float = Field(default=0.6, ge=0.0, le=1.0)
+    min_det_score: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="SCRFD scores large frontal faces as low as 0.55"
+    )
     min_sharpness: float = Field(
         default=20.0, ge=0.0, description="variance of the Laplacian of the aligned 112 px crop"
     )

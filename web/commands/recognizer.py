@@ -1,9 +1,124 @@
-"""`rollcall` sub-commands for the recognizer package."""
+"""`rollcall` sub-commands for the recognizer package.
+
+Heavy modules (ONNX Runtime, OpenCV) are imported inside the handlers so `rollcall --help`
+stays fast.
+"""
 
 from __future__ import annotations
 
-from web.commands import CommandGroups
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from web.commands import CommandGroups, print_result
+
+if TYPE_CHECKING:
+    from recognizer.config import RecognizerConfig
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def register(groups: CommandGroups) -> None:
-    """Add this package's sub-commands (filled in by the recognizer work)."""
+    """Add this package's sub-commands."""
+    _register_evaluate(groups)
+
+
+def _register_evaluate(groups: CommandGroups) -> None:
+    detection = groups.evaluate.add_parser(
+        "detection", help="face detection recall and precision (IoU >= 0.5) against boxes"
+    )
+    detection.add_argument(
+        "--boxes", type=Path, required=True, help="CSV path,left,top,width,height"
+    )
+    _add_pack_arguments(detection)
+    detection.set_defaults(func=_reporting_errors(_evaluate_detection))
+
+    verification = groups.evaluate.add_parser(
+        "verification", help="same/different-person accuracy on photo pairs"
+    )
+    verification.add_argument(
+        "--pairs", type=Path, required=True, help="CSV path_a,path_b,same[,origin]"
+    )
+    _add_pack_arguments(verification)
+    verification.set_defaults(func=_reporting_errors(_evaluate_verification))
+
+    identification = groups.evaluate.add_parser(
+        "identification",
+        help="open-set identification: enrol first photos, probe the rest and strangers",
+    )
+    identification.add_argument("--labels", type=Path, required=True, help="CSV path,identity")
+    _add_pack_arguments(identification)
+    identification.set_defaults(func=_reporting_errors(_evaluate_identification))
+
+
+def _add_pack_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model-pack", type=Path, default=None, help="model pack folder (default: built in)"
+    )
+    parser.add_argument(
+        "--providers",
+        default=None,
+        help="comma-separated ONNX Runtime providers (default: GPU when available, else CPU)",
+    )
+
+
+def _reporting_errors(handler: Handler) -> Handler:
+    """Turn the recognizer's own errors (bad model pack, unreadable CSV or photo) into one
+    clear line on stderr and exit code 2, instead of a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        from recognizer.errors import RecognizerError
+
+        try:
+            return handler(args)
+        except RecognizerError as error:
+            sys.stderr.write(f"rollcall: error: {error}\n")
+            return 2
+
+    return run
+
+
+def _config(args: argparse.Namespace) -> RecognizerConfig:
+    from recognizer.config import RecognizerConfig
+
+    providers = args.providers.split(",") if args.providers else None
+    return RecognizerConfig(model_pack=args.model_pack, providers=providers)
+
+
+def _evaluate_detection(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from recognizer.analyzer import FaceAnalyzer
+    from recognizer.evaluation import evaluate_detection
+
+    analyzer = FaceAnalyzer.from_config(_config(args))
+    print_result(asdict(evaluate_detection(analyzer, args.boxes)))
+    return 0
+
+
+def _evaluate_verification(args: argparse.Namespace) -> int:
+    from recognizer.analyzer import FaceAnalyzer
+    from recognizer.evaluation import evaluate_verification
+
+    config = _config(args)
+    analyzer = FaceAnalyzer.from_config(config)
+    report = evaluate_verification(analyzer, args.pairs, config.match_threshold)
+    print_result(report.as_json())
+    return 0
+
+
+def _evaluate_identification(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from recognizer.analyzer import FaceAnalyzer
+    from recognizer.evaluation import evaluate_identification
+
+    config = _config(args)
+    analyzer = FaceAnalyzer.from_config(config)
+    report = evaluate_identification(
+        analyzer, args.labels, config.match_threshold, config.match_margin
+    )
+    print_result(asdict(report))
+    return 0
