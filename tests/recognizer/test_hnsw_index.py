@@ -1,0 +1,213 @@
+"""The global hnswlib template index: add, remove, replace, grow, save/load, rebuild."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recognizer.decision import NO_SECOND_SCORE
+from recognizer.hnsw_index import HnswParams, TemplateIndex
+from recognizer.templates import GalleryError, Template
+
+DIM = 64
+PARAMS = HnswParams(m=32, ef_construction=100, ef=64)
+
+
+def unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    rows = rng.normal(size=(n, DIM)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def person(rng: np.random.Generator, person_id: str, count: int = 3) -> list[Template]:
+    """Templates of one person: a random identity plus small variations, like real faces."""
+    centre = unit(rng, 1)[0]
+    rows = centre + 0.08 * rng.normal(size=(count, DIM)).astype(np.float32)
+    return [Template(f"{person_id}/t{k}", person_id, row) for k, row in enumerate(rows)]
+
+
+def people(rng: np.random.Generator, count: int, prefix: str = "p") -> list[Template]:
+    return [t for n in range(count) for t in person(rng, f"{prefix}{n}")]
+
+
+def vectors(templates: list[Template]) -> np.ndarray:
+    return np.stack([t.embedding for t in templates])
+
+
+def found_people(index: TemplateIndex, queries: np.ndarray) -> list[object]:
+    return [c.person_id for c in index.search(queries)]
+
+
+def test_each_template_finds_its_own_person_with_a_second_person_for_the_margin() -> None:
+    rng = np.random.default_rng(0)
+    templates = people(rng, 200)
+    index = TemplateIndex(DIM, PARAMS)
+    index.add(templates)
+    candidates = index.search(vectors(templates))
+    assert [c.person_id for c in candidates] == [t.person_id for t in templates]
+    assert all(c.score == pytest.approx(1.0, abs=1e-4) for c in candidates)
+    assert all(-1.0 < c.second_score < 0.9 for c in candidates)
+    assert len(index) == 600 and len(index.person_ids()) == 200
+
+
+def test_search_matches_exact_search_on_most_queries() -> None:
+    rng = np.random.default_rng(1)
+    templates = people(rng, 1000)
+    index = TemplateIndex.from_templates(templates, DIM, PARAMS)
+    probes = vectors(templates[::10]) + 0.08 * rng.normal(size=(300, DIM)).astype(np.float32)
+    queries = probes / np.linalg.norm(probes, axis=1, keepdims=True)
+    exact = (queries @ vectors(templates).T).argmax(axis=1)
+    nearest = index.nearest_templates(queries, k=1)
+    recall = np.mean(
+        [
+            hits[0].template_id == templates[e].template_id
+            for hits, e in zip(nearest, exact, strict=True)
+        ]
+    )
+    assert recall >= 0.95
+
+
+def test_a_removed_person_never_matches_again() -> None:
+    rng = np.random.default_rng(2)
+    templates = people(rng, 50)
+    index = TemplateIndex.from_templates(templates, DIM, PARAMS)
+    gone = [t for t in templates if t.person_id == "p7"]
+    assert index.remove_person("p7") == 3
+    assert "p7" not in found_people(index, vectors(gone))
+    assert all(
+        hit.person_id != "p7" for hits in index.nearest_templates(vectors(gone), 64) for hit in hits
+    )
+    assert "p7/t0" not in index and "p7" not in index.person_ids()
+
+
+def test_removed_slots_are_reused_without_reviving_the_removed_person() -> None:
+    rng = np.random.default_rng(3)
+    index = TemplateIndex.from_templates(people(rng, 20), DIM, PARAMS)
+    gone = index.template_ids("p3")
+    gone_vectors = vectors([t for t in people(np.random.default_rng(3), 20) if t.person_id == "p3"])
+    capacity = index.capacity
+    index.remove_person("p3")
+    newcomer = person(rng, "newcomer")
+    index.add(newcomer)
+    assert index.capacity == capacity
+    assert "p3" not in found_people(index, gone_vectors)
+    assert found_people(index, vectors(newcomer)) == ["newcomer"] * 3
+    assert not gone & set().union(*(index.template_ids(p) for p in index.person_ids()))
+
+
+def test_remove_single_templates_keeps_the_person_through_the_others() -> None:
+    rng = np.random.default_rng(4)
+    templates = people(rng, 10)
+    index = TemplateIndex.from_templates(templates, DIM, PARAMS)
+    assert index.remove_templates(["p1/t0", "no-such-template"]) == 1
+    assert index.template_ids("p1") == {"p1/t1", "p1/t2"}
+    (hit,) = index.nearest_templates(templates[3].embedding, k=1)[0]
+    assert hit.template_id != "p1/t0"
+
+
+def test_replace_swaps_all_of_a_persons_templates_at_once() -> None:
+    rng = np.random.default_rng(5)
+    templates = people(rng, 30)
+    index = TemplateIndex.from_templates(templates, DIM, PARAMS)
+    old = [t for t in templates if t.person_id == "p4"]
+    new = [Template(f"p4/new{k}", "p4", t.embedding) for k, t in enumerate(person(rng, "x", 2))]
+    index.replace_person("p4", new)
+    assert index.template_ids("p4") == {"p4/new0", "p4/new1"}
+    assert found_people(index, vectors(new)) == ["p4", "p4"]
+    assert "p4" not in found_people(index, vectors(old))
+
+
+def test_replace_refuses_templates_of_someone_else() -> None:
+    rng = np.random.default_rng(6)
+    index = TemplateIndex.from_templates(people(rng, 3), DIM, PARAMS)
+    with pytest.raises(GalleryError, match="belong to person"):
+        index.replace_person("p0", person(rng, "p1"))
+    with pytest.raises(GalleryError, match="belongs to another person"):
+        index.replace_person("p0", [Template("p1/t0", "p0", unit(rng, 1)[0])])
+    assert index.template_ids("p1") == {"p1/t0", "p1/t1", "p1/t2"}
+
+
+def test_duplicate_template_ids_are_refused() -> None:
+    rng = np.random.default_rng(7)
+    index = TemplateIndex(DIM, PARAMS)
+    index.add(person(rng, "a"))
+    with pytest.raises(GalleryError, match="already enrolled"):
+        index.add([Template("a/t0", "b", unit(rng, 1)[0])])
+
+
+def test_the_index_grows_when_full() -> None:
+    rng = np.random.default_rng(8)
+    index = TemplateIndex(DIM, PARAMS, capacity=10)
+    start = index.capacity
+    templates = people(rng, start // 3 + 200)
+    for n in range(0, len(templates), 300):
+        index.add(templates[n : n + 300])
+    assert index.capacity >= len(templates) > start
+    assert found_people(index, vectors(templates[-5:])) == [t.person_id for t in templates[-5:]]
+
+
+def test_save_and_load_keep_ids_removals_and_search_breadth(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    templates = [*people(rng, 100), Template(17, 4242, unit(rng, 1)[0])]
+    index = TemplateIndex.from_templates(templates, DIM, PARAMS)
+    index.remove_person("p5")
+    index.save(tmp_path)
+    loaded = TemplateIndex.load(tmp_path, ef=80)
+    assert loaded.params.ef == 80
+    assert len(loaded) == len(index) and loaded.person_ids() == index.person_ids()
+    assert found_people(loaded, vectors(templates)) == found_people(index, vectors(templates))
+    assert found_people(loaded, templates[-1].embedding) == [4242]  # int ids stay ints
+    removed = vectors([t for t in templates if t.person_id == "p5"])
+    assert "p5" not in found_people(loaded, removed)
+    loaded.add(person(rng, "after-load"))  # fills p5's old slots
+    assert "p5" not in found_people(loaded, removed)
+    assert found_people(loaded, vectors(templates[:3])) == ["p0"] * 3
+
+
+def test_loading_refuses_missing_or_mismatched_files(tmp_path: Path) -> None:
+    rng = np.random.default_rng(10)
+    with pytest.raises(GalleryError, match="missing"):
+        TemplateIndex.load(tmp_path)
+    TemplateIndex.from_templates(people(rng, 5), DIM, PARAMS).save(tmp_path / "a")
+    TemplateIndex.from_templates(people(rng, 6), DIM, PARAMS).save(tmp_path / "b")
+    (tmp_path / "b" / "templates.json").replace(tmp_path / "a" / "templates.json")
+    with pytest.raises(GalleryError, match="different saves"):
+        TemplateIndex.load(tmp_path / "a")
+    (tmp_path / "a" / "templates.json").write_text("{not json")
+    with pytest.raises(GalleryError, match="not a saved template index"):
+        TemplateIndex.load(tmp_path / "a")
+
+
+def test_rebuild_from_a_list_gives_a_compact_index_with_the_same_answers() -> None:
+    rng = np.random.default_rng(11)
+    templates = people(rng, 100)
+    churned = TemplateIndex.from_templates(templates, DIM, PARAMS)
+    for n in range(0, 100, 2):
+        churned.remove_person(f"p{n}")
+    survivors = [t for t in templates if int(str(t.person_id)[1:]) % 2]
+    rebuilt = TemplateIndex.from_templates(survivors, DIM, PARAMS)
+    assert rebuilt.capacity <= churned.capacity
+    assert found_people(rebuilt, vectors(templates)) == found_people(churned, vectors(templates))
+
+
+def test_a_lone_person_has_no_second_person_and_an_empty_index_finds_nobody() -> None:
+    rng = np.random.default_rng(12)
+    index = TemplateIndex(DIM, PARAMS)
+    assert found_people(index, unit(rng, 2)) == [None, None]
+    index.add(person(rng, "solo"))
+    (candidate,) = index.search(unit(rng, 1))
+    assert candidate.person_id == "solo" and candidate.second_score == NO_SECOND_SCORE
+
+
+def test_when_all_nearest_templates_are_one_person_the_margin_is_not_overstated() -> None:
+    rng = np.random.default_rng(13)
+    crowd = person(rng, "crowd", count=40)
+    index = TemplateIndex.from_templates(crowd + people(rng, 20), DIM, PARAMS)
+    (candidate,) = index.search(crowd[0].embedding, k=8)
+    (hits,) = index.nearest_templates(crowd[0].embedding, k=8)
+    assert {hit.person_id for hit in hits} == {"crowd"}
+    assert candidate.person_id == "crowd"
+    # Nobody else is among the 8 nearest, so nobody else scores above the 8th: that is the
+    # honest bound for the second person, not the "nobody else exists" -1.
+    assert candidate.second_score == pytest.approx(hits[-1].score)
