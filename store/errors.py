@@ -78,7 +78,7 @@ def translated_errors() -> Iterator[None]:
         yield
     except asyncpg.UniqueViolationError as error:
         raise Conflict(_detail(error), error.constraint_name) from error
-    except asyncpg.ForeignKeyViolationError as error:
+    except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as error:
         raise InvalidReference(_detail(error), error.constraint_name) from error
     except (
         asyncpg.CheckViolationError,

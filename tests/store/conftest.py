@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from store.cameras import Camera, CameraKind
 from store.config import StoreConfig
+from store.courses import Course
 from store.database import Database
+from store.people import Person
+from store.rooms import Room
+from store.sessions import ClassSession
 from tests.postgres_fixtures import PostgresForTests, postgres_for_tests
 
 
@@ -34,3 +41,33 @@ def store_config(database_url: str) -> StoreConfig:
 async def db(store_config: StoreConfig, database_url: str) -> AsyncIterator[Database]:
     async with Database.connect(database_url, store_config) as database:
         yield database
+
+
+@dataclass(frozen=True)
+class Classroom:
+    """A course with one enrolled student, a room with a camera, and a session running now."""
+
+    course: Course
+    room: Room
+    camera: Camera
+    session: ClassSession
+    student: Person
+
+
+@pytest.fixture
+async def classroom(db: Database) -> Classroom:
+    course = await db.courses.create(code="MATH101", name="Calculus")
+    room = await db.rooms.create("B-204")
+    camera = (
+        await db.cameras.create(name="front", kind=CameraKind.FILE, url="/v.mp4", room_id=room.id)
+    ).camera
+    now = datetime.now(UTC)
+    session = await db.sessions.create(
+        course_id=course.id,
+        room_id=room.id,
+        scheduled_start=now - timedelta(minutes=5),
+        scheduled_end=now + timedelta(hours=1),
+    )
+    student = await db.people.create(external_id="S-0001", display_name="Ada Lovelace")
+    await db.courses.enrol(course.id, [student.id])
+    return Classroom(course, room, camera, session, student)

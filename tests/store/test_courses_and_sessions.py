@@ -1,0 +1,113 @@
+"""Courses, rosters and class sessions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from store.database import Database
+from store.errors import Conflict, InvalidReference, InvalidValue, NotFound
+from store.sessions import SessionStatus
+from tests.store.conftest import Classroom
+
+NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+async def test_a_roster_lists_enrolled_people_and_enrolling_twice_is_harmless(
+    db: Database,
+) -> None:
+    course = await db.courses.create(code="BIO1", name="Biology")
+    people = [await db.people.create(external_id=f"S-{i}", display_name=f"P{i}") for i in range(3)]
+
+    added = await db.courses.enrol(course.id, [p.id for p in people])
+    again = await db.courses.enrol(course.id, [people[0].id])
+    await db.courses.unenrol(course.id, people[2].id)
+
+    assert (added, again) == (3, 0)
+    assert [p.display_name for p in (await db.courses.roster(course.id)).items] == ["P0", "P1"]
+    assert await db.courses.is_enrolled(course.id, people[0].id)
+    assert not await db.courses.is_enrolled(course.id, people[2].id)
+
+
+async def test_course_codes_are_unique_and_rosters_need_real_people(db: Database) -> None:
+    course = await db.courses.create(code="BIO1", name="Biology")
+    with pytest.raises(Conflict):
+        await db.courses.create(code="BIO1", name="Again")
+    with pytest.raises(InvalidReference):
+        await db.courses.enrol(course.id, [uuid4()])
+    with pytest.raises(NotFound):
+        await db.courses.unenrol(course.id, uuid4())
+
+
+async def test_a_course_or_room_with_sessions_cannot_be_deleted(
+    classroom: Classroom, db: Database
+) -> None:
+    with pytest.raises(InvalidReference):
+        await db.courses.delete(classroom.course.id)
+    with pytest.raises(InvalidReference):
+        await db.rooms.delete(classroom.room.id)
+
+
+async def test_a_session_must_end_after_it_starts_and_name_real_rows(
+    classroom: Classroom, db: Database
+) -> None:
+    with pytest.raises(InvalidValue):
+        await db.sessions.create(
+            course_id=classroom.course.id,
+            room_id=classroom.room.id,
+            scheduled_start=NINE,
+            scheduled_end=NINE - timedelta(minutes=1),
+        )
+    with pytest.raises(InvalidReference):
+        await db.sessions.create(
+            course_id=uuid4(),
+            room_id=classroom.room.id,
+            scheduled_start=NINE,
+            scheduled_end=NINE + timedelta(hours=1),
+        )
+
+
+async def test_the_current_session_of_a_room_follows_schedule_and_status(
+    classroom: Classroom, db: Database
+) -> None:
+    later = await db.sessions.create(
+        course_id=classroom.course.id,
+        room_id=classroom.room.id,
+        scheduled_start=NINE,
+        scheduled_end=NINE + timedelta(hours=1),
+        grace_minutes=5,
+    )
+    at_ten_past = NINE + timedelta(minutes=10)
+
+    assert (await db.sessions.current_in_room(classroom.room.id, at_ten_past)) == later
+    assert later.late_after == NINE + timedelta(minutes=5)
+    await db.sessions.set_status(later.id, SessionStatus.CANCELLED)
+    assert await db.sessions.current_in_room(classroom.room.id, at_ten_past) is None
+    now = await db.sessions.current_in_room(classroom.room.id, datetime.now(UTC))
+    assert now is not None and now.id == classroom.session.id
+
+
+async def test_sessions_are_listed_newest_first_with_filters(
+    classroom: Classroom, db: Database
+) -> None:
+    for day in range(3):
+        await db.sessions.create(
+            course_id=classroom.course.id,
+            room_id=classroom.room.id,
+            scheduled_start=NINE + timedelta(days=day),
+            scheduled_end=NINE + timedelta(days=day, hours=1),
+        )
+
+    window = await db.sessions.list(
+        course_id=classroom.course.id,
+        starts_from=NINE,
+        starts_before=NINE + timedelta(days=2),
+    )
+    scheduled = await db.sessions.list(status=SessionStatus.SCHEDULED, limit=2)
+
+    assert [s.scheduled_start for s in window.items] == [NINE + timedelta(days=1), NINE]
+    assert len(scheduled.items) == 2 and scheduled.has_more
+    with pytest.raises(NotFound):
+        await db.sessions.get(uuid4())

@@ -1,0 +1,73 @@
+"""People repository: CRUD, unique external ids, search and pagination."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from store.database import Database
+from store.errors import Conflict, InvalidValue, NotFound
+
+
+async def test_a_created_person_reads_back_by_id_and_by_external_id(db: Database) -> None:
+    consent = datetime(2026, 9, 1, tzinfo=UTC)
+    created = await db.people.create(
+        external_id="S-42", display_name="Grace Hopper", consent_at=consent
+    )
+
+    assert await db.people.get(created.id) == created
+    assert await db.people.get_by_external_id("S-42") == created
+    assert created.active and created.consent_at == consent
+
+
+async def test_a_second_person_with_the_same_external_id_is_a_conflict(db: Database) -> None:
+    await db.people.create(external_id="S-1", display_name="One")
+
+    with pytest.raises(Conflict) as raised:
+        await db.people.create(external_id="S-1", display_name="Other")
+    assert raised.value.constraint == "people_external_id_key"
+
+
+async def test_an_empty_display_name_is_refused(db: Database) -> None:
+    with pytest.raises(InvalidValue):
+        await db.people.create(external_id="S-1", display_name="")
+
+
+async def test_unknown_people_are_not_found(db: Database) -> None:
+    with pytest.raises(NotFound):
+        await db.people.get(uuid4())
+    with pytest.raises(NotFound):
+        await db.people.update(uuid4(), display_name="x")
+
+
+async def test_update_changes_only_the_fields_given(db: Database) -> None:
+    person = await db.people.create(external_id="S-7", display_name="Before")
+
+    updated = await db.people.update(person.id, active=False)
+
+    assert updated.display_name == "Before"
+    assert not updated.active
+    assert updated.updated_at >= person.updated_at
+
+
+async def test_lists_are_paged_in_name_order_and_filtered(db: Database) -> None:
+    for i in range(5):
+        await db.people.create(external_id=f"S-{i}", display_name=f"Student {i}", active=i != 4)
+
+    first = await db.people.list(limit=2)
+    second = await db.people.list(limit=2, offset=first.next_offset or 0)
+    last = await db.people.list(limit=2, offset=4)
+
+    assert [p.display_name for p in first.items + second.items] == [
+        f"Student {i}" for i in range(4)
+    ]
+    assert first.has_more and last.next_offset is None
+    assert len((await db.people.list(active=True)).items) == 4
+    assert [p.external_id for p in (await db.people.list(search="s-3")).items] == ["S-3"]
+
+
+async def test_a_page_larger_than_the_maximum_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        await db.people.list(limit=100_000)

@@ -1,0 +1,93 @@
+"""Rooms and cameras: a camera's password never shows, its token is checked by hash."""
+
+from __future__ import annotations
+
+import logging
+from uuid import uuid4
+
+import pytest
+
+from store.cameras import CameraKind, split_password
+from store.database import Database
+from store.errors import Conflict, InvalidReference, InvalidValue, NotFound
+
+RTSP = "rtsp://viewer:s3cr%2Ft@10.0.0.5:554/stream1"
+
+
+def test_a_url_password_is_split_off_and_decoded() -> None:
+    assert split_password(RTSP) == ("rtsp://viewer@10.0.0.5:554/stream1", "s3cr/t")
+    assert split_password("rtsp://10.0.0.5/s") == ("rtsp://10.0.0.5/s", None)
+
+
+async def test_a_camera_password_is_stored_apart_and_never_shown(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    room = await db.rooms.create("A-1")
+    caplog.set_level(logging.DEBUG)
+
+    created = await db.cameras.create(name="door", kind=CameraKind.RTSP, url=RTSP, room_id=room.id)
+    camera = await db.cameras.get(created.camera.id)
+    logging.getLogger("test").info("camera %r at %s", camera, camera.redacted_url)
+
+    assert camera.url == "rtsp://viewer@10.0.0.5:554/stream1"
+    assert camera.redacted_url == "rtsp://viewer:***@10.0.0.5:554/stream1"
+    assert camera.connection_url() == RTSP
+    assert "s3cr" not in repr(camera) and "s3cr" not in repr(created)
+    assert "s3cr" not in caplog.text and created.access_token not in caplog.text
+
+
+async def test_a_camera_token_is_checked_against_its_hash_and_can_be_rotated(
+    db: Database,
+) -> None:
+    created = await db.cameras.create(name="webcam", kind=CameraKind.WEBRTC)
+    camera_id = created.camera.id
+
+    assert await db.cameras.verify_token(camera_id, created.access_token)
+    assert not await db.cameras.verify_token(camera_id, "guess")
+    new_token = await db.cameras.rotate_token(camera_id)
+    assert not await db.cameras.verify_token(camera_id, created.access_token)
+    assert await db.cameras.verify_token(camera_id, new_token)
+    await db.cameras.set_enabled(camera_id, False)
+    assert not await db.cameras.verify_token(camera_id, new_token)
+
+
+async def test_cameras_need_a_url_unless_they_are_browsers(db: Database) -> None:
+    with pytest.raises(InvalidValue):
+        await db.cameras.create(name="x", kind=CameraKind.RTSP)
+
+
+async def test_camera_names_are_unique_and_rooms_must_exist(db: Database) -> None:
+    await db.cameras.create(name="same", kind=CameraKind.FILE, url="/a.mp4")
+    with pytest.raises(Conflict):
+        await db.cameras.create(name="same", kind=CameraKind.FILE, url="/b.mp4")
+    with pytest.raises(InvalidReference):
+        await db.cameras.create(name="other", kind=CameraKind.FILE, url="/b.mp4", room_id=uuid4())
+
+
+async def test_cameras_are_listed_per_room_and_by_state(db: Database) -> None:
+    room = await db.rooms.create("A-1")
+    inside = await db.cameras.create(name="a", kind=CameraKind.WEBRTC, room_id=room.id)
+    await db.cameras.create(name="b", kind=CameraKind.WEBRTC)
+    await db.cameras.set_enabled(inside.camera.id, False)
+
+    assert [c.name for c in (await db.cameras.list(room_id=room.id)).items] == ["a"]
+    assert [c.name for c in (await db.cameras.list(enabled=True)).items] == ["b"]
+    await db.cameras.delete(inside.camera.id)
+    with pytest.raises(NotFound):
+        await db.cameras.get(inside.camera.id)
+
+
+async def test_rooms_are_unique_renamable_and_paged(db: Database) -> None:
+    room = await db.rooms.create("A-1")
+    await db.rooms.create("A-2")
+    with pytest.raises(Conflict):
+        await db.rooms.create("A-1")
+
+    renamed = await db.rooms.rename(room.id, "A-0")
+    page = await db.rooms.list(limit=1)
+
+    assert renamed.name == "A-0"
+    assert [r.name for r in page.items] == ["A-0"] and page.has_more
+    await db.rooms.delete(room.id)
+    with pytest.raises(NotFound):
+        await db.rooms.get(room.id)
