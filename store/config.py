@@ -27,6 +27,7 @@ class StoreConfig(BaseModel):
     database_url: str | None = Field(
         default=None,
         description="postgresql:// URL of an existing server; unset starts the embedded one",
+        repr=False,  # it usually holds a password
     )
     data_dir: Path = Field(
         default_factory=default_data_dir,

@@ -1,0 +1,50 @@
+"""All settings of a Rollcall process, read once at start-up by the composition root.
+
+Environment variables carry the `ROLLCALL_` prefix and `__` between nested names
+(`ROLLCALL_RECOGNIZER__MATCH_THRESHOLD=0.45`); a `.env` file in the working folder is read
+too. The database is the one exception: the conventional plain `DATABASE_URL` sets
+`store.database_url`, so a cluster's standard secret works unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from recognizer.config import RecognizerConfig
+from store.config import StoreConfig
+from streamer.config import StreamerConfig
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ROLLCALL_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    recognizer: RecognizerConfig = Field(default_factory=RecognizerConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    streamer: StreamerConfig = Field(default_factory=StreamerConfig)
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "ROLLCALL_DATABASE_URL"),
+        description="postgresql:// URL; unset starts an embedded PostgreSQL",
+        repr=False,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _database_url_feeds_store(cls, data: Any) -> Any:
+        # DATABASE_URL wins over a nested store setting: it is what operators set.
+        if isinstance(data, dict):
+            url = data.get("DATABASE_URL") or data.get("database_url")
+            if url:
+                store = dict(data.get("store") or {})
+                store["database_url"] = url
+                data = {**data, "store": store}
+        return data
