@@ -30,9 +30,18 @@ class MovingPattern:
 
 
 def write_h264_clip(
-    path: Path, width: int, height: int, fps: int, seconds: float, keyframe_every: int = 15
+    path: Path,
+    width: int,
+    height: int,
+    fps: int,
+    seconds: float,
+    keyframe_every: int = 15,
+    preset: str = "ultrafast",
 ) -> Path:
-    """Encode the moving pattern as H.264 into a .mkv or .mp4 at `path` (libx264, fast)."""
+    """Encode the moving pattern as H.264 into a .mkv or .mp4 at `path` with libx264.
+
+    "ultrafast" writes quickly but makes streams cheaper to decode than a camera's
+    (no CABAC); benchmarks pass a slower preset."""
     pattern = MovingPattern(width, height)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
@@ -40,7 +49,7 @@ def write_h264_clip(
         stream.height = height
         stream.pix_fmt = "yuv420p"
         # Frequent keyframes: a client that (re)connects mid-file starts decoding quickly.
-        stream.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(keyframe_every)}
+        stream.options = {"preset": preset, "tune": "zerolatency", "g": str(keyframe_every)}
         for index in range(round(fps * seconds)):
             frame = av.VideoFrame.from_ndarray(pattern.image(index), format="bgr24")
             container.mux(stream.encode(frame))
