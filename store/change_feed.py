@@ -22,6 +22,8 @@ from store.events import CHANNEL, Event, EventCursor, current_cursor, read_event
 
 logger = logging.getLogger(__name__)
 
+APPLICATION_NAME = "rollcall-change-feed"  # how the listener shows in pg_stat_activity
+
 
 class ConnectionLost(Exception):
     """The listener's connection closed under it."""
@@ -95,7 +97,7 @@ class ChangeFeed:
         return self
 
     async def __anext__(self) -> Event:
-        event = await self._queue.get()
+        event = await self._queue.get()  # cancelling this wait loses nothing
         self._delivered = event.cursor
         return event
 
@@ -103,7 +105,9 @@ class ChangeFeed:
         delay = self._retry_initial_s
         while True:
             try:
-                connection = await asyncpg.connect(self._dsn)
+                connection = await asyncpg.connect(
+                    self._dsn, server_settings={"application_name": APPLICATION_NAME}
+                )
             except CONNECTION_ERRORS as error:
                 logger.warning(
                     "change feed cannot connect, retrying",
@@ -115,13 +119,23 @@ class ChangeFeed:
             delay = self._retry_initial_s
             try:
                 await self._follow(connection)
-            except (ConnectionLost, asyncpg.PostgresError, *CONNECTION_ERRORS) as error:
+            except (
+                ConnectionLost,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+                *CONNECTION_ERRORS,
+            ) as error:
                 self._connected.clear()
                 self._reconnects += 1
                 logger.warning(
                     "change feed lost its connection, reconnecting",
                     extra={"error": str(error) or type(error).__name__},
                 )
+            except Exception:
+                # a bug must not end the feed silently while consumers wait on it: say it, retry
+                self._connected.clear()
+                self._reconnects += 1
+                logger.exception("change feed failed, reconnecting")
             finally:
                 connection.terminate()
             await asyncio.sleep(delay)
