@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,66 +10,9 @@ import pytest
 
 from streamer.config import StreamerConfig
 from streamer.synthetic import write_h264_clip
+from tests.streamer.servers import RtspServer
 
-SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv has not
-RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
 CLIP_FPS = 15
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_answers(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-class RtspServer:
-    """gst-rtsp-server in a subprocess under the system Python, on 127.0.0.1."""
-
-    def __init__(self, clip: Path, user: str | None = None, password: str | None = None) -> None:
-        self.clip = clip
-        self.port = free_port()
-        self.user = user
-        self.password = password
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        credentials = f"{self.user}:{self.password}@" if self.user else ""
-        return f"rtsp://{credentials}127.0.0.1:{self.port}/cam"
-
-    def start(self, timeout_s: float = 20.0) -> None:
-        """Start (again, on the same port) and wait until the port answers."""
-        command = [SYSTEM_PYTHON, str(RTSP_SERVER_SCRIPT), "--port", str(self.port)]
-        command += ["--file", str(self.clip)]
-        if self.user:
-            command += ["--user", self.user, "--password", str(self.password)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout_s
-        while not port_answers(self.port):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the RTSP server exited with {self.process.returncode}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the RTSP server did not start")
-            time.sleep(0.1)
-
-    def freeze(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGCONT)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()  # SIGKILL works on a stopped process too
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ from collections.abc import Callable
 import pytest
 
 from streamer import CameraSpec, CameraState, InvalidCameraUrl, StreamerConfig, Supervisor
-from tests.streamer.conftest import CLIP_FPS, RtspServer, free_port
+from tests.streamer.conftest import CLIP_FPS
+from tests.streamer.servers import RtspServer, free_port
 from tests.streamer.waiting import streamer_threads, wait_for_state, wait_for_status
 
 pytestmark = pytest.mark.slow
