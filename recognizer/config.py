@@ -44,17 +44,26 @@ class RecognizerConfig(BaseModel):
         "that fill most of the frame (a student close to a laptop webcam)",
     )
 
+    # Measured on 75 genuine LFW pairs, one side shrunk until its SCRFD box is N px: mean
+    # similarity 0.658 at full size, 0.634 at 48 px, 0.619 at 40, 0.580 at 32, 0.518 at 24,
+    # 0.470 at 20, 0.388 at 16. Below 40 px the loss grows fast and noisier faces are where a
+    # stranger could pass the threshold, so the gate stays at 40.
     min_face_px: int = Field(
         default=40, ge=1, description="shorter side of the face box, in frame pixels"
     )
     min_det_score: float = Field(
         default=0.5, ge=0.0, le=1.0, description="SCRFD scores large frontal faces as low as 0.55"
     )
+    # Measured on 25 aligned faces of ../shared/faces blurred in the 112 px crop: sharp crops
+    # read 58 (5th percentile) to 4800; Gaussian sigma 2 reads ~16 and keeps a mean 0.84
+    # similarity to the sharp face, sigma 3 reads ~8 and keeps only 0.66, sigma 4 ~5 and 0.49.
     min_sharpness: float = Field(
-        default=20.0, ge=0.0, description="variance of the Laplacian of the aligned 112 px crop"
+        default=12.0, ge=0.0, description="variance of the Laplacian of the aligned 112 px crop"
     )
-    max_yaw: float = Field(default=50.0, gt=0.0, le=90.0, description="degrees, rough")
-    max_pitch: float = Field(default=40.0, gt=0.0, le=90.0, description="degrees, rough")
+    # The landmark pose is rough: LFW faces read at 50-74 degrees of yaw still matched their
+    # other photos at 0.37-0.65 similarity, so only near-profiles are refused.
+    max_yaw: float = Field(default=70.0, gt=0.0, le=90.0, description="degrees, rough")
+    max_pitch: float = Field(default=45.0, gt=0.0, le=90.0, description="degrees, rough")
 
     batch_size: int = Field(default=32, ge=1, description="aligned faces per embedder run")
 

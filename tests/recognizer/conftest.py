@@ -1,0 +1,30 @@
+"""Fixtures of the recognizer tests: the real default model pack and real photos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recognizer.analyzer import FaceAnalyzer
+from recognizer.config import RecognizerConfig
+from recognizer.images import load_image
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> FaceAnalyzer:
+    """The default pack on this machine's providers, loaded once for all tests."""
+    return FaceAnalyzer.from_config(RecognizerConfig())
+
+
+@pytest.fixture(scope="session")
+def portrait(faces_dir: Path) -> np.ndarray:
+    """A studio portrait: one large frontal face (1382x1868 px)."""
+    return load_image(faces_dir / "deepface" / "img1.jpg")
+
+
+@pytest.fixture(scope="session")
+def group_photo(faces_dir: Path) -> np.ndarray:
+    """A PASCAL VOC photo with seven small (37-45 px) faces, boxed in face_boxes.csv."""
+    return load_image(faces_dir / "dlib" / "2007_007763.jpg")
