@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from streamer.errors import InvalidCameraSpec
+from streamer.status import CameraKind
 from streamer.url import CameraUrl, parse_camera_url
 
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -41,7 +42,7 @@ class CameraSpec:
             object.__setattr__(self, "parsed_url", parse_camera_url(self.url))
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> CameraKind:
         """'webrtc' for a browser camera, 'file' for a file, 'url' for a network stream."""
         if self.parsed_url is None:
             return "webrtc"

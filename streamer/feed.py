@@ -10,7 +10,7 @@ from streamer.fps_meter import FpsMeter
 from streamer.frame import Frame
 from streamer.latest_slot import LatestSlot
 from streamer.rate import RateLimiter
-from streamer.status import CameraState, CameraStatus
+from streamer.status import CameraKind, CameraState, CameraStatus
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,11 @@ class CameraFeed:
     """
 
     def __init__(
-        self, camera_id: str, kind: str, source: str | None, analysis_fps: float | None
+        self,
+        camera_id: str,
+        kind: CameraKind,
+        source: str | None,
+        analysis_fps: float | None,
     ) -> None:
         self.camera_id = camera_id
         self._lock = threading.Lock()
@@ -112,7 +116,7 @@ class CameraFeed:
 
     # -- supervisor side ----------------------------------------------------------------
 
-    def reconfigure(self, kind: str, source: str | None, analysis_fps: float | None) -> None:
+    def reconfigure(self, kind: CameraKind, source: str | None, analysis_fps: float | None) -> None:
         """Point the feed at a changed camera; counters carry on, state starts over."""
         with self._lock:
             self._kind = kind

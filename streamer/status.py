@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Literal
+
+CameraKind = Literal["url", "file", "webrtc"]
 
 
 class CameraState(enum.StrEnum):
@@ -19,7 +22,7 @@ class CameraStatus:
     """A snapshot of one camera. The URL is redacted; rates are over the last seconds."""
 
     camera_id: str
-    kind: str  # "url", "file" or "webrtc"
+    kind: CameraKind
     source: str | None  # redacted URL, None for a browser camera
     state: CameraState
     fps_received: float
