@@ -23,6 +23,7 @@ Handler = Callable[[argparse.Namespace], int]
 def register(groups: CommandGroups) -> None:
     """Add this package's sub-commands."""
     _register_evaluate(groups)
+    _register_bench(groups)
 
 
 def _register_evaluate(groups: CommandGroups) -> None:
@@ -121,4 +122,39 @@ def _evaluate_identification(args: argparse.Namespace) -> int:
         analyzer, args.labels, config.match_threshold, config.match_margin
     )
     print_result(asdict(report))
+    return 0
+
+
+def _register_bench(groups: CommandGroups) -> None:
+    bench = groups.bench.add_parser(
+        "recognizer",
+        help="detection/embedding speed vs InsightFace FaceAnalysis, roster and index search",
+    )
+    bench.add_argument(
+        "--faces",
+        type=Path,
+        default=None,
+        help="folder of real photos with labels.csv and groups.csv (default: ../shared/faces)",
+    )
+    bench.add_argument("--quick", action="store_true", help="a smoke run of every stage")
+    _add_pack_arguments(bench)
+    bench.set_defaults(func=_reporting_errors(_bench_recognizer))
+
+
+def _default_faces_dir() -> Path:
+    """../shared/faces beside the project checkout, else beside the working directory."""
+    beside_checkout = Path(__file__).resolve().parents[2].parent / "shared" / "faces"
+    if beside_checkout.is_dir():
+        return beside_checkout
+    return Path.cwd().parent / "shared" / "faces"
+
+
+def _bench_recognizer(args: argparse.Namespace) -> int:
+    from recognizer.benchmark import BenchPlan, run_benchmark
+
+    plan = BenchPlan.quick() if args.quick else BenchPlan()
+    result = run_benchmark(args.faces or _default_faces_dir(), _config(args), plan)
+    if result.get("faceanalysis_error"):
+        sys.stderr.write(f"rollcall: {result['faceanalysis_error']}\n")
+    print_result(result)
     return 0
