@@ -119,12 +119,7 @@ class ChangeFeed:
             delay = self._retry_initial_s
             try:
                 await self._follow(connection)
-            except (
-                ConnectionLost,
-                asyncpg.PostgresError,
-                asyncpg.InterfaceError,
-                *CONNECTION_ERRORS,
-            ) as error:
+            except (ConnectionLost, asyncpg.PostgresError, *CONNECTION_ERRORS) as error:
                 self._connected.clear()
                 self._reconnects += 1
                 logger.warning(

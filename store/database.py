@@ -112,7 +112,9 @@ class Database:
             poll_interval_s=self.config.feed_poll_interval_s,
         )
 
-    def write_buffer(self, on_written: WrittenCallback | None = None) -> AttendanceWriteBuffer:
+    def write_buffer(
+        self, on_written: WrittenCallback | None = None, shutdown_timeout_s: float = 30.0
+    ) -> AttendanceWriteBuffer:
         """A buffer for attendance writes (enter it with `async with`)."""
         return AttendanceWriteBuffer(
             self.attendance,
@@ -121,4 +123,5 @@ class Database:
             retry_initial_s=self.config.retry_initial_s,
             retry_max_s=self.config.retry_max_s,
             on_written=on_written,
+            shutdown_timeout_s=shutdown_timeout_s,
         )

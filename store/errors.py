@@ -53,9 +53,14 @@ class SchemaTooNew(MigrationError):
     """The database was migrated by newer code than this; running on it could corrupt data."""
 
 
-# Raised by asyncpg when the server went away mid-operation or cannot be reached at all.
+# Raised by asyncpg when the server went away mid-operation or cannot be reached at all. The
+# client-side ones (InterfaceError, InternalClientError) show up when the server ends a session
+# in the middle of a protocol exchange; the store's own connections are pooled and never shared,
+# so for it they mean a broken connection rather than misuse.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     asyncpg.ConnectionDoesNotExistError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,

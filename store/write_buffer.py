@@ -8,6 +8,9 @@ is not counted twice when retried.
 When the buffer is full, `submit` waits for room: back-pressure on the producer rather than
 dropping, because a dropped sighting could be the one that marks a student present. A
 producer that must never wait can check `depth` against `capacity` first.
+
+Closing flushes, but waits at most `shutdown_timeout_s` for an absent database: what is still
+buffered then is lost, logged, and counted in `abandoned`.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class AttendanceWriteBuffer:
         retry_initial_s: float = 0.1,
         retry_max_s: float = 5.0,
         on_written: WrittenCallback | None = None,
+        shutdown_timeout_s: float = 30.0,
     ) -> None:
         self._attendance = attendance
         self._queue: asyncio.Queue[Sighting] = asyncio.Queue(maxsize=capacity)
@@ -49,6 +53,8 @@ class AttendanceWriteBuffer:
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
         self._on_written = on_written
+        self._shutdown_timeout_s = shutdown_timeout_s
+        self._abandoned = 0
         self._in_flight = 0
         self._written = 0
         self._rejected = 0
@@ -58,7 +64,10 @@ class AttendanceWriteBuffer:
 
     @property
     def depth(self) -> int:
-        """Writes not yet committed (queued plus the batch being written): the metric."""
+        """Writes not yet committed (queued plus the batch being written): the metric.
+
+        At most `capacity` queued plus one batch (`batch_size`) in flight.
+        """
         return self._queue.qsize() + self._in_flight
 
     @property
@@ -81,6 +90,11 @@ class AttendanceWriteBuffer:
         return self._failed_attempts
 
     @property
+    def abandoned(self) -> int:
+        """Writes still buffered when closing gave up waiting for the database."""
+        return self._abandoned
+
+    @property
     def database_available(self) -> bool:
         """False from a failed attempt until the next successful one."""
         return self._available
@@ -96,7 +110,13 @@ class AttendanceWriteBuffer:
         tb: TracebackType | None,
     ) -> None:
         try:
-            await self.flush()
+            await asyncio.wait_for(self.flush(), self._shutdown_timeout_s)
+        except TimeoutError:
+            self._abandoned = self.depth
+            logger.error(
+                "attendance writes abandoned at shutdown: the database stayed unreachable",
+                extra={"abandoned": self._abandoned},
+            )
         finally:
             if self._task is not None:
                 self._task.cancel()
@@ -145,6 +165,13 @@ class AttendanceWriteBuffer:
             except StoreError:
                 await self._write_one_by_one(batch)
                 return
+            except Exception:
+                # unexpected: keep the writes and retry rather than lose them or stop the worker
+                self._failed_attempts += 1
+                logger.exception("attendance write failed unexpectedly, retrying")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max_s)
+                continue
             if not self._available:
                 logger.warning("database back, attendance writes resumed")
             self._available = True
