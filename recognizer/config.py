@@ -25,8 +25,9 @@ class RecognizerConfig(BaseModel):
     0.450     0.890            0.36 % (1)             -
     ========= ================ ====================== ===============================
 
-    The strangers' best similarities to anybody enrolled are 0.512 (one LFW stranger whose
-    photo is a near twin of an enrolled one), then 0.315, 0.305, 0.301, 0.285; genuine probes
+    The strangers' best similarities to anybody enrolled are 0.512 (a real look-alike, LFW's
+    Flor_Montulo_0002 against Nora_Bendijo_0001, that no threshold keeping recall separates),
+    then 0.315, 0.305, 0.301, 0.285; genuine probes
     score 0.307 / 0.365 / 0.409 at their 1st / 2nd / 5th percentile. 0.35 keeps a 0.035 gap
     above the stranger cloud (which rises with gallery size) while accepting 96.6 % of
     enrolled probes. A margin of 0.05 over the second-best person changed nothing on this set

@@ -7,6 +7,7 @@ keeps separate x and y scale factors so boxes map back exactly on any frame shap
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +16,14 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from recognizer.errors import ModelPackError
+from recognizer.errors import ImageError, ModelPackError
+from recognizer.letterbox import Letterbox, letterbox, padded_letterbox
 from recognizer.model_pack import ModelSignature, Role, require_role
+
+logger = logging.getLogger(__name__)
 
 INPUT_MEAN = 127.5
 INPUT_STD = 128.0
-# Letterbox padding is black before normalisation, as in InsightFace (parity depends on it).
-PAD_VALUE = 0
-
 # SCRFD's scores collapse when a face fills most of the input (its anchors and training crops
 # never show a face touching all four borders). The large-face pass shows each frame again at
 # LARGE_FACE_SCALE of its primary scale, centred on a padded canvas a quarter of the primary's
@@ -43,51 +44,6 @@ class Detection:
     @property
     def size_px(self) -> float:
         return float(min(self.bbox[2] - self.bbox[0], self.bbox[3] - self.bbox[1]))
-
-
-@dataclass(frozen=True)
-class Letterbox:
-    """A frame resized into a detector canvas: canvas = frame * scale + offset, per axis."""
-
-    canvas: np.ndarray
-    scale_x: float
-    scale_y: float
-    offset_x: int = 0
-    offset_y: int = 0
-
-    def to_frame(self, points: np.ndarray) -> np.ndarray:
-        """Map (..., 2) canvas points back to frame coordinates."""
-        out = np.empty_like(points)
-        out[..., 0] = (points[..., 0] - self.offset_x) / self.scale_x
-        out[..., 1] = (points[..., 1] - self.offset_y) / self.scale_y
-        return out
-
-
-def letterbox(frame: np.ndarray, size: tuple[int, int]) -> Letterbox:
-    """Resize keeping the aspect ratio into the top-left of a (width, height) canvas."""
-    width, height = size
-    frame_h, frame_w = frame.shape[:2]
-    # Same rounding as InsightFace so that boxes agree with the reference implementation.
-    if frame_h / frame_w > height / width:
-        new_h, new_w = height, max(1, int(height / (frame_h / frame_w)))
-    else:
-        new_w, new_h = width, max(1, int(width * (frame_h / frame_w)))
-    canvas = np.full((height, width, 3), PAD_VALUE, dtype=np.uint8)
-    canvas[:new_h, :new_w] = cv2.resize(frame, (new_w, new_h))
-    return Letterbox(canvas, new_w / frame_w, new_h / frame_h)
-
-
-def padded_letterbox(frame: np.ndarray, size: tuple[int, int], shrink: float) -> Letterbox:
-    """Letterbox at `shrink` times the fitting scale, centred with padding all around."""
-    width, height = size
-    frame_h, frame_w = frame.shape[:2]
-    scale = min(width / frame_w, height / frame_h) * shrink
-    new_w, new_h = max(1, round(frame_w * scale)), max(1, round(frame_h * scale))
-    left, top = (width - new_w) // 2, (height - new_h) // 2
-    canvas = np.full((height, width, 3), PAD_VALUE, dtype=np.uint8)
-    resized = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_AREA)
-    canvas[top : top + new_h, left : left + new_w] = resized
-    return Letterbox(canvas, new_w / frame_w, new_h / frame_h, left, top)
 
 
 @dataclass(frozen=True)
@@ -150,8 +106,17 @@ class SCRFDDetector:
         self.batch_size = batch_size if self._batched_outputs and not _is_fixed(batch_dim) else 1
         fixed_h, fixed_w = signature.inputs[0].shape[2:]
         if _is_fixed(fixed_h) and _is_fixed(fixed_w):
-            input_size = (int(fixed_w), int(fixed_h))  # the model dictates its own size
-            large_face_pass = False
+            if input_size != (int(fixed_w), int(fixed_h)):
+                logger.warning(
+                    "%s has a fixed %sx%s input; det_size %s is ignored",
+                    path.name,
+                    fixed_w,
+                    fixed_h,
+                    input_size,
+                    extra={"model": path.name},
+                )
+            input_size = (int(fixed_w), int(fixed_h))
+            large_face_pass = False  # no second input size to run the large-face pass at
         self.input_size = input_size
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
@@ -161,6 +126,8 @@ class SCRFDDetector:
 
     def detect(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
         """Faces in each BGR uint8 frame, best score first."""
+        for frame in frames:
+            _check_frame(frame)
         found = self.detect_primary(frames)
         if not self.large_face_pass:
             return found
@@ -296,6 +263,19 @@ def _only_large(candidates: _Candidates, frame: np.ndarray) -> _Candidates:
         candidates.boxes[:, 3] - candidates.boxes[:, 1],
     )
     return candidates.select(np.flatnonzero(sides >= LARGE_FACE_MIN_SHARE * min(frame.shape[:2])))
+
+
+def _check_frame(frame: np.ndarray) -> None:
+    if not (
+        isinstance(frame, np.ndarray)
+        and frame.dtype == np.uint8
+        and frame.ndim == 3
+        and frame.shape[2] == 3
+        and min(frame.shape[:2]) > 0
+    ):
+        shape = getattr(frame, "shape", None)
+        dtype = getattr(frame, "dtype", type(frame).__name__)
+        raise ImageError(f"frames must be HxWx3 BGR uint8 arrays, got shape {shape} {dtype}")
 
 
 def _is_fixed(dim: object) -> bool:

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from recognizer.analyzer import FaceAnalyzer
-from recognizer.detector import letterbox, nms
+from recognizer.detector import nms
+from recognizer.errors import ImageError
+from recognizer.letterbox import letterbox
 
 
 def test_letterbox_keeps_the_aspect_and_records_each_axis_scale() -> None:
@@ -88,3 +90,10 @@ def test_frames_without_faces_give_empty_lists(analyzer: FaceAnalyzer) -> None:
 
 def test_a_tiny_frame_is_handled(analyzer: FaceAnalyzer) -> None:
     assert analyzer.analyze([np.zeros((16, 16, 3), np.uint8)]) == [[]]
+
+
+def test_a_frame_that_is_not_bgr_uint8_is_refused_clearly(analyzer: FaceAnalyzer) -> None:
+    with pytest.raises(ImageError, match="HxWx3 BGR uint8"):
+        analyzer.analyze([np.zeros((64, 64), np.uint8)])
+    with pytest.raises(ImageError, match="HxWx3 BGR uint8"):
+        analyzer.detect([np.zeros((64, 64, 3), np.float32)])

@@ -16,8 +16,9 @@ import pytest
 
 from recognizer.alignment import align_face, alignment_matrix
 from recognizer.analyzer import FaceAnalyzer
-from recognizer.detector import Detection, letterbox
+from recognizer.detector import Detection
 from recognizer.images import load_image
+from recognizer.letterbox import letterbox
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "data" / "parity_reference.json").read_text(encoding="utf-8")
