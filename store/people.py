@@ -76,6 +76,30 @@ class People(Repository):
             )
         return person_from_row(row)
 
+    async def import_many(
+        self, rows: list[tuple[str, str]], *, actor: str = "system"
+    ) -> list[UUID]:
+        """Add many people (external id, display name) in one transaction; returns their ids
+        in input order. Conflict when any external id exists already: nothing is added then."""
+        async with self._transaction() as connection:
+            found = await connection.fetch(
+                "INSERT INTO people (external_id, display_name)"
+                " SELECT e, d FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(e, d, n)"
+                " ORDER BY n RETURNING id, external_id",
+                [external_id for external_id, _ in rows],
+                [name for _, name in rows],
+            )
+            await append_audit(
+                connection,
+                actor=actor,
+                action="person.import",
+                entity_type="person",
+                entity_id=None,
+                details={"count": len(found)},
+            )
+        ids = {row["external_id"]: row["id"] for row in found}
+        return [ids[external_id] for external_id, _ in rows]
+
     async def get(self, person_id: UUID) -> Person:
         row = await self._fetchrow(f"SELECT {PERSON_COLUMNS} FROM people WHERE id = $1", person_id)
         if row is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -17,6 +18,11 @@ logger = logging.getLogger(__name__)
 
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def dsn_with_database(dsn: str, database: str) -> str:
+    """The same server's URL naming another database."""
+    return urlunsplit(urlsplit(dsn)._replace(path="/" + database))
 
 
 async def ensure_database(admin_dsn: str, name: str) -> bool:

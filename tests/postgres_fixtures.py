@@ -16,19 +16,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 
 from store.database import migrate_database
 from store.embedded import EmbeddedPostgres
-from store.server import quote_identifier
-
-
-def dsn_with_database(dsn: str, database: str) -> str:
-    """The same server URL naming another database."""
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path="/" + database))
+from store.server import dsn_with_database, quote_identifier
 
 
 def short_temp_dir() -> Path:

@@ -71,3 +71,13 @@ async def test_lists_are_paged_in_name_order_and_filtered(db: Database) -> None:
 async def test_a_page_larger_than_the_maximum_is_refused(db: Database) -> None:
     with pytest.raises(ValueError, match="limit"):
         await db.people.list(limit=100_000)
+
+
+async def test_a_bulk_import_adds_everyone_or_nobody(db: Database) -> None:
+    ids = await db.people.import_many([("S-1", "One"), ("S-2", "Two")])
+
+    assert [(await db.people.get(i)).external_id for i in ids] == ["S-1", "S-2"]
+    with pytest.raises(Conflict):
+        await db.people.import_many([("S-3", "Three"), ("S-1", "Again")])
+    with pytest.raises(NotFound):
+        await db.people.get_by_external_id("S-3")
