@@ -125,7 +125,8 @@ async def _template_loads(db: Database, people: list[UUID], plan: BenchPlan) -> 
         matrix = await db.templates.load_matrix(pack)
         elapsed = time.perf_counter() - started
         assert matrix.embeddings.shape == (count, plan.dim)
-        result[f"template_load_{count // 1000}k_s"] = round(elapsed, 3)
+        label = f"{count // 1000}k" if count % 1000 == 0 else str(count)
+        result[f"template_load_{label}_s"] = round(elapsed, 3)
     result["template_dim"] = plan.dim
     return result
 

@@ -176,8 +176,9 @@ class Templates(Repository):
     ) -> TemplateMatrix:
         """All templates of `model_pack` (of one course's roster when given) as one matrix.
 
-        Reads in one round trip and copies the bytes once into a contiguous float32 array; a
-        pack with mixed dimensions is refused rather than silently mixed.
+        Reads in one round trip, unsorted (a sort of 100k 2 KiB rows spills to disk and costs
+        seconds), and copies the bytes once into a contiguous float32 array; a pack with mixed
+        dimensions is refused rather than silently mixed.
         """
         rows = await self._fetch(
             "SELECT t.id, t.person_id, t.dim, t.embedding FROM face_templates t"
@@ -185,8 +186,7 @@ class Templates(Repository):
             " WHERE t.model_pack = $1"
             "   AND ($2::boolean = false OR p.active)"
             "   AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM course_people c"
-            "        WHERE c.course_id = $3 AND c.person_id = t.person_id))"
-            " ORDER BY t.person_id, t.id",
+            "        WHERE c.course_id = $3 AND c.person_id = t.person_id))",
             model_pack,
             active_only,
             course_id,

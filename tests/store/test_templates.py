@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+import asyncpg
 import numpy as np
 import pytest
 
@@ -104,3 +105,21 @@ async def test_bulk_import_and_listing_per_person(db: Database) -> None:
     assert count == 3
     assert len(page.items) == 2 and page.has_more
     assert len(await db.templates.load_matrix("p")) == 3
+
+
+async def test_512_d_embeddings_stay_in_the_row_instead_of_the_toast_table(
+    db: Database, database_url: str
+) -> None:
+    person = await db.people.create(external_id="S-1", display_name="A")
+    for seed in range(20):
+        await db.templates.add(person.id, _vector(seed), model_pack="p")
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        toast_bytes = await connection.fetchval(
+            "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = 'face_templates'"
+        )
+    finally:
+        await connection.close()
+
+    assert toast_bytes == 0
