@@ -136,6 +136,22 @@ SELECT * FROM up
 """
 
 
+@dataclass(frozen=True)
+class PersonRate:
+    """One roster member's attendance over a course's sessions held so far."""
+
+    person_id: UUID
+    display_name: str
+    sessions: int  # held: started and not cancelled
+    attended: int  # present or late
+    late: int
+    excused: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.attended / self.sessions if self.sessions else None
+
+
 class Attendance(Repository):
     async def record(self, sighting: Sighting) -> AttendanceUpsert | None:
         """Upsert one sighting; None when this write was applied before (a retry)."""
@@ -262,6 +278,28 @@ class Attendance(Repository):
             offset,
         )
         return build_page(rows, limit, offset, _record)
+
+    async def rates_for_course(
+        self, course_id: UUID, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> Page[PersonRate]:
+        """Per roster member: sessions held, attended, late and excused (by name)."""
+        check_page(limit, offset)
+        rows = await self._fetch(
+            "SELECT p.id AS person_id, p.display_name, count(s.id) AS sessions,"
+            "  count(a.id) FILTER (WHERE a.status IN ('present', 'late')) AS attended,"
+            "  count(a.id) FILTER (WHERE a.status = 'late') AS late,"
+            "  count(a.id) FILTER (WHERE a.status = 'excused') AS excused"
+            " FROM course_people c JOIN people p ON p.id = c.person_id"
+            " LEFT JOIN class_sessions s ON s.course_id = c.course_id"
+            "  AND s.status <> 'cancelled' AND s.scheduled_start <= now()"
+            " LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = p.id"
+            " WHERE c.course_id = $1 GROUP BY p.id, p.display_name"
+            " ORDER BY p.display_name, p.id LIMIT $2 OFFSET $3",
+            course_id,
+            limit + 1,
+            offset,
+        )
+        return build_page(rows, limit, offset, lambda row: PersonRate(**dict(row)))
 
     async def summary(self, session_id: UUID) -> dict[AttendanceStatus, int]:
         """How many rows of the session have each status."""

@@ -203,3 +203,34 @@ async def test_attendance_lists_per_session_and_per_person(
     assert per_person.items == per_session.items and not per_person.has_more
     with pytest.raises(NotFound):
         await db.attendance.get(classroom.session.id, uuid4())
+
+
+async def test_course_rates_count_held_sessions_and_attendance_per_student(
+    classroom: Classroom, db: Database
+) -> None:
+    earlier = await db.sessions.create(
+        course_id=classroom.course.id,
+        room_id=classroom.room.id,
+        scheduled_start=T0 - timedelta(days=7),
+        scheduled_end=T0 - timedelta(days=7) + timedelta(hours=1),
+    )
+    await db.sessions.create(  # in the future: not held yet
+        course_id=classroom.course.id,
+        room_id=classroom.room.id,
+        scheduled_start=datetime.now(UTC) + timedelta(days=7),
+        scheduled_end=datetime.now(UTC) + timedelta(days=7, hours=1),
+    )
+    absentee = await db.people.create(external_id="S-9", display_name="Zed")
+    await db.courses.enrol(classroom.course.id, [absentee.id])
+    await db.attendance.record(_sighting(classroom, T0, 0.6, status=AttendanceStatus.LATE))
+    await db.attendance.set_status(
+        earlier.id, absentee.id, AttendanceStatus.EXCUSED, actor="teacher:1"
+    )
+
+    rates = {
+        r.display_name: r for r in (await db.attendance.rates_for_course(classroom.course.id)).items
+    }
+
+    ada, zed = rates["Ada Lovelace"], rates["Zed"]
+    assert (ada.sessions, ada.attended, ada.late, ada.rate) == (2, 1, 1, 0.5)
+    assert (zed.sessions, zed.attended, zed.excused, zed.rate) == (2, 0, 1, 0.0)
