@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -37,7 +38,7 @@ def _percentile_ms(samples: list[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(samples), q)) * 1000, 3)
 
 
-async def _scenario(db: Database, people: int) -> tuple[UUID, list[UUID]]:
+async def _scenario(db: Database, people: int) -> tuple[UUID, Sequence[UUID]]:
     course = await db.courses.create(code="BENCH", name="Benchmark")
     room = await db.rooms.create("bench-room")
     start = datetime.now(UTC)
@@ -51,7 +52,7 @@ async def _scenario(db: Database, people: int) -> tuple[UUID, list[UUID]]:
     return session.id, ids
 
 
-def _sightings(session_id: UUID, people: list[UUID], n: int, offset: int) -> list[Sighting]:
+def _sightings(session_id: UUID, people: Sequence[UUID], n: int, offset: int) -> list[Sighting]:
     now = datetime.now(UTC)
     return [
         Sighting(
@@ -66,8 +67,8 @@ def _sightings(session_id: UUID, people: list[UUID], n: int, offset: int) -> lis
 
 
 async def _upsert_rates(
-    db: Database, session_id: UUID, people: list[UUID], plan: BenchPlan
-) -> dict:
+    db: Database, session_id: UUID, people: Sequence[UUID], plan: BenchPlan
+) -> dict[str, object]:
     single = _sightings(session_id, people, plan.single_writes, 0)
     started = time.perf_counter()
     for sighting in single:
@@ -87,8 +88,8 @@ async def _upsert_rates(
 
 
 async def _feed_latency(
-    db: Database, session_id: UUID, people: list[UUID], plan: BenchPlan
-) -> dict:
+    db: Database, session_id: UUID, people: Sequence[UUID], plan: BenchPlan
+) -> dict[str, object]:
     """Two clocks per event: from the commit's acknowledgement to the event coming out of the
     feed (NOTIFY races the acknowledgement, so this is often near zero), and from issuing the
     write to the event coming out (write, commit, notify, outbox read)."""
@@ -112,7 +113,9 @@ async def _feed_latency(
     }
 
 
-async def _template_loads(db: Database, people: list[UUID], plan: BenchPlan) -> dict:
+async def _template_loads(
+    db: Database, people: Sequence[UUID], plan: BenchPlan
+) -> dict[str, object]:
     rng = np.random.default_rng(0)
     result: dict[str, float] = {}
     for count in plan.template_counts:
@@ -131,7 +134,7 @@ async def _template_loads(db: Database, people: list[UUID], plan: BenchPlan) -> 
     return result
 
 
-async def run_store_benchmark(config: StoreConfig, plan: BenchPlan) -> dict:
+async def run_store_benchmark(config: StoreConfig, plan: BenchPlan) -> dict[str, object]:
     """Measure on a scratch database; returns the figures as a flat dict."""
     async with database_server(config) as dsn:
         admin = await asyncpg.connect(dsn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -58,13 +59,13 @@ class Courses(Repository):
         if affected(await self._execute("DELETE FROM courses WHERE id = $1", course_id)) == 0:
             raise NotFound("course", course_id)
 
-    async def enrol(self, course_id: UUID, person_ids: list[UUID]) -> int:
+    async def enrol(self, course_id: UUID, person_ids: Sequence[UUID]) -> int:
         """Add people to the roster (already there: kept); returns how many were added."""
         status = await self._execute(
             "INSERT INTO course_people (course_id, person_id)"
             " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
             course_id,
-            person_ids,
+            list(person_ids),
         )
         return affected(status)
 

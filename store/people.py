@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -77,8 +78,8 @@ class People(Repository):
         return person_from_row(row)
 
     async def import_many(
-        self, rows: list[tuple[str, str]], *, actor: str = "system"
-    ) -> list[UUID]:
+        self, rows: Sequence[tuple[str, str]], *, actor: str = "system"
+    ) -> tuple[UUID, ...]:
         """Add many people (external id, display name) in one transaction; returns their ids
         in input order. Conflict when any external id exists already: nothing is added then."""
         async with self._transaction() as connection:
@@ -98,7 +99,7 @@ class People(Repository):
                 details={"count": len(found)},
             )
         ids = {row["external_id"]: row["id"] for row in found}
-        return [ids[external_id] for external_id, _ in rows]
+        return tuple(ids[external_id] for external_id, _ in rows)
 
     async def get(self, person_id: UUID) -> Person:
         row = await self._fetchrow(f"SELECT {PERSON_COLUMNS} FROM people WHERE id = $1", person_id)
