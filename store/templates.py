@@ -14,12 +14,21 @@ import asyncpg
 import numpy as np
 
 from store.audit import append_audit
-from store.errors import InvalidValue, NotFound
+from store.errors import InvalidValue, NotFound, translated_errors
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.repository import Repository
 
 _COLUMNS = "id, person_id, model_pack, dim, embedding, quality, source, created_at"
+_LOAD_CHUNK = 5000  # rows per round trip when loading a gallery (about 10 MiB at 512-d)
+# The templates of a gallery: one model pack, active people, optionally one course's roster.
+_GALLERY = """
+FROM face_templates t JOIN people p ON p.id = t.person_id
+WHERE t.model_pack = $1
+  AND ($2::boolean = false OR p.active)
+  AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM course_people c
+                                   WHERE c.course_id = $3 AND c.person_id = t.person_id))
+"""
 
 
 @dataclass(frozen=True)
@@ -176,29 +185,45 @@ class Templates(Repository):
     ) -> TemplateMatrix:
         """All templates of `model_pack` (of one course's roster when given) as one matrix.
 
-        Reads in one round trip, unsorted (a sort of 100k 2 KiB rows spills to disk and costs
-        seconds), and copies the bytes once into a contiguous float32 array; a pack with mixed
-        dimensions is refused rather than silently mixed.
+        Counts first, then streams the rows in chunks straight into a preallocated float32
+        array (one snapshot for both), so memory peaks at the matrix plus one chunk rather than
+        three copies of it. Rows come unsorted: sorting 100k rows of 2 KiB spills to disk. A
+        pack with mixed dimensions is refused rather than silently mixed.
         """
-        rows = await self._fetch(
-            "SELECT t.id, t.person_id, t.dim, t.embedding FROM face_templates t"
-            " JOIN people p ON p.id = t.person_id"
-            " WHERE t.model_pack = $1"
-            "   AND ($2::boolean = false OR p.active)"
-            "   AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM course_people c"
-            "        WHERE c.course_id = $3 AND c.person_id = t.person_id))",
-            model_pack,
-            active_only,
-            course_id,
-        )
-        dims = {row["dim"] for row in rows}
-        if len(dims) > 1:
-            raise InvalidValue(f"model pack {model_pack!r} holds templates of dims {sorted(dims)}")
-        dim = dims.pop() if dims else 0
-        embeddings = np.frombuffer(b"".join(row["embedding"] for row in rows), dtype="<f4")
+        with translated_errors():
+            async with (
+                self._pool.acquire() as connection,
+                connection.transaction(isolation="repeatable_read", readonly=True),
+            ):
+                shape = await connection.fetchrow(
+                    f"SELECT count(*) AS n, min(t.dim) AS low, max(t.dim) AS high {_GALLERY}",
+                    model_pack,
+                    active_only,
+                    course_id,
+                )
+                assert shape is not None
+                if shape["low"] != shape["high"]:
+                    raise InvalidValue(
+                        f"model pack {model_pack!r} mixes dims {shape['low']} and {shape['high']}"
+                    )
+                embeddings = np.empty((shape["n"], shape["low"] or 0), dtype=np.float32)
+                template_ids: list[UUID] = []
+                person_ids: list[UUID] = []
+                cursor = await connection.cursor(
+                    f"SELECT t.id, t.person_id, t.embedding {_GALLERY}",
+                    model_pack,
+                    active_only,
+                    course_id,
+                )
+                while rows := await cursor.fetch(_LOAD_CHUNK):
+                    start = len(template_ids)
+                    block = np.frombuffer(b"".join(row["embedding"] for row in rows), "<f4")
+                    embeddings[start : start + len(rows)] = block.reshape(len(rows), -1)
+                    template_ids.extend(row["id"] for row in rows)
+                    person_ids.extend(row["person_id"] for row in rows)
         return TemplateMatrix(
             model_pack=model_pack,
-            template_ids=tuple(row["id"] for row in rows),
-            person_ids=tuple(row["person_id"] for row in rows),
-            embeddings=embeddings.reshape(len(rows), dim).astype(np.float32, copy=False),
+            template_ids=tuple(template_ids),
+            person_ids=tuple(person_ids),
+            embeddings=embeddings,
         )
