@@ -103,6 +103,8 @@ def open_session(
 def _with_options(providers: list[str]) -> list[str | tuple[str, dict[str, object]]]:
     # TensorRT builds an engine per input shape, minutes each: keep them across restarts.
     cache = user_cache_path("rollcall") / "tensorrt"
+    if TENSORRT in providers:
+        cache.mkdir(parents=True, exist_ok=True)
     return [
         (name, {"trt_engine_cache_enable": True, "trt_engine_cache_path": str(cache)})
         if name == TENSORRT
