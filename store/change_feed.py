@@ -33,7 +33,8 @@ class ChangeFeed:
     """`async with ChangeFeed(dsn) as feed: async for event in feed: ...`
 
     Starts after `after` when given (resume from a saved `cursor`), else at the moment the
-    feed first connects. Entering waits for that first connection.
+    feed first connects; entering then waits for that first connection. The feed never ends
+    by itself: connection problems are retried with backoff and logged.
     """
 
     def __init__(
@@ -75,11 +76,9 @@ class ChangeFeed:
 
     async def __aenter__(self) -> ChangeFeed:
         self._task = asyncio.create_task(self._run(), name="change-feed")
-        waiter = asyncio.create_task(self._connected.wait())
-        await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if self._task.done():
-            waiter.cancel()
-            self._task.result()  # re-raises what stopped the feed
+        if self._read_cursor is None:
+            # "from now" is only defined once connected; a resumed feed needs no wait
+            await self._connected.wait()
         return self
 
     async def __aexit__(
