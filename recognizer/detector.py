@@ -120,7 +120,8 @@ class SCRFDDetector:
         self.input_size = input_size
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
-        self._large_face_size = (input_size[0] // 2, input_size[1] // 2)
+        # Half the primary size, kept on SCRFD's 32-pixel stride grid.
+        self._large_face_size = (input_size[0] // 64 * 32, input_size[1] // 64 * 32)
         self.large_face_pass = large_face_pass and min(self._large_face_size) >= 64
         self._path = path
 

@@ -100,3 +100,23 @@ def test_a_frame_that_is_not_bgr_uint8_is_refused_clearly(analyzer: FaceAnalyzer
         analyzer.analyze([np.zeros((64, 64), np.uint8)])
     with pytest.raises(ImageError, match="HxWx3 BGR uint8"):
         analyzer.detect([np.zeros((64, 64, 3), np.float32)])
+
+
+def test_any_detector_size_on_the_stride_grid_works(
+    group_photo: np.ndarray, portrait: np.ndarray
+) -> None:
+    from recognizer.config import RecognizerConfig
+
+    analyzer = FaceAnalyzer.from_config(RecognizerConfig(det_size=(608, 480)))
+    assert analyzer.detector.input_size == (608, 480)
+    faces = analyzer.detect([group_photo, portrait])
+    assert [len(f) for f in faces] == [7, 1]
+
+
+def test_a_detector_size_off_the_stride_grid_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from recognizer.config import RecognizerConfig
+
+    with pytest.raises(ValidationError, match="multiples of 32"):
+        RecognizerConfig(det_size=(600, 480))
