@@ -31,7 +31,11 @@ def hnsw_params(config: RecognizerConfig) -> HnswParams:
 
 
 class Gallery:
-    """Enrolled people and their templates; thread-safe."""
+    """Enrolled people and their templates; thread-safe.
+
+    Every method computes or writes synchronously (an index build of 100k templates takes
+    minutes): async callers run them in an executor thread.
+    """
 
     def __init__(self, config: RecognizerConfig, dim: int = 512) -> None:
         self._config = config

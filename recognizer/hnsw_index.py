@@ -49,7 +49,7 @@ class HnswParams:
     """Graph parameters: M and ef_construction are fixed at build time, ef per search."""
 
     m: int = 32
-    ef_construction: int = 200
+    ef_construction: int = 100
     ef: int = 64
 
 
