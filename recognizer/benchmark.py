@@ -253,7 +253,7 @@ def _pipeline_vs_faceanalysis(
         "rollcall_ms_per_frame_unbatched": ours(single),
     }
     result: dict[str, Any] = {"faceanalysis_ms_per_frame": None, "faceanalysis_error": None}
-    with _faceanalysis(pack, providers, config) as reference:
+    with faceanalysis_reference(pack, providers, config) as reference:
         if isinstance(reference, str):
             result["faceanalysis_error"] = reference
         else:
@@ -277,7 +277,9 @@ def _pipeline_vs_faceanalysis(
 
 
 @contextmanager
-def _faceanalysis(pack: ModelPack, providers: list[str], config: RecognizerConfig) -> Iterator[Any]:
+def faceanalysis_reference(
+    pack: ModelPack, providers: list[str], config: RecognizerConfig
+) -> Iterator[Any]:
     """InsightFace's FaceAnalysis on this pack's two files, or a message saying why not.
 
     The `insightface` package is a benchmark-only tool, never a dependency: it pulls in

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from recognizer.benchmark import faceanalysis_reference
+from recognizer.config import RecognizerConfig
 from recognizer.face_like import face_like_gallery
+from recognizer.model_pack import locate_model_pack
 from web.cli import main
 
 
@@ -55,3 +59,22 @@ def test_face_like_galleries_resemble_real_face_similarities() -> None:
     assert 0.5 < float(np.median(same)) < 0.75
     assert abs(float(np.median(different))) < 0.05
     assert (data.probe_person[:100] >= 0).all() and (data.probe_person[100:] == -1).all()
+
+
+def test_without_insightface_the_bench_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The package is a benchmark-only tool, so its absence must be a clear message, not a crash.
+    monkeypatch.setitem(sys.modules, "insightface", None)
+    monkeypatch.setitem(sys.modules, "insightface.app", None)
+    pack = locate_model_pack(None)
+    with faceanalysis_reference(pack, ["CPUExecutionProvider"], RecognizerConfig()) as reference:
+        assert isinstance(reference, str)
+        assert "pip install --no-deps insightface" in reference
+
+
+def test_a_missing_photo_folder_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "recognizer", "--quick", "--faces", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
