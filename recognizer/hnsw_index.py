@@ -308,10 +308,7 @@ class TemplateIndex:
                 ef_construction=int(saved["ef_construction"]),
                 ef=ef if ef is not None else HnswParams().ef,
             )
-            loaded = cls.__new__(cls)
-            loaded._dim = int(saved["dim"])
-            loaded._params = params
-            loaded._lock = ReadWriteLock()
+            loaded = cls(int(saved["dim"]), params)
             loaded._index = hnswlib.Index(space="ip", dim=loaded._dim)
             loaded._index.load_index(
                 str(index_path),
@@ -320,7 +317,6 @@ class TemplateIndex:
             )
             # load_index resets ef to 10, far too narrow for face embeddings.
             loaded._index.set_ef(params.ef)
-            loaded._entries, loaded._label_of, loaded._labels_of_person = {}, {}, {}
             for label, template_id, person_id in saved["templates"]:
                 loaded._remember(int(label), _Entry(template_id, person_id))
             loaded._next_label = int(saved["next_label"])

@@ -177,6 +177,12 @@ def test_loading_refuses_missing_or_mismatched_files(tmp_path: Path) -> None:
     (tmp_path / "a" / "templates.json").write_text("{not json")
     with pytest.raises(GalleryError, match="not a saved template index"):
         TemplateIndex.load(tmp_path / "a")
+    index_file = tmp_path / "b" / "templates.hnsw"
+    index_file.write_bytes(index_file.read_bytes()[:1000])  # truncated by a crash mid-copy
+    TemplateIndex.from_templates(people(rng, 6), DIM, PARAMS).save(tmp_path / "c")
+    (tmp_path / "c" / "templates.json").replace(tmp_path / "b" / "templates.json")
+    with pytest.raises(GalleryError, match="not a readable hnswlib index"):
+        TemplateIndex.load(tmp_path / "b")
 
 
 def test_rebuild_from_a_list_gives_a_compact_index_with_the_same_answers() -> None:
