@@ -148,14 +148,23 @@ class TemplateIndex:
     def search(self, embeddings: np.ndarray, k: int = 16) -> list[Candidate]:
         """For each query: best person, score, and the best *other* person's score.
 
-        Persons are collapsed from the k nearest templates. When all of them belong to one
-        person but the index holds more, the last template's score stands in for the second
-        person: nobody else can score higher, so the margin is never overstated.
+        Persons are collapsed from the k nearest templates. When all k belong to one person
+        (someone enrolled with k or more templates), that query is asked again with room for
+        all of that person's templates, so the second person is really found; if nobody else
+        turns up even then, the last template's score stands in for the second person: nobody
+        else can score higher, so the margin is never overstated.
         """
         queries = as_unit_rows(embeddings, self._dim)
         with self._lock.read():
-            everyone = len(self._labels_of_person) <= 1
-            return [_collapse(hits, everyone) for hits in self._nearest_locked(queries, k)]
+            single_person = len(self._labels_of_person) <= 1
+            rows = self._nearest_locked(queries, k)
+            for n, hits in enumerate(rows):
+                if single_person or len(hits) < k or hits[0].person_id != hits[-1].person_id:
+                    continue
+                if all(hit.person_id == hits[0].person_id for hit in hits):
+                    wider = len(self._labels_of_person[hits[0].person_id]) + k
+                    rows[n] = self._nearest_locked(queries[n : n + 1], wider)[0]
+            return [_collapse(hits, single_person) for hits in rows]
 
     def _nearest_locked(self, queries: np.ndarray, k: int) -> list[list[TemplateHit]]:
         labels, distances = self._knn(queries, k)
@@ -169,9 +178,9 @@ class TemplateIndex:
         ]
 
     def _knn(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        # hnswlib refuses a k it cannot fill (fewer live items than k, or ef below k), so k is
-        # clamped, and lowered further if the graph around deleted slots still falls short.
-        k = min(k, len(self._entries), max(self._params.ef, 1))
+        # hnswlib searches with max(ef, k) but refuses a k it cannot fill, so k is clamped to
+        # the live templates, and lowered further if the graph around deleted slots falls short.
+        k = min(k, len(self._entries))
         while k > 0:
             try:
                 return self._index.knn_query(queries, k=k)
