@@ -11,7 +11,7 @@ import pytest
 from recognizer.analyzer import FaceAnalyzer
 from recognizer.config import RecognizerConfig
 from recognizer.decision import NO_SECOND_SCORE, Candidate, decide, match
-from recognizer.evaluation import measure_photos, read_identities
+from recognizer.evaluation import PhotoFace, read_identities
 from recognizer.gallery import Gallery
 from recognizer.templates import Template
 
@@ -53,7 +53,9 @@ class RealFaces:
 
 
 @pytest.fixture(scope="module")
-def real_faces(analyzer: FaceAnalyzer, faces_dir: Path) -> RealFaces:
+def real_faces(
+    analyzer: FaceAnalyzer, faces_dir: Path, labelled_faces: dict[str, PhotoFace | None]
+) -> RealFaces:
     by_identity: dict[str, list[str]] = {}
     for label in read_identities(faces_dir / "labels.csv"):
         by_identity.setdefault(label.identity, []).append(label.path)
@@ -67,7 +69,7 @@ def real_faces(analyzer: FaceAnalyzer, faces_dir: Path) -> RealFaces:
     }
     singles = [paths[0] for paths in by_identity.values() if len(paths) == 1]
     wanted = [p for paths in enrolled.values() for p in paths] + singles
-    faces = measure_photos(analyzer, faces_dir, wanted)
+    faces = {path: labelled_faces.get(path) for path in wanted}
 
     def usable(path: str) -> np.ndarray | None:
         face = faces.get(path)

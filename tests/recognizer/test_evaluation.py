@@ -1,7 +1,7 @@
 """The acceptance figures on the full CSVs of ../shared/faces, and the scoring rules behind them.
 
-The 903 photos of labels.csv (the same photos pairs.csv uses) are measured once for the module:
-about one to two minutes on two CPU cores.
+The 903 photos of labels.csv (the same photos pairs.csv uses) are measured once for the session
+(the `labelled_faces` fixture): about one to two minutes on two CPU cores.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from recognizer.evaluation import (
     PairLabel,
     PhotoFace,
     evaluate_detection,
-    measure_photos,
     read_identities,
     read_pairs,
     score_identification,
@@ -29,9 +28,8 @@ DEFAULTS = RecognizerConfig()
 
 
 @pytest.fixture(scope="module")
-def measured(analyzer: FaceAnalyzer, faces_dir: Path) -> dict[str, PhotoFace | None]:
-    labels = read_identities(faces_dir / "labels.csv")
-    return measure_photos(analyzer, faces_dir, [label.path for label in labels])
+def measured(labelled_faces: dict[str, PhotoFace | None]) -> dict[str, PhotoFace | None]:
+    return labelled_faces
 
 
 @pytest.mark.slow
