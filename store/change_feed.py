@@ -59,6 +59,7 @@ class ChangeFeed:
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._reconnects = 0
+        self._closing = False
 
     @property
     def cursor(self) -> EventCursor | None:
@@ -87,6 +88,7 @@ class ChangeFeed:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -102,7 +104,7 @@ class ChangeFeed:
 
     async def _run(self) -> None:
         delay = self._retry_initial_s
-        while True:
+        while not self._closing:
             try:
                 connection = await asyncpg.connect(
                     self._dsn, server_settings={"application_name": APPLICATION_NAME}
@@ -142,13 +144,16 @@ class ChangeFeed:
             self._read_cursor = await current_cursor(connection)
             self._delivered = self._read_cursor
         self._connected.set()
-        while True:
+        while not self._closing:
             wake.clear()  # cleared before reading: a notification during the read wakes us again
             await self._catch_up(connection)
             if connection.is_closed():
                 raise ConnectionLost("the listener's connection was closed")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the wait completes, and the feed would then never stop
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self._poll_interval_s)
+                async with asyncio.timeout(self._poll_interval_s):
+                    await wake.wait()
 
     async def _catch_up(self, connection: asyncpg.Connection) -> None:
         assert self._read_cursor is not None
