@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from web.commands import CommandGroups
 from web.commands import recognizer as recognizer_commands
 from web.commands import store as store_commands
@@ -35,6 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.log_level)
     try:
         return int(args.func(args) or 0)
+    except ValidationError as error:
+        # Settings come from the environment and .env: name what is wrong, no traceback.
+        sys.stderr.write(f"rollcall: invalid settings: {error}\n")
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -82,10 +82,16 @@ def _reporting_errors(handler: Handler) -> Handler:
 
 
 def _config(args: argparse.Namespace) -> RecognizerConfig:
+    """The process settings (ROLLCALL_RECOGNIZER__*, .env), with command-line flags on top."""
     from recognizer.config import RecognizerConfig
+    from web.settings import Settings
 
-    providers = args.providers.split(",") if args.providers else None
-    return RecognizerConfig(model_pack=args.model_pack, providers=providers)
+    values = Settings().recognizer.model_dump()
+    if args.model_pack is not None:
+        values["model_pack"] = args.model_pack
+    if args.providers:
+        values["providers"] = args.providers.split(",")
+    return RecognizerConfig.model_validate(values)
 
 
 def _evaluate_detection(args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,7 +48,7 @@ def register(groups: CommandGroups) -> None:
 def _add_location(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("DATABASE_URL"),
+        default=None,
         help="PostgreSQL URL (default: $DATABASE_URL; unset: the embedded server)",
     )
     parser.add_argument(
@@ -58,9 +57,13 @@ def _add_location(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> StoreConfig:
+    """The process settings (DATABASE_URL, ROLLCALL_STORE__*, .env), with flags on top."""
     from store.config import StoreConfig
+    from web.settings import Settings
 
-    values: dict[str, object] = {"database_url": args.database_url}
+    values = Settings().store.model_dump()
+    if args.database_url is not None:
+        values["database_url"] = args.database_url
     if args.data_dir is not None:
         values["data_dir"] = args.data_dir
     return StoreConfig.model_validate(values)
