@@ -18,6 +18,7 @@ from streamer.config import StreamerConfig
 from streamer.errors import StreamerError
 from streamer.supervisor import Supervisor
 from streamer.synthetic import write_h264_clip
+from streamer.webrtc.loopback import loopback_candidates_only
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ def run_bench(plan: BenchPlan) -> dict[str, object]:
             for name, (width, height) in {"720p": (1280, 720), "1080p": (1920, 1080)}.items()
         }
         ages = asyncio.run(measure_frame_ages(Path(scratch) / "age.mkv", plan))
-    webrtc = asyncio.run(measure_webrtc(plan))
+    with loopback_candidates_only():  # both peers run here: meet on 127.0.0.1
+        webrtc = asyncio.run(measure_webrtc(plan))
     return {
         "decode_720p_fps_per_core": decode["720p"]["fps_per_cpu_second"],
         "decode_1080p_fps_per_core": decode["1080p"]["fps_per_cpu_second"],
@@ -112,6 +114,7 @@ async def measure_webrtc(plan: BenchPlan) -> dict[str, object]:
         "streamer.webrtc.synthetic_peer",
         *("--codec", plan.webrtc_codec, "--width", str(width), "--height", str(height)),
         *("--fps", str(plan.webrtc_fps), "--seconds", str(plan.webrtc_seconds + 30)),
+        "--loopback",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -21,6 +22,7 @@ from aiortc import (
 from av import VideoFrame
 
 from streamer.synthetic import MovingPattern
+from streamer.webrtc.loopback import loopback_candidates_only
 
 CLOCK_RATE = 90_000
 
@@ -95,7 +97,12 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--fps", type=float, default=15)
     parser.add_argument("--seconds", type=float, default=10)
-    asyncio.run(_serve(parser.parse_args()))
+    parser.add_argument(
+        "--loopback", action="store_true", help="offer only 127.0.0.1 (both peers on this machine)"
+    )
+    args = parser.parse_args()
+    with loopback_candidates_only() if args.loopback else contextlib.nullcontext():
+        asyncio.run(_serve(args))
 
 
 if __name__ == "__main__":

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import aioice.ice
 import pytest
 
 from streamer.config import StreamerConfig
 from streamer.synthetic import write_h264_clip
+from streamer.webrtc.loopback import loopback_candidates_only
 from tests.streamer.servers import RtspServer
 
 CLIP_FPS = 15
@@ -56,15 +56,8 @@ def fast_config() -> StreamerConfig:
 
 
 @pytest.fixture
-def loopback_ice(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make aiortc peers meet on 127.0.0.1 and nowhere else.
-
-    aioice leaves loopback out of its host candidates, so two local peers would need another
-    interface (and would use it). Only the tests' environment changes: production code keeps
-    aioice's own address list.
-    """
-
-    def loopback_only(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-        return ["127.0.0.1"] if use_ipv4 else []
-
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", loopback_only)
+def loopback_ice() -> Iterator[None]:
+    """Make aiortc peers meet on 127.0.0.1 and nowhere else (see streamer.webrtc.loopback);
+    only the tests' environment changes: the service keeps aioice's own address list."""
+    with loopback_candidates_only():
+        yield

@@ -8,7 +8,6 @@ import json
 import signal
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from aiortc import RTCPeerConnection
@@ -19,8 +18,6 @@ from streamer.webrtc.synthetic_peer import SyntheticPeer
 from tests.streamer.waiting import wait_for_state
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback_ice")]
-
-LOOPBACK_PEER = Path(__file__).with_name("loopback_peer.py")
 
 
 @pytest.fixture
@@ -97,7 +94,7 @@ async def test_the_watchdog_closes_a_peer_whose_browser_died(
 ) -> None:
     sender = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(LOOPBACK_PEER),
+        *("-m", "streamer.webrtc.synthetic_peer", "--loopback"),
         *("--width", "160", "--height", "120", "--seconds", "120"),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
