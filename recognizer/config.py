@@ -48,7 +48,8 @@ class RecognizerConfig(BaseModel):
     )
     strict_providers: bool = Field(
         default=False,
-        description="refuse to start when a model silently falls back to another provider",
+        description="refuse to start when a model asked to run on a GPU provider silently "
+        "falls back to the CPU (losing TensorRT while CUDA runs is only logged)",
     )
 
     det_size: tuple[int, int] = Field(

@@ -87,7 +87,10 @@ def open_session(
             f"{path.name}: asked for {providers} but ONNX Runtime runs it on {list(used)} "
             f"(the {lost} libraries did not load: check CUDA/cuDNN/TensorRT versions)"
         )
-        if strict:
+        # onnxruntime-gpu offers TensorRT whether or not TensorRT is installed, so the automatic
+        # [TensorRT, CUDA, CPU] loses TensorRT on most CUDA hosts: still on the GPU, not a
+        # fallback. Strict mode refuses only a model that ends up on the CPU alone.
+        if strict and fell_back_to_cpu(providers, used):
             raise ProviderError(message)
         logger.warning(message, extra={"model": path.name, "used_providers": list(used)})
     else:
@@ -98,6 +101,11 @@ def open_session(
             extra={"model": path.name, "used_providers": list(used)},
         )
     return OpenedSession(session=session, requested=tuple(providers), used=used)
+
+
+def fell_back_to_cpu(requested: list[str], used: tuple[str, ...]) -> bool:
+    """True when some accelerator was asked for but the model runs on none of them."""
+    return any(name != CPU for name in requested) and all(name == CPU for name in used)
 
 
 def _with_options(providers: list[str]) -> list[str | tuple[str, dict[str, object]]]:

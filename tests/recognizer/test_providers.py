@@ -10,7 +10,14 @@ import pytest
 from recognizer.analyzer import FaceAnalyzer
 from recognizer.errors import ProviderError
 from recognizer.model_pack import locate_model_pack
-from recognizer.providers import CPU, CUDA, choose_providers, open_session
+from recognizer.providers import (
+    CPU,
+    CUDA,
+    TENSORRT,
+    choose_providers,
+    fell_back_to_cpu,
+    open_session,
+)
 
 
 def test_automatic_choice_prefers_gpu_providers_this_build_has_and_ends_with_cpu() -> None:
@@ -63,3 +70,12 @@ def test_the_analyzer_reports_the_providers_each_model_really_uses(
     providers = analyzer.providers
     assert set(providers) == {"scrfd_500m_bnkps.onnx", "w600k_mbf.onnx"}
     assert all(used and used[-1] == CPU for used in providers.values())
+
+
+def test_only_a_model_left_on_the_cpu_alone_counts_as_a_fallback() -> None:
+    # onnxruntime-gpu offers TensorRT even where TensorRT is not installed; a model that then
+    # runs on CUDA is still on the GPU, and strict mode must not refuse to start for it.
+    assert fell_back_to_cpu([TENSORRT, CUDA, CPU], (CPU,))
+    assert fell_back_to_cpu([CUDA], (CPU,))
+    assert not fell_back_to_cpu([TENSORRT, CUDA, CPU], (CUDA, CPU))
+    assert not fell_back_to_cpu([CPU], (CPU,))
