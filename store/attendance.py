@@ -88,13 +88,16 @@ def _record(row: asyncpg.Record) -> AttendanceRecord:
     return AttendanceRecord(**values)
 
 
-# Writes already applied are filtered out through attendance_writes; rows of one batch for the
-# same person are merged first (one row may be touched once per statement); a manual status,
-# or a status already decided by an earlier sighting, is never overwritten by a later one.
+# Writes already applied are filtered out through attendance_writes, and a write repeated
+# inside one batch is taken once (the join with `fresh` would count it once per copy); rows of
+# one batch for the same person are merged first (one row may be touched once per statement);
+# a manual status, or a status already decided by an earlier sighting, is never overwritten by
+# a later one.
 _UPSERT = f"""
 WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[],
-                         $6::real[], $7::uuid[], $8::integer[])
+    SELECT DISTINCT ON (write_id) *
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[],
+                $6::real[], $7::uuid[], $8::integer[])
         AS t(write_id, session_id, person_id, status, seen_at, score, camera_id, n)
 ), fresh AS (
     INSERT INTO attendance_writes (write_id) SELECT write_id FROM input

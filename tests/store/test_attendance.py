@@ -73,6 +73,16 @@ async def test_a_write_replayed_with_the_same_id_is_not_counted_twice(
     assert (await db.attendance.get(classroom.session.id, classroom.student.id)).sightings == 1
 
 
+async def test_a_write_repeated_inside_one_batch_is_counted_once(
+    classroom: Classroom, db: Database
+) -> None:
+    sighting = _sighting(classroom, T0, 0.7)
+
+    results = await db.attendance.record_many([sighting, sighting])
+
+    assert [r.record.sightings for r in results] == [1]
+
+
 async def test_a_batch_with_several_sightings_of_one_person_merges_them(
     classroom: Classroom, db: Database
 ) -> None:
