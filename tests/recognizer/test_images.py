@@ -140,3 +140,13 @@ def test_load_image_names_the_file_in_its_errors(tmp_path: Path) -> None:
         load_image(path)
     with pytest.raises(ImageError, match=r"missing\.jpg: cannot read"):
         load_image(tmp_path / "missing.jpg")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x00" * (8 << 20), b"\xff" * (8 << 20), b"\x01\xff" * (4 << 20)],
+    ids=["stray bytes", "fill bytes", "endless markers"],
+)
+def test_megabytes_of_jpeg_garbage_are_refused(body: bytes) -> None:
+    with pytest.raises(ImageError, match=r"truncated|malformed"):
+        decode_image(b"\xff\xd8\xff" + body)
