@@ -110,9 +110,9 @@ class RecognizerConfig(BaseModel):
     # embeddings need; ef_construction 100 builds twice as fast as 200 and loses no enrolled
     # probe at ef=64 (a missed nearest template for a stranger only lowers its score, the safe
     # way); ef=64 because ef=32 starts missing enrolled people at 100k.
-    hnsw_m: int = 32
-    hnsw_ef_construction: int = 100
-    hnsw_ef: int = 64
+    hnsw_m: int = Field(default=32, ge=2, le=128, description="hnswlib M: links per node")
+    hnsw_ef_construction: int = Field(default=100, ge=1, description="hnswlib build breadth")
+    hnsw_ef: int = Field(default=64, ge=1, description="hnswlib search breadth")
 
     @field_validator("det_size")
     @classmethod
