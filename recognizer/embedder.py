@@ -21,7 +21,7 @@ INPUT_STD = 127.5
 class ArcFaceEmbedder:
     """Immutable after construction, so safe to share across threads."""
 
-    def __init__(self, session: ort.InferenceSession, path: Path, *, batch_size: int = 32):
+    def __init__(self, session: ort.InferenceSession, path: Path, *, batch_size: int = 32) -> None:
         signature = ModelSignature.of(session)
         require_role(signature, Role.RECOGNIZER, path)
         self._session = session

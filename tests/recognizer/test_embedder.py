@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -47,7 +49,7 @@ def test_batched_runs_print_no_shape_warning(
 
 
 def test_different_people_are_far_apart_and_the_same_person_close(
-    analyzer: FaceAnalyzer, faces_dir, portrait: np.ndarray
+    analyzer: FaceAnalyzer, faces_dir: Path, portrait: np.ndarray
 ) -> None:
     from recognizer.images import load_image
 
