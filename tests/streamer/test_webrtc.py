@@ -117,6 +117,35 @@ async def test_the_watchdog_closes_a_peer_whose_browser_died(
     assert supervisor.active_peers() == 0
 
 
+async def test_offers_racing_for_one_camera_leave_one_peer_and_nothing_after_shutdown(
+    fast_config: StreamerConfig,
+) -> None:
+    config = fast_config.model_copy(update={"webrtc_watchdog_s": 60})
+    peers = [SyntheticPeer("VP8", 160, 120, 15) for _ in range(3)]
+    offers = [await peer.offer() for peer in peers]
+    try:
+        async with Supervisor(config) as supervisor:
+            await supervisor.add_camera(CameraSpec("browser"))
+            # Answered at once, before the new camera's task has had a turn of the loop.
+            answer = await supervisor.answer_offer("browser", offers[0])
+            await peers[0].accept_answer(answer)
+            await wait_for_state(supervisor, "browser", CameraState.LIVE, timeout_s=30)
+            # Two browser tabs reconnect at the same moment: both replace the live peer.
+            await asyncio.gather(*(supervisor.answer_offer("browser", o) for o in offers[1:]))
+            streaming = [
+                t for t in asyncio.all_tasks() if t.get_name() == "streamer-webrtc-browser"
+            ]
+            peers_while_live = supervisor.active_peers()
+    finally:
+        for peer in peers:
+            await peer.close()
+    await asyncio.sleep(0.2)  # aiortc's own closing tasks
+    assert peers_while_live == 1
+    assert len(streaming) == 1
+    assert open_peer_connections() == []
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("streamer-")]
+
+
 def _hostile_offers(base: str) -> dict[str, tuple[str, str]]:
     extra_video = "m=video 9 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\n"
     return {
