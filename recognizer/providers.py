@@ -39,7 +39,7 @@ def choose_providers(requested: list[str] | None, *, strict: bool) -> list[str]:
         if strict:
             raise ProviderError(message)
         logger.warning(message)
-    chosen = [name for name in requested if name in available]
+    chosen = list(dict.fromkeys(name for name in requested if name in available))
     return chosen or [CPU]
 
 

@@ -68,3 +68,19 @@ def test_a_bad_csv_is_one_clear_error_line_and_exit_code_2(
     csv.write_text("path,x,y\n")
     assert main(["evaluate", "detection", "--boxes", str(csv)]) == 2
     assert "missing column(s)" in capsys.readouterr().err
+
+
+def test_providers_may_be_listed_with_spaces_after_the_commas(
+    faces_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Strict, so a provider name mangled by the parsing would stop the command.
+    monkeypatch.setenv("ROLLCALL_RECOGNIZER__STRICT_PROVIDERS", "true")
+    photo = faces_dir / "deepface"
+    csv = tmp_path / "pairs.csv"
+    csv.write_text(f"path_a,path_b,same\n{photo / 'img1.jpg'},{photo / 'img2.jpg'},1\n")
+    providers = "CPUExecutionProvider, CPUExecutionProvider"
+    assert main(["evaluate", "verification", "--pairs", str(csv), "--providers", providers]) == 0
+    assert _last_json(capsys)["no_face"] == 0

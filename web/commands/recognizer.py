@@ -90,7 +90,7 @@ def _config(args: argparse.Namespace) -> RecognizerConfig:
     if args.model_pack is not None:
         values["model_pack"] = args.model_pack
     if args.providers:
-        values["providers"] = args.providers.split(",")
+        values["providers"] = [name.strip() for name in args.providers.split(",") if name.strip()]
     return RecognizerConfig.model_validate(values)
 
 
