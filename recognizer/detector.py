@@ -25,10 +25,11 @@ logger = logging.getLogger(__name__)
 INPUT_MEAN = 127.5
 INPUT_STD = 128.0
 # SCRFD's scores collapse when a face fills most of the input (its anchors and training crops
-# never show a face touching all four borders). The large-face pass shows each frame again at
-# LARGE_FACE_SCALE of its primary scale, centred on a padded canvas a quarter of the primary's
-# area, and keeps from it only faces whose shorter side is at least LARGE_FACE_MIN_SHARE of the
-# frame's shorter side that the primary pass did not find (its boxes and landmarks are finer).
+# never show a face touching all four borders). The large-face pass shows each frame again,
+# centred on a padded canvas of half the primary's width and height, at LARGE_FACE_SCALE of the
+# scale that would fit it there (so a fifth of its primary scale), and keeps from it only faces
+# whose shorter side is at least LARGE_FACE_MIN_SHARE of the frame's shorter side that the
+# primary pass did not find (where both found a face, the primary's finer box wins).
 LARGE_FACE_SCALE = 0.4
 LARGE_FACE_MIN_SHARE = 0.3
 
