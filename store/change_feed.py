@@ -79,7 +79,12 @@ class ChangeFeed:
         self._task = asyncio.create_task(self._run(), name="change-feed")
         if self._read_cursor is None:
             # "from now" is only defined once connected; a resumed feed needs no wait
-            await self._connected.wait()
+            try:
+                await self._connected.wait()
+            except BaseException:
+                # __aexit__ never runs for a failed __aenter__: the task would retry forever
+                await self._stop()
+                raise
         return self
 
     async def __aexit__(
@@ -88,6 +93,9 @@ class ChangeFeed:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self._stop()
+
+    async def _stop(self) -> None:
         self._closing = True
         if self._task is not None:
             self._task.cancel()
@@ -112,6 +120,16 @@ class ChangeFeed:
             except CONNECTION_ERRORS as error:
                 logger.warning(
                     "change feed cannot connect, retrying",
+                    extra={"error": str(error), "retry_in_s": delay},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max_s)
+                continue
+            except Exception as error:
+                # e.g. the database is missing or the password refused: an operator can fix
+                # that while we wait, and ending the task would leave consumers waiting forever
+                logger.error(
+                    "change feed connection refused, retrying",
                     extra={"error": str(error), "retry_in_s": delay},
                 )
                 await asyncio.sleep(delay)

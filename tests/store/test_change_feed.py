@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from uuid import uuid4
 
 import asyncpg
 import pytest
 
 from store.change_feed import APPLICATION_NAME, ChangeFeed
-from store.database import Database
+from store.database import Database, migrate_database
 from store.events import Event, EventCursor, EventKind, append_event
+from store.server import dsn_with_database, ensure_database
+from tests.postgres_fixtures import PostgresForTests
 
 WAIT_S = 10.0  # bound on every wait for an event that must come
 
@@ -23,6 +26,18 @@ async def _next(feed: ChangeFeed) -> Event:
 
 async def _take(feed: ChangeFeed, n: int) -> list[Event]:
     return [await _next(feed) for _ in range(n)]
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(int(WAIT_S / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached in time")
+
+
+def _feed_tasks() -> int:
+    return sum(1 for task in asyncio.all_tasks() if task.get_name() == "change-feed")
 
 
 @asynccontextmanager
@@ -139,3 +154,43 @@ async def test_old_events_are_pruned_by_age(db: Database, database_url: str) -> 
 
     assert pruned == 1
     assert [e.payload for e in left] == [{"n": 2}]
+
+
+async def test_a_listener_started_before_its_database_exists_follows_it_once_created(
+    postgres: PostgresForTests,
+) -> None:
+    name = f"rollcall_late_{uuid4().hex[:12]}"
+    dsn = dsn_with_database(postgres.admin_dsn, name)
+    feed = ChangeFeed(dsn, retry_initial_s=0.05, retry_max_s=0.2, poll_interval_s=0.2)
+
+    async def first_event() -> Event:
+        async with feed:
+            return await anext(feed)
+
+    listener = asyncio.create_task(first_event())
+    try:
+        await asyncio.sleep(0.5)  # several refused attempts: "database does not exist"
+        refused_meanwhile = not feed.connected and not listener.done()
+        await ensure_database(postgres.admin_dsn, name)
+        await migrate_database(dsn)
+        await _until(lambda: feed.connected)
+        async with _writer(dsn) as writer:
+            await _announce(writer, 1)
+        event = await asyncio.wait_for(listener, WAIT_S)
+    finally:
+        listener.cancel()
+        await postgres.drop_database(dsn)
+
+    assert refused_meanwhile
+    assert event.payload == {"n": 1}
+
+
+async def test_giving_up_while_entering_leaves_no_listener_behind() -> None:
+    nowhere = f"postgresql://postgres@/x?host=/tmp/rcpg-none-{uuid4().hex[:8]}"  # no server
+    before = _feed_tasks()
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3), ChangeFeed(nowhere, retry_initial_s=0.05):
+            pass  # never reached: there is no server to connect to
+
+    assert _feed_tasks() == before
