@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from types import TracebackType
@@ -78,6 +77,10 @@ class Supervisor:
         """Change a camera's source or settings; its feed (and its consumers) carry on."""
         camera = self._get(spec.camera_id)
         await self._stop(camera)
+        if self._closed or self._cameras.get(spec.camera_id) is not camera:
+            # Removed, changed by another call, or the supervisor closed while the old source
+            # stopped: starting ours now would leave a reader nobody stops.
+            raise UnknownCamera(f"camera {spec.camera_id} was removed or changed meanwhile")
         camera.feed.reconfigure(spec.kind, spec.redacted_url, self._analysis_fps(spec))
         self._cameras[spec.camera_id] = self._start(spec, camera.feed)
         return camera.feed
@@ -87,8 +90,10 @@ class Supervisor:
         camera = self._cameras.pop(camera_id, None)
         if camera is None:
             raise UnknownCamera(f"no camera {camera_id}")
-        await self._stop(camera)
-        camera.feed.close()
+        try:
+            await self._stop(camera)
+        finally:  # even when our caller gives up waiting, its consumers are woken
+            camera.feed.close()
         logger.info("camera %s removed", camera_id, extra={"camera_id": camera_id})
 
     def feed(self, camera_id: str) -> CameraFeed:
@@ -126,9 +131,11 @@ class Supervisor:
         self._closed = True
         cameras = list(self._cameras.values())
         self._cameras.clear()
-        await asyncio.gather(*(self._stop(camera) for camera in cameras))
-        for camera in cameras:
-            camera.feed.close()
+        try:
+            await asyncio.gather(*(self._stop(camera) for camera in cameras))
+        finally:
+            for camera in cameras:
+                camera.feed.close()
 
     def _start(self, spec: CameraSpec, feed: CameraFeed) -> _Camera:
         source = self._make_source(spec)
@@ -155,9 +162,11 @@ class Supervisor:
 
     @staticmethod
     async def _stop(camera: _Camera) -> None:
-        camera.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await camera.task
+        if not camera.task.cancelling():  # once: a second cancel would cut its cleanup short
+            camera.task.cancel()
+        # wait, not `await task`: that would re-raise a crash already reported (aborting a
+        # close half-way) and swallow a cancellation aimed at our caller.
+        await asyncio.wait([camera.task])
 
 
 def _report_crash(task: asyncio.Task[None], feed: CameraFeed) -> None:

@@ -77,6 +77,28 @@ async def test_a_changed_camera_keeps_its_feed_for_its_consumers(
     assert status.last_error is None  # the old camera's error went with it
 
 
+async def test_a_change_racing_a_removal_or_shutdown_leaves_no_reader_behind(
+    h264_clip: Path, fast_config: StreamerConfig
+) -> None:
+    spec = CameraSpec("cam", str(h264_clip), loop=True)
+    supervisor = Supervisor(fast_config)
+    await supervisor.add_camera(spec)
+    await supervisor.add_camera(CameraSpec("other", str(h264_clip), loop=True))
+    await wait_for_state(supervisor, "cam", CameraState.LIVE, timeout_s=20)
+    changed, removed = await asyncio.gather(
+        supervisor.update_camera(spec), supervisor.remove_camera("cam"), return_exceptions=True
+    )
+    assert isinstance(changed, UnknownCamera) and removed is None
+    assert supervisor.camera_ids == ["other"]
+    changed, closed = await asyncio.gather(
+        supervisor.update_camera(CameraSpec("other", str(h264_clip))),
+        supervisor.close(),
+        return_exceptions=True,
+    )
+    assert isinstance(changed, UnknownCamera) and closed is None
+    assert streamer_threads() == []
+
+
 async def test_ids_are_unique_and_unknown_ids_are_refused(
     h264_clip: Path, fast_config: StreamerConfig
 ) -> None:
