@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -37,7 +38,11 @@ async def run_in_thread(work: Callable[[threading.Event], T], name: str) -> T:
         return await asyncio.shield(done)
     except asyncio.CancelledError:
         stop.set()
-        await asyncio.wait([done])
+        while not done.done():
+            # A second cancel (a removal racing a shutdown) must not abandon the thread
+            # either: it ends within its I/O time-outs, and the cancellation still propagates.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([done])
         if not done.cancelled():
             done.exception()  # retrieved: the cancellation is what propagates
         raise
