@@ -168,6 +168,11 @@ class Gallery:
     def load_index(self, directory: Path) -> None:
         """Use a saved index; it must hold exactly the gallery's templates."""
         loaded = TemplateIndex.load(directory, ef=self._config.hnsw_ef)
+        if loaded.dim != self._dim:
+            raise GalleryError(
+                f"saved index at {directory} holds {loaded.dim}-dimensional templates, the "
+                f"gallery {self._dim}-dimensional ones (another model pack?): rebuild it"
+            )
         with self._lock.write():
             for person_id, group in self._templates.items():
                 if loaded.template_ids(person_id) != set(group):

@@ -164,3 +164,13 @@ def test_bad_enrolments_are_refused(gallery: Gallery, crowd: Crowd) -> None:
     with pytest.raises(GalleryError, match="2 template ids"):
         gallery.add_embeddings("student-1", crowd.samples(1, 1), ["a", "b"])
     assert len(gallery) == 300
+
+
+def test_a_saved_index_of_another_embedding_width_is_refused(tmp_path: Path) -> None:
+    narrow = Gallery(RecognizerConfig(), dim=128)
+    narrow.add("student-0", [Template("t", "student-0", np.ones(128, np.float32))])
+    narrow.save_index(tmp_path)
+    wide = Gallery(RecognizerConfig())
+    wide.add("student-0", [Template("t", "student-0", np.ones(DIM, np.float32))])
+    with pytest.raises(GalleryError, match="128-dimensional"):
+        wide.load_index(tmp_path)
