@@ -6,7 +6,7 @@ are stored as SHA-256 hashes and checked with one indexed lookup on every reques
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
@@ -41,7 +41,7 @@ class Credentials:
     """A user with their password hash: only for the login check."""
 
     user: User
-    password_hash: str
+    password_hash: str = field(repr=False)  # a login failure logged with it would leak it
 
 
 def _user(row: asyncpg.Record) -> User:

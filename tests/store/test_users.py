@@ -30,6 +30,7 @@ async def test_a_user_logs_in_with_the_stored_hash(db: Database) -> None:
 
     assert credentials.user == user and user.role is Role.ADMIN
     assert verify_password(credentials.password_hash, "pw")
+    assert credentials.password_hash not in repr(credentials)
     assert await db.users.count_admins() == 1
 
 
