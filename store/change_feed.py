@@ -99,8 +99,9 @@ class ChangeFeed:
         self._closing = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # asyncio.wait, not `await task` under suppress(CancelledError): that would also
+            # swallow a cancellation of the task closing the feed
+            await asyncio.wait({self._task})
 
     def __aiter__(self) -> ChangeFeed:
         return self

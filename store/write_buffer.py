@@ -16,7 +16,6 @@ buffered then is lost, logged, and counted in `abandoned`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
@@ -110,7 +109,10 @@ class AttendanceWriteBuffer:
         tb: TracebackType | None,
     ) -> None:
         try:
-            await asyncio.wait_for(self.flush(), self._shutdown_timeout_s)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation of
+            # the closing task that arrives just as the flush completes
+            async with asyncio.timeout(self._shutdown_timeout_s):
+                await self.flush()
         except TimeoutError:
             self._abandoned = self.depth
             logger.error(
@@ -120,8 +122,9 @@ class AttendanceWriteBuffer:
         finally:
             if self._task is not None:
                 self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+                # asyncio.wait, not `await task` under suppress(CancelledError): that would
+                # also swallow a cancellation of the closing task itself
+                await asyncio.wait({self._task})
 
     async def submit(self, sighting: Sighting) -> None:
         """Queue a write; waits while the buffer is full."""
