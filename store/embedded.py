@@ -62,7 +62,16 @@ class EmbeddedPostgres:
         self._started_here = False
 
     async def __aenter__(self) -> EmbeddedPostgres:
-        await self.start()
+        starting = asyncio.ensure_future(self.start())
+        try:
+            await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # the start goes on in its thread whatever happens to us (a service stopped while
+            # it boots): let it finish and stop the server it started, or nobody ever will
+            await asyncio.wait({starting})
+            if self._started_here:
+                await self.stop()
+            raise
         return self
 
     async def __aexit__(

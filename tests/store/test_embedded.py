@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -50,6 +51,25 @@ async def test_with_no_url_the_store_runs_its_own_server_on_a_unix_socket_only(
     assert (data_dir / "pg" / ".s.PGSQL.5432").exists() is False  # removed when stopped
     assert (data_dir / "pg" / "PG_VERSION").is_file()
     assert stopped
+
+
+@pytest.mark.slow
+async def test_a_start_cancelled_half_way_leaves_no_server_running(data_dir: Path) -> None:
+    async def run_until_cancelled() -> None:
+        async with EmbeddedPostgres(data_dir):
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(run_until_cancelled())
+    await asyncio.sleep(0.2)  # initdb takes seconds: the cancellation lands while starting
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    appeared = False
+    for _ in range(50):  # a start left running in its thread would bring the server up now
+        appeared = appeared or (data_dir / "pg" / "postmaster.pid").exists()
+        await asyncio.sleep(0.1)
+
+    assert not appeared and not EmbeddedPostgres(data_dir).running
 
 
 async def test_with_a_url_no_server_is_started(database_url: str, data_dir: Path) -> None:
