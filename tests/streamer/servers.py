@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -11,6 +12,13 @@ from pathlib import Path
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv has not
 RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """Runs in the server's process before exec: the kernel kills it with SIGKILL (which
+    also ends a frozen one) when pytest dies without tearing its fixtures down."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -46,7 +54,10 @@ class RtspServer:
         command += ["--file", str(self.clip)]
         if self.user:
             command += ["--user", self.user, "--password", str(self.password)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        self.kill()  # never two servers, never an orphan
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + timeout_s
         while not port_answers(self.port):
             if self.process.poll() is not None:
