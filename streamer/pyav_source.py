@@ -73,6 +73,7 @@ class PyAvSource(FrameSource):
     def _session(self, sink: FrameSink, stop: threading.Event) -> SessionOutcome:
         """One connection, on the reader thread: open, decode until it ends or `stop`."""
         config = self._config
+        started = time.monotonic()
         try:
             container = av.open(
                 self._url.raw,
@@ -82,7 +83,12 @@ class PyAvSource(FrameSource):
         except av.ExitError:  # FFmpeg's interrupt: PyAV's open time-out fired
             return SessionOutcome(0, f"timed out: no answer within {config.open_timeout_s:g} s")
         except (av.FFmpegError, OSError) as exc:
-            return SessionOutcome(0, describe_error(exc, self._url))
+            error = describe_error(exc, self._url)
+            if time.monotonic() - started >= config.read_timeout_s:
+                # FFmpeg's RTSP handshake reports a reply that never came (its socket
+                # time-out) as "Invalid data": say what happened, keep FFmpeg's words.
+                error = f"timed out: no answer within {config.read_timeout_s:g} s ({error})"
+            return SessionOutcome(0, error)
         frames = 0
         try:
             if not container.streams.video:

@@ -100,6 +100,26 @@ async def test_a_frozen_server_times_out_instead_of_hanging(
     assert streamer_threads() == []
 
 
+async def test_a_camera_stuck_connecting_to_a_frozen_server_times_out_and_is_removed_cleanly(
+    rtsp_server: RtspServer, fast_config: StreamerConfig
+) -> None:
+    rtsp_server.freeze()  # the port still accepts connections; nothing ever answers
+    try:
+        async with Supervisor(fast_config) as supervisor:
+            await supervisor.add_camera(CameraSpec("removed", rtsp_server.url))
+            await supervisor.add_camera(CameraSpec("waiting", rtsp_server.url))
+            await asyncio.sleep(0.5)  # both readers are now inside the open
+            assert supervisor.status("removed").state is CameraState.CONNECTING
+            async with asyncio.timeout(15):  # the bound only guards against a hang
+                await supervisor.remove_camera("removed")
+            assert "streamer-removed" not in [t.name for t in streamer_threads()]
+            lost = await wait_for_state(supervisor, "waiting", CameraState.RECONNECTING, 20)
+    finally:
+        rtsp_server.thaw()
+    assert "timed out" in (lost.last_error or "")
+    assert streamer_threads() == []
+
+
 async def test_an_unreachable_url_fails_cleanly(fast_config: StreamerConfig) -> None:
     config = fast_config.model_copy(update={"max_failed_attempts": 2})
     url = f"rtsp://127.0.0.1:{free_port()}/cam"  # nobody listens there
