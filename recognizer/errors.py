@@ -17,3 +17,7 @@ class ModelPackError(RecognizerError):
 
 class ProviderError(RecognizerError):
     """An execution provider that was asked for but is not the one really running a model."""
+
+
+class GalleryError(RecognizerError):
+    """An enrolment, search or saved index the gallery cannot accept, with the reason."""

@@ -18,10 +18,11 @@ import numpy as np
 
 from recognizer.config import RecognizerConfig
 from recognizer.decision import Candidate, Match, PersonId, match
+from recognizer.errors import GalleryError
 from recognizer.hnsw_index import HnswParams, TemplateIndex
 from recognizer.roster import Roster
 from recognizer.rwlock import ReadWriteLock
-from recognizer.templates import GalleryError, Template, TemplateId, as_unit_rows
+from recognizer.templates import Template, TemplateId, as_unit_rows
 
 
 def hnsw_params(config: RecognizerConfig) -> HnswParams:

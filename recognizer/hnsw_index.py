@@ -27,9 +27,9 @@ import hnswlib
 import numpy as np
 
 from recognizer.decision import NO_SECOND_SCORE, Candidate, PersonId
+from recognizer.errors import GalleryError
 from recognizer.rwlock import ReadWriteLock
 from recognizer.templates import (
-    GalleryError,
     Template,
     TemplateId,
     as_unit_rows,

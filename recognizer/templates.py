@@ -12,13 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer.decision import PersonId
-from recognizer.errors import RecognizerError
+from recognizer.errors import GalleryError
 
 TemplateId = str | int
-
-
-class GalleryError(RecognizerError):
-    """An enrolment, search or saved index the gallery cannot accept, with the reason."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from recognizer.config import RecognizerConfig
+from recognizer.errors import GalleryError
 from recognizer.gallery import Gallery
-from recognizer.templates import GalleryError, Template
+from recognizer.templates import Template
 
 DIM = 512
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from recognizer.decision import NO_SECOND_SCORE
+from recognizer.errors import GalleryError
 from recognizer.hnsw_index import HnswParams, TemplateIndex
-from recognizer.templates import GalleryError, Template
+from recognizer.templates import Template
 
 DIM = 64
 PARAMS = HnswParams(m=32, ef_construction=100, ef=64)

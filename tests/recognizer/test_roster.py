@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from recognizer.decision import NO_SECOND_SCORE
+from recognizer.errors import GalleryError
 from recognizer.roster import Roster
-from recognizer.templates import GalleryError, Template
+from recognizer.templates import Template
 
 
 def unit(rng: np.random.Generator, n: int, dim: int = 64) -> np.ndarray:
