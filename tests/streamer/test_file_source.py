@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -48,11 +49,12 @@ async def test_real_time_pacing_plays_at_the_file_rate(
     async with Supervisor(fast_config) as supervisor:
         await supervisor.add_camera(CameraSpec("cam", str(h264_clip), loop=True))
         await wait_for_state(supervisor, "cam", CameraState.LIVE, timeout_s=20)
-        before = supervisor.status("cam").frames_received
+        before, started = supervisor.status("cam").frames_received, time.monotonic()
         await asyncio.sleep(2)
         received = supervisor.status("cam").frames_received - before
-    # 15 fps for 2 s; unpaced, this small clip decodes at hundreds of frames per second.
-    assert 15 <= received <= 45
+        elapsed = time.monotonic() - started  # a loaded machine oversleeps
+    # 15 fps; unpaced, this small clip decodes at hundreds of frames per second.
+    assert 7.5 <= received / elapsed <= 22.5
 
 
 async def test_downscale_on_decode_keeps_the_aspect_ratio(
