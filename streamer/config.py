@@ -46,6 +46,9 @@ class StreamerConfig(BaseModel):
     )
     max_offer_bytes: int = Field(default=65_536, ge=1024, le=1_048_576)
     max_offer_media: int = Field(default=4, ge=1, le=64)
+    max_offer_candidates: int = Field(
+        default=32, ge=1, le=1000, description="ICE candidates one offer may list"
+    )
 
     @model_validator(mode="after")
     def _backoff_is_capped_above_start(self) -> StreamerConfig:

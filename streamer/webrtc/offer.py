@@ -13,8 +13,8 @@ RECEIVABLE_CODECS = frozenset({"video/vp8", "video/h264"})
 
 def validate_offer(sdp: str, sdp_type: str, config: StreamerConfig) -> SessionDescription:
     """Parse an offer, refusing with SignallingError anything a camera would not send:
-    oversized, not an offer, unparseable, too many media sections, or not exactly one
-    video section that sends."""
+    oversized, not an offer, unparseable, too many media sections or ICE candidates, or not
+    exactly one video section that sends."""
     if sdp_type != "offer":
         raise SignallingError(f"expected an SDP offer, got type {sdp_type[:20]!r}")
     if not isinstance(sdp, str) or not sdp.strip():
@@ -29,6 +29,14 @@ def validate_offer(sdp: str, sdp_type: str, config: StreamerConfig) -> SessionDe
     if sections > config.max_offer_media:
         raise SignallingError(
             f"the SDP offer has {sections} media sections, at most {config.max_offer_media}"
+        )
+    # Each candidate is an address this server sends ICE checks to: an offer listing
+    # hundreds would aim the server's traffic at hosts of the sender's choosing.
+    candidates = sum(1 for line in sdp.splitlines() if line.startswith("a=candidate:"))
+    if candidates > config.max_offer_candidates:
+        raise SignallingError(
+            f"the SDP offer lists {candidates} ICE candidates, at most "
+            f"{config.max_offer_candidates}"
         )
     try:
         description = SessionDescription.parse(sdp)

@@ -155,6 +155,14 @@ def _hostile_offers(base: str) -> dict[str, tuple[str, str]]:
         "oversized": (base + "a=x-padding:" + "x" * 70_000 + "\r\n", "offer"),
         "many media sections": (base + extra_video * 50, "offer"),
         "two videos": (base + extra_video, "offer"),
+        "many ICE candidates": (
+            base
+            + "".join(
+                f"a=candidate:{i} 1 udp 2130706431 198.51.100.{i} 9 typ host\r\n"
+                for i in range(1, 200)
+            ),
+            "offer",
+        ),
         "unparseable media line": ("v=0\r\nm=video abc x y\r\n", "offer"),
         "no video": (base.replace("m=video", "m=audio"), "offer"),
         "video it does not send": (base.replace("a=sendonly", "a=recvonly"), "offer"),
@@ -184,6 +192,7 @@ async def test_malformed_or_hostile_offers_get_a_clear_error_and_leave_nothing_r
     assert all(errors.values()), errors
     assert "over" in errors["oversized"]
     assert "media sections" in errors["many media sections"]
+    assert "ICE candidates" in errors["many ICE candidates"]
     assert "type 'answer'" in errors["an answer"]
     assert "neither VP8 nor H.264" in errors["no codec in common"]
     assert supervisor.status("browser").state is CameraState.CONNECTING
