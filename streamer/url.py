@@ -67,6 +67,14 @@ def parse_camera_url(url: str) -> CameraUrl:
         parts = urlsplit(url)
     except ValueError as exc:
         raise InvalidCameraUrl(f"not a URL: {_redact_unparsed(url)}") from exc
+    has_stray_at = "@" in url.partition("://")[2] and "@" not in parts.netloc
+    if has_stray_at and parts.scheme.lower() != FILE_SCHEME:
+        # A password with a raw '/', '?' or '#' ends the host part early: the rest, password
+        # included, would pass for a path (or a port) and be shown as it is.
+        raise InvalidCameraUrl(
+            "the camera URL has an '@' after its host: percent-encode '/', '?', '#' and '@' "
+            f"in the user name or password (%2F, %3F, %23, %40): {_redact_unparsed(url)}"
+        )
     redacted = _redact_parts(parts)
     if _FORBIDDEN.search(url):
         raise InvalidCameraUrl(f"the camera URL contains spaces or control characters: {redacted}")
@@ -114,6 +122,6 @@ def _redact_parts(parts: SplitResult) -> str:
 def _redact_unparsed(url: str) -> str:
     # Unparseable: drop everything between "://" and the last "@" rather than guess.
     scheme, sep, rest = url.partition("://")
-    if "@" in rest.split("/", 1)[0]:
-        rest = REDACTED + "@" + rest.split("@")[-1]
+    if "@" in rest:
+        rest = REDACTED + "@" + rest.rpartition("@")[2]
     return scheme + sep + rest

@@ -67,6 +67,17 @@ def test_an_invalid_url_error_never_shows_the_password() -> None:
     assert "admin:***@" in str(refused.value)
 
 
+@pytest.mark.parametrize("password", ["1234/abc", "pa#ss", "p?ss", "a/b@c"])
+def test_a_password_with_unencoded_delimiters_is_refused_without_showing_it(
+    password: str,
+) -> None:
+    with pytest.raises(InvalidCameraUrl, match="percent-encode") as refused:
+        parse_camera_url(f"rtsp://admin:{password}@10.0.0.5/live")
+    assert password not in str(refused.value)
+    assert str(refused.value).endswith("rtsp://***@10.0.0.5/live")
+
+
 def test_a_file_url_and_a_bare_path_name_the_same_file() -> None:
     assert parse_camera_url("file:///srv/a%20b.mp4").path == Path("/srv/a b.mp4")
     assert parse_camera_url("/srv/a b.mp4").path == Path("/srv/a b.mp4")
+    assert parse_camera_url("file:///srv/me@home.mp4").path == Path("/srv/me@home.mp4")
