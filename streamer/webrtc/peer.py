@@ -86,7 +86,9 @@ class PeerSession:
             if isinstance(exc, SignallingError | asyncio.CancelledError):
                 raise
             if isinstance(exc, Exception):
-                raise SignallingError(f"the SDP offer cannot be answered: {exc}") from exc
+                # aiortc's messages may quote the offer: keep an echo of hostile input short.
+                reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+                raise SignallingError(f"the SDP offer cannot be answered: {reason}") from exc
             raise
         session = cls(camera_id, connection, track, sink, config)
         return session, connection.localDescription.sdp
