@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,8 @@ class TemplateIndex:
         self._dim = dim
         self._params = params or HnswParams()
         self._lock = ReadWriteLock()
+        # Saves share fixed temporary file names; two at once would move each other's away.
+        self._save_lock = threading.Lock()
         self._index = self._new_hnsw(max(capacity, _MIN_CAPACITY))
         self._entries: dict[int, _Entry] = {}
         self._label_of: dict[TemplateId, int] = {}
@@ -277,6 +280,10 @@ class TemplateIndex:
 
     def save(self, directory: Path) -> None:
         """Write the graph and the label map to `directory` (each file replaced atomically)."""
+        with self._save_lock:
+            self._save_locked(directory)
+
+    def _save_locked(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         with self._lock.read():
             index_tmp = directory / (_INDEX_FILE + ".tmp")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -224,3 +225,24 @@ def test_a_person_with_many_templates_still_gets_a_real_second_person() -> None:
 
 def unit_row(row: np.ndarray) -> np.ndarray:
     return row / np.linalg.norm(row)
+
+
+def test_saves_from_several_threads_at_once_leave_a_loadable_index(tmp_path: Path) -> None:
+    rng = np.random.default_rng(14)
+    index = TemplateIndex.from_templates(people(rng, 300), DIM, PARAMS)
+    errors: list[BaseException] = []
+
+    def saver() -> None:
+        try:
+            for _ in range(10):
+                index.save(tmp_path)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=saver) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(TemplateIndex.load(tmp_path)) == len(index) == 900
