@@ -76,8 +76,8 @@ def postgres_for_tests() -> Iterator[PostgresForTests]:
     url = os.environ.get("DATABASE_URL")
     if url:
         postgres = PostgresForTests(url)
-        asyncio.run(postgres.create_template())
         try:
+            asyncio.run(postgres.create_template())  # a failed migration leaves it half-made
             yield postgres
         finally:
             asyncio.run(postgres.drop_template())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,7 +16,7 @@ def _last_json(capsys: pytest.CaptureFixture[str]) -> dict:
 
 
 @pytest.fixture
-async def empty_database(postgres: PostgresForTests) -> str:
+async def empty_database(postgres: PostgresForTests) -> AsyncIterator[str]:
     url = await postgres.create_database(migrated=False)
     yield url
     await postgres.drop_database(url)

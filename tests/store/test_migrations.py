@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -14,7 +15,7 @@ from tests.postgres_fixtures import PostgresForTests
 
 
 @pytest.fixture
-async def empty_database(postgres: PostgresForTests) -> str:
+async def empty_database(postgres: PostgresForTests) -> AsyncIterator[str]:
     url = await postgres.create_database(migrated=False)
     yield url
     await postgres.drop_database(url)
