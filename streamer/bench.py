@@ -137,7 +137,7 @@ async def measure_webrtc(plan: BenchPlan) -> dict[str, object]:
                     handed += 1
             cpu, wall = time.process_time() - cpu, time.monotonic() - wall
             received = supervisor.status("bench").frames_received - before
-    except (StreamerError, TimeoutError) as exc:
+    except (StreamerError, TimeoutError, ValueError) as exc:  # ValueError: no offer line
         return {"error": f"{type(exc).__name__}: {exc}"}
     finally:
         if sender.returncode is None:
