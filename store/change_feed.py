@@ -18,7 +18,7 @@ from types import TracebackType
 import asyncpg
 
 from store.errors import CONNECTION_ERRORS
-from store.events import CHANNEL, Event, EventCursor, current_cursor, read_events_after
+from store.events import CHANNEL, Event, EventCursor, StartPoint, read_events_after, start_point
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class ChangeFeed:
         self._dsn = dsn
         self._read_cursor = after
         self._delivered = after
+        self._start: StartPoint | None = None  # set when starting "now", until passed
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
         self._poll_interval_s = poll_interval_s
@@ -160,7 +161,8 @@ class ChangeFeed:
         await connection.add_listener(CHANNEL, lambda *_: wake.set())
         connection.add_termination_listener(lambda _: wake.set())
         if self._read_cursor is None:
-            self._read_cursor = await current_cursor(connection)
+            self._start = await start_point(connection)
+            self._read_cursor = self._start.cursor
             self._delivered = self._read_cursor
         self._connected.set()
         while not self._closing:
@@ -179,7 +181,10 @@ class ChangeFeed:
         while True:
             events = await read_events_after(connection, self._read_cursor, self._batch_size)
             for event in events:
-                await self._queue.put(event)
+                if self._start is not None and event.xid >= self._start.xmax:
+                    self._start = None
+                if self._start is None or not self._start.committed_before(event):
+                    await self._queue.put(event)
                 self._read_cursor = event.cursor
             if len(events) < self._batch_size:
                 return

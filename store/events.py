@@ -92,10 +92,32 @@ async def read_events_after(
     return [_event(row) for row in rows]
 
 
-async def current_cursor(connection: asyncpg.Connection) -> EventCursor:
-    """A cursor just before every event not yet settled: a new listener starts here."""
-    xmin = await connection.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
-    return EventCursor(int(xmin), 0)
+@dataclass(frozen=True)
+class StartPoint:
+    """Where a listener that starts "now" begins: at the oldest running transaction, skipping
+    the events of younger transactions that had already committed when it started.
+
+    A cursor alone cannot say "now": the transactions still running may commit events below
+    any cursor taken after them, and the ones committed before the start sit among them.
+    """
+
+    cursor: EventCursor
+    xmax: int  # every transaction from here on started after the listener
+    in_progress: frozenset[int]  # running when the listener started: their events are news
+
+    def committed_before(self, event: Event) -> bool:
+        return event.xid < self.xmax and event.xid not in self.in_progress
+
+
+async def start_point(connection: asyncpg.Connection) -> StartPoint:
+    """The start of a listener that hears what commits from now on."""
+    snapshot = await connection.fetchval("SELECT pg_current_snapshot()::text")
+    xmin, xmax, in_progress = snapshot.split(":")  # "xmin:xmax:xip1,xip2,..."
+    return StartPoint(
+        cursor=EventCursor(int(xmin), 0),
+        xmax=int(xmax),
+        in_progress=frozenset(int(xid) for xid in in_progress.split(",") if xid),
+    )
 
 
 class EventLog(Repository):

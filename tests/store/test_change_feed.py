@@ -49,7 +49,7 @@ async def _writer(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         await connection.close()
 
 
-async def _announce(connection: asyncpg.Connection, n: int) -> None:
+async def _announce(connection: asyncpg.Connection, n: object) -> None:
     async with connection.transaction():
         await append_event(connection, EventKind.CAMERA_CHANGED, {"n": n})
 
@@ -194,3 +194,20 @@ async def test_giving_up_while_entering_leaves_no_listener_behind() -> None:
             pass  # never reached: there is no server to connect to
 
     assert _feed_tasks() == before
+
+
+async def test_a_new_listener_hears_nothing_committed_before_it_started(
+    db: Database, database_url: str
+) -> None:
+    async with _writer(database_url) as open_one, _writer(database_url) as writer:
+        older = open_one.transaction()
+        await older.start()
+        await append_event(open_one, EventKind.CAMERA_CHANGED, {"n": "older, still open"})
+        await _announce(writer, "before")  # committed while the older one is still open
+
+        async with db.change_feed() as feed:
+            await _announce(writer, "after")
+            await older.commit()  # committed after the listener started: it is news
+            events = await _take(feed, 2)
+
+    assert sorted(str(e.payload["n"]) for e in events) == ["after", "older, still open"]
