@@ -129,7 +129,7 @@ WITH input AS (
     RETURNING {", ".join(f"a.{c.strip()}" for c in _COLUMNS.split(","))}, (a.xmax = 0) AS inserted
 ), announced AS (
     INSERT INTO events (kind, payload)
-    SELECT '{EventKind.ATTENDANCE_UPSERTED.value}', jsonb_build_object(
+    SELECT $9::text, jsonb_build_object(
         'session_id', session_id, 'person_id', person_id, 'status', status,
         'inserted', inserted, 'first_seen', first_seen, 'last_seen', last_seen,
         'best_score', best_score, 'camera_id', camera_id, 'sightings', sightings)
@@ -179,6 +179,7 @@ class Attendance(Repository):
             [s.score for s in sightings],
             [s.camera_id for s in sightings],
             [s.count for s in sightings],
+            EventKind.ATTENDANCE_UPSERTED.value,
         )
         return [AttendanceUpsert(_record(row), row["inserted"]) for row in rows]
 
