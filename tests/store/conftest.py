@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from store.cameras import Camera, CameraKind
 from store.config import StoreConfig
 from store.courses import Course
 from store.database import Database
+from store.events import Event, EventCursor
 from store.people import Person
 from store.rooms import Room
 from store.sessions import ClassSession
@@ -71,3 +73,18 @@ async def classroom(db: Database) -> Classroom:
     student = await db.people.create(external_id="S-0001", display_name="Ada Lovelace")
     await db.courses.enrol(course.id, [student.id])
     return Classroom(course, room, camera, session, student)
+
+
+async def settled_events(db: Database, count: int) -> list[Event]:
+    """Every event of the database, once at least `count` can be read.
+
+    The outbox hands an event out only when no older transaction anywhere on the server (an
+    autovacuum ANALYZE in another database included) is still running, so right after a commit
+    a read may briefly come up short.
+    """
+    for _ in range(1000):  # 10 s at most
+        events = await db.events.read_after(EventCursor(0, 0))
+        if len(events) >= count:
+            return events
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"expected at least {count} events, found {len(events)}")

@@ -11,8 +11,7 @@ import pytest
 from store.attendance import AttendanceStatus, Sighting
 from store.database import Database
 from store.errors import InvalidReference, NotFound
-from store.events import EventCursor
-from tests.store.conftest import Classroom
+from tests.store.conftest import Classroom, settled_events
 
 T0 = datetime(2026, 3, 2, 9, 3, tzinfo=UTC)
 
@@ -131,9 +130,7 @@ async def test_every_upsert_is_announced_on_the_change_feed(
     await db.attendance.record(_sighting(classroom, T0, 0.6))
     await db.attendance.record(_sighting(classroom, T0, 0.7))
 
-    events = [
-        e for e in await db.events.read_after(EventCursor(0, 0)) if e.kind.startswith("attendance")
-    ]
+    events = [e for e in await settled_events(db, 3) if e.kind.startswith("attendance")]
 
     assert [(e.kind, e.payload["inserted"], e.payload["sightings"]) for e in events] == [
         ("attendance.upserted", True, 1),

@@ -13,9 +13,10 @@ import pytest
 
 from store.change_feed import APPLICATION_NAME, ChangeFeed
 from store.database import Database, migrate_database
-from store.events import Event, EventCursor, EventKind, append_event
+from store.events import Event, EventKind, append_event
 from store.server import dsn_with_database, ensure_database
 from tests.postgres_fixtures import PostgresForTests
+from tests.store.conftest import settled_events
 
 WAIT_S = 10.0  # bound on every wait for an event that must come
 
@@ -150,7 +151,7 @@ async def test_old_events_are_pruned_by_age(db: Database, database_url: str) -> 
         )
 
     pruned = await db.events.prune(timedelta(days=3))
-    left = await db.events.read_after(EventCursor(0, 0))
+    left = await settled_events(db, 1)
 
     assert pruned == 1
     assert [e.payload for e in left] == [{"n": 2}]

@@ -10,7 +10,7 @@ import pytest
 
 from store.database import Database
 from store.errors import InvalidReference, InvalidValue, NotFound
-from store.events import EventCursor
+from tests.store.conftest import settled_events
 
 
 def _vector(seed: int, dim: int = 512) -> np.ndarray:
@@ -82,7 +82,7 @@ async def test_adding_and_deleting_templates_is_announced_and_audited(db: Databa
     added = await db.templates.add(person.id, _vector(1), model_pack="p", actor="admin:1")
     await db.templates.delete(added.id, actor="admin:1")
 
-    events = await db.events.read_after(EventCursor(0, 0))
+    events = await settled_events(db, 2)
     audit = await db.audit.list(entity_type="person", entity_id=person.id)
 
     assert [e.kind for e in events] == ["template.added", "template.deleted"]
