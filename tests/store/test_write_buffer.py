@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
@@ -69,8 +69,14 @@ async def test_stopping_and_restarting_postgres_mid_stream_lands_every_write_exa
             for i in range(people_count)
         ]
         submitted = 0
+        landed: dict[UUID, list[datetime]] = {}  # per person, last_seen as each write landed
 
-        async with db.write_buffer() as buffer:
+        async def remember(results: Sequence[AttendanceUpsert]) -> None:
+            for result in results:
+                assert result.record.person_id is not None and result.record.last_seen
+                landed.setdefault(result.record.person_id, []).append(result.record.last_seen)
+
+        async with db.write_buffer(on_written=remember) as buffer:
 
             async def produce() -> None:
                 nonlocal submitted
@@ -106,6 +112,9 @@ async def test_stopping_and_restarting_postgres_mid_stream_lands_every_write_exa
     assert sorted(r.sightings for r in rows) == [total // people_count] * people_count
     assert max(r.last_seen for r in rows if r.last_seen) == T0 + timedelta(seconds=total - 1)
     assert min(r.first_seen for r in rows if r.first_seen) == T0
+    # later sightings were submitted with later times: landing in submission order, every write
+    # moves its person's last_seen forward (a batch overtaken by a later one would not)
+    assert all(seen == sorted(set(seen)) for seen in landed.values()) and len(landed) == 5
 
 
 async def test_a_write_the_database_refuses_is_counted_and_the_others_land(
