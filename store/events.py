@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     ATTENDANCE_CHANGED = "attendance.changed"  # a teacher set a status by hand
     TEMPLATE_ADDED = "template.added"
     TEMPLATE_DELETED = "template.deleted"
+    TEMPLATES_IMPORTED = "templates.imported"  # a bulk import: galleries of the pack reload
     PERSON_ERASED = "person.erased"  # galleries must drop every template of the person
     CAMERA_CHANGED = "camera.changed"
     SESSION_CHANGED = "session.changed"

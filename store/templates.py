@@ -122,7 +122,8 @@ class Templates(Repository):
         model_pack: str,
         source: str = "import",
     ) -> int:
-        """Bulk import (no per-row events): galleries reload after a bulk import."""
+        """Bulk import, announced by one event for the whole import rather than one per row:
+        the galleries of the pack reload when they hear it."""
         records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
         with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
         async with self._transaction() as connection:
@@ -130,6 +131,11 @@ class Templates(Repository):
                 "face_templates",
                 records=with_pack,
                 columns=["person_id", "model_pack", "dim", "embedding", "quality", "source"],
+            )
+            await append_event(
+                connection,
+                EventKind.TEMPLATES_IMPORTED,
+                {"model_pack": model_pack, "count": len(with_pack)},
             )
         return len(with_pack)
 

@@ -96,13 +96,17 @@ async def test_adding_and_deleting_templates_is_announced_and_audited(db: Databa
         await db.templates.get(added.id)
 
 
-async def test_bulk_import_and_listing_per_person(db: Database) -> None:
+async def test_bulk_import_is_announced_once_and_listed_per_person(db: Database) -> None:
     person = await db.people.create(external_id="S-1", display_name="A")
     count = await db.templates.add_many([(person.id, _vector(i)) for i in range(3)], model_pack="p")
 
     page = await db.templates.list_for_person(person.id, limit=2)
+    events = await settled_events(db, 1)
 
     assert count == 3
+    assert [(e.kind, e.payload) for e in events] == [
+        ("templates.imported", {"model_pack": "p", "count": 3})
+    ]
     assert len(page.items) == 2 and page.has_more
     assert len(await db.templates.load_matrix("p")) == 3
 
