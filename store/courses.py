@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from store.errors import NotFound
+from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.people import PERSON_COLUMNS, Person, person_from_row
 from store.repository import Repository, affected
@@ -61,22 +62,31 @@ class Courses(Repository):
 
     async def enrol(self, course_id: UUID, person_ids: Sequence[UUID]) -> int:
         """Add people to the roster (already there: kept); returns how many were added."""
-        status = await self._execute(
-            "INSERT INTO course_people (course_id, person_id)"
-            " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
-            course_id,
-            list(person_ids),
-        )
-        return affected(status)
+        async with self._transaction() as connection:
+            added = affected(
+                await connection.execute(
+                    "INSERT INTO course_people (course_id, person_id)"
+                    " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
+                    course_id,
+                    list(person_ids),
+                )
+            )
+            if added:
+                await append_event(
+                    connection, EventKind.ROSTER_CHANGED, {"course_id": str(course_id)}
+                )
+        return added
 
     async def unenrol(self, course_id: UUID, person_id: UUID) -> None:
-        status = await self._execute(
-            "DELETE FROM course_people WHERE course_id = $1 AND person_id = $2",
-            course_id,
-            person_id,
-        )
-        if affected(status) == 0:
-            raise NotFound("roster entry", (course_id, person_id))
+        async with self._transaction() as connection:
+            status = await connection.execute(
+                "DELETE FROM course_people WHERE course_id = $1 AND person_id = $2",
+                course_id,
+                person_id,
+            )
+            if affected(status) == 0:
+                raise NotFound("roster entry", (course_id, person_id))
+            await append_event(connection, EventKind.ROSTER_CHANGED, {"course_id": str(course_id)})
 
     async def roster(
         self, course_id: UUID, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0

@@ -124,17 +124,23 @@ class People(Repository):
         consent_at: datetime | None = None,
     ) -> Person:
         """Change the given fields; the others keep their value."""
-        row = await self._fetchrow(
-            f"UPDATE people SET display_name = coalesce($2, display_name),"
-            f" active = coalesce($3, active), consent_at = coalesce($4, consent_at),"
-            f" updated_at = now() WHERE id = $1 RETURNING {PERSON_COLUMNS}",
-            person_id,
-            display_name,
-            active,
-            consent_at,
-        )
-        if row is None:
-            raise NotFound("person", person_id)
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                f"UPDATE people SET display_name = coalesce($2, display_name),"
+                f" active = coalesce($3, active), consent_at = coalesce($4, consent_at),"
+                f" updated_at = now() WHERE id = $1 RETURNING {PERSON_COLUMNS}",
+                person_id,
+                display_name,
+                active,
+                consent_at,
+            )
+            if row is None:
+                raise NotFound("person", person_id)
+            await append_event(
+                connection,
+                EventKind.PERSON_UPDATED,
+                {"person_id": str(person_id), "active": row["active"]},
+            )
         return person_from_row(row)
 
     async def list(

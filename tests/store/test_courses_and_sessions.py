@@ -10,7 +10,7 @@ import pytest
 from store.database import Database
 from store.errors import Conflict, InvalidReference, InvalidValue, NotFound
 from store.sessions import SessionStatus
-from tests.store.conftest import Classroom
+from tests.store.conftest import Classroom, settled_events
 
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -26,6 +26,10 @@ async def test_a_roster_lists_enrolled_people_and_enrolling_twice_is_harmless(
     await db.courses.unenrol(course.id, people[2].id)
 
     assert (added, again) == (3, 0)
+    events = await settled_events(db, 2)
+    assert [(e.kind, e.payload) for e in events] == [
+        ("roster.changed", {"course_id": str(course.id)})
+    ] * 2  # the enrolment that added nobody changed nothing
     assert [p.display_name for p in (await db.courses.roster(course.id)).items] == ["P0", "P1"]
     assert await db.courses.is_enrolled(course.id, people[0].id)
     assert not await db.courses.is_enrolled(course.id, people[2].id)

@@ -9,6 +9,7 @@ import pytest
 
 from store.database import Database
 from store.errors import Conflict, InvalidValue, NotFound
+from tests.store.conftest import settled_events
 
 
 async def test_a_created_person_reads_back_by_id_and_by_external_id(db: Database) -> None:
@@ -46,10 +47,14 @@ async def test_update_changes_only_the_fields_given(db: Database) -> None:
     person = await db.people.create(external_id="S-7", display_name="Before")
 
     updated = await db.people.update(person.id, active=False)
+    events = await settled_events(db, 1)
 
     assert updated.display_name == "Before"
     assert not updated.active
     assert updated.updated_at >= person.updated_at
+    assert [(e.kind, e.payload) for e in events] == [
+        ("person.updated", {"person_id": str(person.id), "active": False})
+    ]
 
 
 async def test_lists_are_paged_in_name_order_and_filtered(db: Database) -> None:
