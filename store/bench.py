@@ -20,6 +20,7 @@ import numpy as np
 from store.attendance import AttendanceStatus, Sighting
 from store.config import StoreConfig
 from store.database import Database
+from store.errors import translated_errors
 from store.server import database_server, dsn_with_database, quote_identifier
 
 
@@ -137,7 +138,8 @@ async def _template_loads(
 async def run_store_benchmark(config: StoreConfig, plan: BenchPlan) -> dict[str, object]:
     """Measure on a scratch database; returns the figures as a flat dict."""
     async with database_server(config) as dsn:
-        admin = await asyncpg.connect(dsn)
+        with translated_errors():
+            admin = await asyncpg.connect(dsn)
         scratch = f"rollcall_bench_{os.getpid()}"
         try:
             version = await admin.fetchval("SHOW server_version")

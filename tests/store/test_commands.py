@@ -71,3 +71,16 @@ def test_bench_store_prints_every_figure_as_json(
         "template_load_100_s",
     ):
         assert result[key] >= 0, key
+
+
+@pytest.mark.parametrize("command", [["db", "status"], ["db", "migrate"], ["bench", "store"]])
+def test_an_unreachable_database_is_reported_as_json_without_a_traceback(
+    command: list[str], capsys: pytest.CaptureFixture[str], unused_tcp_port: int
+) -> None:
+    url = f"postgresql://nobody@127.0.0.1:{unused_tcp_port}/rollcall"
+    code = main([*command, "--database-url", url])
+    captured = capsys.readouterr()
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert code == 1
+    assert result["kind"] == "DatabaseUnavailable"
+    assert "Traceback" not in captured.err

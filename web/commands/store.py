@@ -110,6 +110,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from store.bench import BenchPlan, run_store_benchmark
+    from store.errors import StoreError
 
     plan = BenchPlan(
         single_writes=args.single,
@@ -118,5 +119,11 @@ def _bench(args: argparse.Namespace) -> int:
         notifications=args.notifications,
         template_counts=tuple(args.templates),
     )
-    print_result(asyncio.run(run_store_benchmark(_config(args), plan)))
+    try:
+        result = asyncio.run(run_store_benchmark(_config(args), plan))
+    except StoreError as error:
+        sys.stderr.write(f"rollcall bench store: {error}\n")
+        print_result({"error": str(error), "kind": type(error).__name__})
+        return 1
+    print_result(result)
     return 0
