@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from recognizer.config import RecognizerConfig
 from recognizer.gallery import Gallery
 from recognizer.templates import Template
+from tests.recognizer.concurrent_readers import RemovedPeople, read_while_writing
 
 DIM = 64
 ROUNDS = 40
-JOIN_S = 120.0
 
 
 def unit_rows(rows: np.ndarray) -> np.ndarray:
@@ -30,62 +28,37 @@ def test_identification_during_enrolment_changes_never_fails_or_finds_removed_pe
     gallery = Gallery(RecognizerConfig(), dim=DIM)
     for n, centre in enumerate(stable_centres):
         gallery.add(f"stable{n}", templates(rng, f"stable{n}", centre))
-    removed: set[str] = set()
-    removed_lock = threading.Lock()
-    errors: list[BaseException] = []
+    removed = RemovedPeople()
     wrong: list[object] = []
-    done = threading.Event()
 
-    def writer() -> None:
+    def write() -> None:
         local = np.random.default_rng(1)
-        try:
-            for r in range(ROUNDS):
-                centres = unit_rows(local.normal(size=(6, DIM)))
-                for n, centre in enumerate(centres):
-                    gallery.add(f"churn{r}-{n}", templates(local, f"churn{r}-{n}", centre))
-                gallery.replace(f"churn{r}-1", templates(local, f"churn{r}-1", centres[1]))
-                for n in (0, 2, 4):
-                    gallery.remove_person(f"churn{r}-{n}")
-                    with removed_lock:
-                        removed.add(f"churn{r}-{n}")
-                if r % 10 == 9:
-                    gallery.rebuild_index()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            done.set()
+        for r in range(ROUNDS):
+            centres = unit_rows(local.normal(size=(6, DIM)))
+            for n, centre in enumerate(centres):
+                gallery.add(f"churn{r}-{n}", templates(local, f"churn{r}-{n}", centre))
+            gallery.replace(f"churn{r}-1", templates(local, f"churn{r}-1", centres[1]))
+            for n in (0, 2, 4):
+                gallery.remove_person(f"churn{r}-{n}")
+                removed.add(f"churn{r}-{n}")
+            if r % 10 == 9:
+                gallery.rebuild_index()
 
-    def reader(seed: int) -> None:
-        local = np.random.default_rng(seed)
-        try:
-            while not done.is_set():
-                with removed_lock:
-                    gone_before = set(removed)
-                people = local.integers(0, len(stable_centres), 4)
-                probes = unit_rows(stable_centres[people] + 0.05 * local.normal(size=(4, DIM)))
-                roster = gallery.roster([f"stable{n}" for n in people])
-                for level in (gallery.identify(probes), gallery.identify_in(roster, probes)):
-                    for match, n in zip(level, people, strict=True):
-                        if not (match.accepted and match.person_id == f"stable{n}"):
-                            wrong.append((f"stable{n}", match))
-                strangers = unit_rows(local.normal(size=(4, DIM)))
-                everyone = gallery.roster(gallery.person_ids())
-                for level in (
-                    gallery.identify(strangers),
-                    gallery.identify_in(everyone, strangers),
-                ):
-                    wrong.extend(m.person_id for m in level if m.person_id in gone_before)
-        except BaseException as error:
-            errors.append(error)
+    def read(local: np.random.Generator) -> None:
+        gone_before = removed.snapshot()
+        people = local.integers(0, len(stable_centres), 4)
+        probes = unit_rows(stable_centres[people] + 0.05 * local.normal(size=(4, DIM)))
+        roster = gallery.roster([f"stable{n}" for n in people])
+        for level in (gallery.identify(probes), gallery.identify_in(roster, probes)):
+            for match, n in zip(level, people, strict=True):
+                if not (match.accepted and match.person_id == f"stable{n}"):
+                    wrong.append((f"stable{n}", match))
+        strangers = unit_rows(local.normal(size=(4, DIM)))
+        everyone = gallery.roster(gallery.person_ids())
+        for level in (gallery.identify(strangers), gallery.identify_in(everyone, strangers)):
+            wrong.extend(m.person_id for m in level if m.person_id in gone_before)
 
-    threads = [threading.Thread(target=writer)]
-    threads += [threading.Thread(target=reader, args=(seed,)) for seed in (10, 11)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(JOIN_S)
-    assert not any(t.is_alive() for t in threads)
-    assert errors == []
+    read_while_writing(write, read, reader_seeds=(10, 11))
     assert wrong == []
     assert len(gallery.person_ids()) == len(stable_centres) + ROUNDS * 3
     assert len(gallery) == len(gallery.index)
