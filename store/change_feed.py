@@ -119,19 +119,16 @@ class ChangeFeed:
                 connection = await asyncpg.connect(
                     self._dsn, server_settings={"application_name": APPLICATION_NAME}
                 )
-            except CONNECTION_ERRORS as error:
-                logger.warning(
-                    "change feed cannot connect, retrying",
-                    extra={"error": str(error), "retry_in_s": delay},
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry_max_s)
-                continue
             except Exception as error:
-                # e.g. the database is missing or the password refused: an operator can fix
-                # that while we wait, and ending the task would leave consumers waiting forever
-                logger.error(
-                    "change feed connection refused, retrying",
+                # A refusal (database missing, password refused) is retried too: an operator
+                # can fix it while we wait, and ending the task would leave consumers waiting
+                # forever. It is logged louder than a server that is merely away.
+                unreachable = isinstance(error, CONNECTION_ERRORS)
+                logger.log(
+                    logging.WARNING if unreachable else logging.ERROR,
+                    "change feed cannot connect, retrying"
+                    if unreachable
+                    else "change feed connection refused, retrying",
                     extra={"error": str(error), "retry_in_s": delay},
                 )
                 await asyncio.sleep(delay)
