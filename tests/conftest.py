@@ -1,10 +1,15 @@
-"""Fixtures shared by every package's tests."""
+"""Fixtures shared by every package's tests: the photos, one PostgreSQL, one model load."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from recognizer.analyzer import FaceAnalyzer
+from recognizer.config import RecognizerConfig
+from tests.postgres_fixtures import PostgresForTests, postgres_for_tests
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FACES_DIR = PROJECT_ROOT.parent / "shared" / "faces"
@@ -16,3 +21,16 @@ def faces_dir() -> Path:
     if not (FACES_DIR / "labels.csv").is_file():
         pytest.fail(f"real face photos not found at {FACES_DIR}: the tests need ../shared/faces")
     return FACES_DIR
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresForTests]:
+    """One real PostgreSQL server for the whole run; each test makes its own database on it."""
+    with postgres_for_tests() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> FaceAnalyzer:
+    """The default pack on this machine's providers, loaded once for all tests."""
+    return FaceAnalyzer.from_config(RecognizerConfig())

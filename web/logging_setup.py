@@ -7,6 +7,8 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from web.log_context import ContextFilter
+
 
 def configure_logging(level: str | int = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
@@ -16,6 +18,7 @@ def configure_logging(level: str | int = "INFO") -> None:
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
     )
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level if isinstance(level, int) else level.upper())

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from recognizer.config import RecognizerConfig
 from store.config import StoreConfig
 from streamer.config import StreamerConfig
+from web.config import ServiceConfig
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,7 @@ class Settings(BaseSettings):
     recognizer: RecognizerConfig = Field(default_factory=RecognizerConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     streamer: StreamerConfig = Field(default_factory=StreamerConfig)
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "ROLLCALL_DATABASE_URL"),

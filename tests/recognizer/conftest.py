@@ -8,15 +8,8 @@ import numpy as np
 import pytest
 
 from recognizer.analyzer import FaceAnalyzer
-from recognizer.config import RecognizerConfig
 from recognizer.evaluation import PhotoFace, measure_photos, read_identities
 from recognizer.images import load_image
-
-
-@pytest.fixture(scope="session")
-def analyzer() -> FaceAnalyzer:
-    """The default pack on this machine's providers, loaded once for all tests."""
-    return FaceAnalyzer.from_config(RecognizerConfig())
 
 
 @pytest.fixture(scope="session")

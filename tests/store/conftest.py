@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,13 +17,7 @@ from store.events import Event, EventCursor
 from store.people import Person
 from store.rooms import Room
 from store.sessions import ClassSession
-from tests.postgres_fixtures import PostgresForTests, postgres_for_tests
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresForTests]:
-    with postgres_for_tests() as server:
-        yield server
+from tests.postgres_fixtures import PostgresForTests
 
 
 @pytest.fixture

@@ -1,0 +1,108 @@
+"""Fixtures of the service tests: the real application over a real database and real models.
+
+`api` is an aiohttp test client on 127.0.0.1 serving `build_app` with a database of its own;
+`admin` and `teacher` are signed-in users' headers. Live parts (cameras, presence, WebSocket
+hub) are off here (`services.live is None`); tests of the live runtime compose them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from recognizer.analyzer import FaceAnalyzer
+from recognizer.gallery import Gallery
+from store.config import StoreConfig
+from store.database import Database
+from store.passwords import hash_password
+from store.users import Role, User
+from tests.postgres_fixtures import PostgresForTests
+from web.app import build_app
+from web.metrics import Metrics
+from web.services import RateLimits, Services
+from web.settings import Settings
+
+
+@pytest.fixture
+async def database_url(postgres: PostgresForTests) -> AsyncIterator[str]:
+    url = await postgres.create_database()
+    yield url
+    await postgres.drop_database(url)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings as a deployment would give them, pointing at this test's database."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        store=StoreConfig(database_url=database_url, retry_initial_s=0.05, retry_max_s=0.5),
+    )
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    assert settings.store.database_url is not None
+    async with Database.connect(settings.store.database_url, settings.store) as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
+def executor() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-cpu") as pool:
+        yield pool
+
+
+@pytest.fixture
+def services(
+    settings: Settings, db: Database, analyzer: FaceAnalyzer, executor: ThreadPoolExecutor
+) -> Services:
+    return Services(
+        settings=settings,
+        database=db,
+        analyzer=analyzer,
+        gallery=Gallery(settings.recognizer, analyzer.embedding_dim),
+        metrics=Metrics(),
+        executor=executor,
+        limits=RateLimits.from_settings(settings),
+    )
+
+
+@pytest.fixture
+async def api(aiohttp_client, services: Services) -> TestClient:
+    return await aiohttp_client(build_app(services))
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def sign_in_as(db: Database, username: str, role: Role) -> SignedIn:
+    password = f"{username}-correct-horse-battery"
+    user = await db.users.create(
+        username=username, password_hash=hash_password(password), role=role
+    )
+    token = await db.users.issue_token(user.id, timedelta(hours=1))
+    return SignedIn(user, password, token)
+
+
+@pytest.fixture
+async def admin(db: Database) -> SignedIn:
+    return await sign_in_as(db, "ada-admin", Role.ADMIN)
+
+
+@pytest.fixture
+async def teacher(db: Database) -> SignedIn:
+    return await sign_in_as(db, "tom-teacher", Role.TEACHER)

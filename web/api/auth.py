@@ -1,0 +1,91 @@
+"""Who is asking: users by bearer token (or the board's HttpOnly cookie), cameras by their own
+token. Every endpoint but health and metrics calls one of these first.
+
+Tokens are never read from URLs (they would land in proxy logs and browser history). A request
+authenticated by cookie that changes something must come from this site's own pages (Origin
+check), so another site cannot ride on a teacher's signed-in browser.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from aiohttp import web
+
+from store.users import Role, User
+from web.api.errors import ApiError
+from web.services import services_of
+
+SESSION_COOKIE = "rollcall_session"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="rollcall"'}
+_USER_KEY = web.RequestKey("user", User)
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address for rate limits; X-Forwarded-For only behind a trusted proxy."""
+    if services_of(request).settings.service.trusted_proxy:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        first = forwarded.split(",")[0].strip()
+        if first:
+            return first
+    return request.remote or "unknown"
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return request.headers.get("Sec-Fetch-Site") in (None, "same-origin", "none")
+    return origin in (f"{request.scheme}://{request.host}", f"https://{request.host}")
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, headers=_UNAUTHORIZED_HEADERS)
+
+
+async def authenticate(request: web.Request) -> User:
+    """The signed-in user, or 401."""
+    cached = request.get(_USER_KEY)
+    if cached is not None:
+        return cached
+    token = bearer_token(request)
+    from_cookie = False
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        from_cookie = token is not None
+    if not token:
+        raise _unauthorized("sign in first: send 'Authorization: Bearer <token>'")
+    if len(token) > 256:
+        raise _unauthorized("the token is not valid")
+    if from_cookie and request.method in _UNSAFE and not _same_origin(request):
+        raise ApiError(403, "forbidden", "cross-site request refused")
+    user = await services_of(request).database.users.user_for_token(token)
+    if user is None:
+        raise _unauthorized("the token is not valid or has expired; sign in again")
+    request[_USER_KEY] = user
+    return user
+
+
+async def require(request: web.Request, role: Role = Role.TEACHER) -> User:
+    """The signed-in user if their role allows `role` (an admin may do what a teacher may)."""
+    user = await authenticate(request)
+    if role is Role.ADMIN and user.role is not Role.ADMIN:
+        raise ApiError(403, "forbidden", "this needs an admin")
+    return user
+
+
+async def require_camera(request: web.Request, camera_id: UUID) -> None:
+    """The request carries this camera's own token (a camera token opens nothing else)."""
+    token = bearer_token(request) or request.headers.get("X-Camera-Token")
+    if not token or len(token) > 256:
+        raise _unauthorized("send the camera's token: 'Authorization: Bearer <camera token>'")
+    if not await services_of(request).database.cameras.verify_token(camera_id, token):
+        raise ApiError(403, "forbidden", "this token does not publish this camera")

@@ -1,0 +1,7 @@
+"""Courses and their rosters."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+routes = web.RouteTableDef()

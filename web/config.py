@@ -1,0 +1,33 @@
+"""Settings of the HTTP service itself: where it listens, tokens, upload and rate limits."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ServiceConfig(BaseModel):
+    host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        max_length=255,
+        description="address to listen on; 0.0.0.0 in a container",
+    )
+    port: int = Field(default=8080, ge=1, le=65535)
+    token_ttl_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    max_upload_mb: float = Field(default=10.0, gt=0, le=200, description="largest request body")
+    max_photos_per_upload: int = Field(default=10, ge=1, le=100)
+    login_per_minute: float = Field(default=10.0, gt=0, le=10_000)
+    login_burst: int = Field(default=5, ge=1, le=10_000)
+    upload_per_minute: float = Field(default=60.0, gt=0, le=100_000)
+    upload_burst: int = Field(default=20, ge=1, le=100_000)
+    offer_per_minute: float = Field(default=30.0, gt=0, le=10_000)
+    offer_burst: int = Field(default=5, ge=1, le=10_000)
+    trusted_proxy: bool = Field(
+        default=False,
+        description="take the client address from X-Forwarded-For (behind an ingress only)",
+    )
+    shutdown_timeout_s: float = Field(default=15.0, gt=0, le=300)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)

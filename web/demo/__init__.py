@@ -1,0 +1,1 @@
+"""The demo: a classroom video composed from photos, and a database seeded to watch it."""

@@ -1,0 +1,104 @@
+"""The service's Prometheus metrics, in a registry of its own (one per process, not global).
+
+Names and labels are an interface: dashboards and alert rules query them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# Inference of one batch: ~5 ms (one face) to seconds (a big batch on a busy CPU).
+_INFERENCE_BUCKETS = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
+# Frame capture to event sent: the vote needs several frames, so seconds rather than ms.
+_LATENCY_BUCKETS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0, 30.0, 60.0)
+_DB_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.frames_received = Counter(
+            "rollcall_frames_received_total", "Frames decoded from cameras", ["camera"], registry=r
+        )
+        self.frames_analyzed = Counter(
+            "rollcall_frames_analyzed_total", "Frames run through detection", ["camera"], registry=r
+        )
+        self.frames_dropped = Counter(
+            "rollcall_frames_dropped_total",
+            "Frames decoded but replaced by a newer one before analysis",
+            ["camera"],
+            registry=r,
+        )
+        self.inference_seconds = Histogram(
+            "rollcall_inference_seconds",
+            "Time of one inference batch",
+            ["model", "batch"],
+            buckets=_INFERENCE_BUCKETS,
+            registry=r,
+        )
+        self.faces_detected = Counter(
+            "rollcall_faces_detected_total", "Faces found by the detector", registry=r
+        )
+        self.identifications = Counter(
+            "rollcall_identifications_total",
+            "Embeddings searched in the gallery, by outcome",
+            ["result"],
+            registry=r,
+        )
+        self.attendance_events = Counter(
+            "rollcall_attendance_events_total",
+            "Attendance events sent, by status",
+            ["status"],
+            registry=r,
+        )
+        self.unknown_faces = Counter(
+            "rollcall_unknown_faces_total", "Tracks never identified", ["camera"], registry=r
+        )
+        self.event_latency = Histogram(
+            "rollcall_event_latency_seconds",
+            "From the capture of the frame that decided an event to the event being sent",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.websocket_clients = Gauge(
+            "rollcall_websocket_clients", "Connected WebSocket clients", registry=r
+        )
+        self.db_write_seconds = Histogram(
+            "rollcall_db_write_seconds",
+            "Time of one attendance write batch",
+            buckets=_DB_BUCKETS,
+            registry=r,
+        )
+        self.db_buffered_writes = Gauge(
+            "rollcall_db_buffered_writes", "Attendance writes waiting for the database", registry=r
+        )
+        self.camera_up = Gauge(
+            "rollcall_camera_up", "1 while the camera delivers frames", ["camera"], registry=r
+        )
+        self.analysis_fps = Gauge(
+            "rollcall_analysis_fps", "Frames analysed per second", ["camera"], registry=r
+        )
+        self.gallery_templates = Gauge(
+            "rollcall_gallery_templates", "Face templates in this process's gallery", registry=r
+        )
+        self.sessions_open = Gauge(
+            "rollcall_sessions_open",
+            "Class sessions open in rooms this process watches",
+            registry=r,
+        )
+
+    def forget_camera(self, camera: str) -> None:
+        """Drop a removed camera's series so dashboards stop showing it."""
+        for metric in (
+            self.frames_received,
+            self.frames_analyzed,
+            self.frames_dropped,
+            self.unknown_faces,
+            self.camera_up,
+            self.analysis_fps,
+        ):
+            with contextlib.suppress(KeyError):
+                metric.remove(camera)
