@@ -102,6 +102,21 @@ class FaceAnalyzer:
         """(N, dim) unit embeddings of the given faces of one frame, whatever their quality."""
         return self._embedder.embed([align_face(frame, d.landmarks) for d in detections])
 
+    def assess(
+        self, frame: np.ndarray, detections: Sequence[Detection]
+    ) -> list[tuple[FaceQuality, np.ndarray]]:
+        """The quality and aligned 112 px crop of each given face of one frame, not embedded
+        (a caller that tracks faces embeds only the crops it still needs)."""
+        assessed = []
+        for detection in detections:
+            crop = align_face(frame, detection.landmarks)
+            assessed.append((self._gate.assess(detection, crop), crop))
+        return assessed
+
+    def embed_crops(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, dim) unit embeddings of aligned crops (from `assess`), in batches."""
+        return self._embedder.embed(crops)
+
     def analyze(self, frames: Sequence[np.ndarray]) -> list[list[Face]]:
         """Detect in all frames in batches, then embed every usable face in one batched run."""
         detections = self.detect(frames)
@@ -109,9 +124,7 @@ class FaceAnalyzer:
         usable_crops: list[np.ndarray] = []
         for frame, found in zip(frames, detections, strict=True):
             row = []
-            for detection in found:
-                crop = align_face(frame, detection.landmarks)
-                quality = self._gate.assess(detection, crop)
+            for detection, (quality, crop) in zip(found, self.assess(frame, found), strict=True):
                 if quality.usable:
                     usable_crops.append(crop)
                 row.append((detection, quality, crop))

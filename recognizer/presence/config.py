@@ -1,0 +1,67 @@
+"""Settings of the presence engine: tracking, voting, re-checks and event rates."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class PresenceConfig(BaseModel):
+    """How faces become tracks, tracks become people, and people become attendance events.
+
+    The defaults assume an analysis rate of 2-10 frames per second per camera:
+
+    - iou_threshold 0.3: a seated student's face box moves a few pixels between analysed
+      frames (IoU > 0.8); someone walking past at 5 fps still overlaps by 0.4-0.6, while two
+      neighbouring students' boxes overlap by less than 0.1.
+    - track_max_age_s 1.5: survives a face hidden for a moment (a hand, a turned head, a frame
+      with a missed detection) without keeping a track alive for whoever sits down next.
+    - votes_needed 3 within vote_window_s 6: the decision rule lets 0.36 % of strangers'
+      single photos through (see RecognizerConfig); three agreeing frames of a moving face
+      are much harder to fool than one, and take under a second at 5 fps.
+    - recheck_interval_s 10: identified tracks cost one embedding per 10 s instead of one per
+      frame, yet an IoU tracker that swapped two crossing faces is corrected within seconds.
+    - unknown_after_attempts 8: more than twice votes_needed, so a student whose first frames
+      are poor still gets decided before being counted as an unknown face.
+    - seen_refresh_s 30: last-seen stays current to the half minute at one write per person.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    iou_threshold: float = Field(
+        default=0.3, gt=0.0, lt=1.0, description="least box overlap to continue a track"
+    )
+    track_max_age_s: float = Field(
+        default=1.5, gt=0.0, description="a track unseen for longer ends (monotonic seconds)"
+    )
+    votes_needed: int = Field(
+        default=3, ge=1, description="agreeing accepted matches that identify a track"
+    )
+    vote_window_s: float = Field(
+        default=6.0, gt=0.0, description="how far back a track's matches count as votes"
+    )
+    recheck_interval_s: float = Field(
+        default=10.0,
+        gt=0.0,
+        description="identified tracks are re-embedded this often; a mismatch re-votes",
+    )
+    unknown_after_attempts: int = Field(
+        default=8, ge=1, description="usable embeddings without a decision before 'unknown'"
+    )
+    seen_refresh_s: float = Field(
+        default=30.0, gt=0.0, description="least time between last-seen events of a person"
+    )
+    max_faces_per_frame: int = Field(
+        default=64, ge=1, description="faces kept per frame, best detection score first"
+    )
+
+    @model_validator(mode="after")
+    def _decidable(self) -> Self:
+        if self.unknown_after_attempts < self.votes_needed:
+            raise ValueError(
+                f"unknown_after_attempts ({self.unknown_after_attempts}) must be at least "
+                f"votes_needed ({self.votes_needed}): no track could be identified before "
+                "it was counted as unknown"
+            )
+        return self

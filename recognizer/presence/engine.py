@@ -1,0 +1,319 @@
+"""The presence engine: camera frames in, tracked and voted identities, attendance events out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognizer.analyzer import FaceAnalyzer
+from recognizer.decision import Match, PersonId
+from recognizer.detector import Detection
+from recognizer.gallery import Gallery
+from recognizer.presence.config import PresenceConfig
+from recognizer.presence.context import ClassContext
+from recognizer.presence.events import (
+    BoxLabel,
+    FaceBox,
+    OtherCourseSeen,
+    PersonPresent,
+    PersonSeen,
+    PresenceEvent,
+    PresenceUpdate,
+    ProcessStats,
+    UnknownFace,
+)
+from recognizer.presence.frame import CameraFrame
+from recognizer.presence.identity import Change, IdentityState
+from recognizer.presence.ledger import SessionLedger
+from recognizer.presence.tracker import CameraTracker, Track
+from recognizer.quality import FaceQuality
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sighting:
+    """One detected face of one frame of the batch, and the track it continues."""
+
+    frame: CameraFrame
+    track: Track
+    detection: Detection
+
+
+@dataclass(frozen=True, slots=True)
+class _Assessed:
+    sighting: _Sighting
+    quality: FaceQuality
+    crop: np.ndarray
+
+
+class PresenceEngine:
+    """One engine serves every camera: frames of all cameras share one detector batch and one
+    embedder batch, and only faces whose track still needs it are embedded.
+
+    Synchronous and CPU/GPU bound: the web layer calls it from executor threads. `process`
+    calls run one at a time; the other methods may be called from any thread meanwhile (they
+    wait at most for the bookkeeping of a batch, never for its model runs).
+    """
+
+    def __init__(
+        self, analyzer: FaceAnalyzer, gallery: Gallery, config: PresenceConfig | None = None
+    ) -> None:
+        self._analyzer = analyzer
+        self._gallery = gallery
+        self._config = config or PresenceConfig()
+        self._batch_lock = threading.Lock()  # one batch at a time: trackers follow frame order
+        self._lock = threading.Lock()  # the state below
+        self._trackers: dict[str, CameraTracker] = {}
+        self._contexts: dict[str, ClassContext] = {}
+        self._ledger = SessionLedger(self._config.seen_refresh_s)
+        # People erased while a batch was between its bookkeeping phases: the gallery may
+        # still have matched them.
+        self._erased_during_batch: set[PersonId] = set()
+
+    @property
+    def config(self) -> PresenceConfig:
+        return self._config
+
+    # -- what the web layer tells the engine ---------------------------------------------
+
+    def set_context(self, camera_id: str, context: ClassContext | None) -> None:
+        """The class session now running in the camera's room; None when there is none.
+
+        Without a context the camera's faces are still tracked and identified (boxes for the
+        camera page) but produce no attendance events. A session's memory of who was
+        reported is dropped once no camera holds it (`mark_reported` seeds it again).
+        """
+        with self._lock:
+            old = self._contexts.pop(camera_id, None)
+            if context is not None:
+                self._contexts[camera_id] = context
+            if old is not None and not any(
+                c.session_id == old.session_id for c in self._contexts.values()
+            ):
+                self._ledger.drop_session(old.session_id)
+
+    def context(self, camera_id: str) -> ClassContext | None:
+        with self._lock:
+            return self._contexts.get(camera_id)
+
+    def mark_reported(self, session_id: str, person_ids: Iterable[PersonId]) -> None:
+        """People already present in the session (e.g. read from the database after a
+        restart): no PersonPresent goes out for them again."""
+        with self._lock:
+            self._ledger.mark_present(session_id, person_ids)
+
+    def forget_camera(self, camera_id: str) -> None:
+        """Drop a camera's tracks and context (the camera was removed or stopped)."""
+        self.set_context(camera_id, None)
+        with self._lock:
+            self._trackers.pop(camera_id, None)
+
+    def forget_person(self, person_id: PersonId) -> None:
+        """Erasure: no track stays identified as the person, no vote counts them, no session
+        remembers them. (Remove them from the gallery too, or they will be voted again.)"""
+        with self._lock:
+            for tracker in self._trackers.values():
+                for track in tracker.tracks:
+                    track.identity.forget(person_id)
+            self._ledger.forget_person(person_id)
+            self._erased_during_batch.add(person_id)
+
+    # -- frames --------------------------------------------------------------------------
+
+    def process(self, frames: Sequence[CameraFrame]) -> PresenceUpdate:
+        """Detect faces in all frames at once, follow them, embed those whose track needs it
+        in one batch, vote, and return the events and the boxes of each camera."""
+        if not frames:
+            return PresenceUpdate([], {}, ProcessStats(0, 0, 0, 0, 0, 0.0, 0, 0.0, 0))
+        with self._batch_lock:
+            started = time.perf_counter()
+            limit = self._config.max_faces_per_frame
+            detections = [
+                found[:limit] for found in self._analyzer.detect([f.image for f in frames])
+            ]
+            detect_seconds = time.perf_counter() - started
+
+            with self._lock:
+                self._erased_during_batch.clear()
+                sightings = self._track(frames, detections)
+                due = self._due(sightings)
+
+            assessed = self._assess(due)
+            usable = [a for a in assessed.values() if a.quality.usable]
+            started = time.perf_counter()
+            embeddings = self._analyzer.embed_crops([a.crop for a in usable])
+            matches = self._gallery.identify(embeddings) if usable else []
+            embed_seconds = time.perf_counter() - started
+
+            with self._lock:
+                changes = self._observe(usable, matches)
+                events = self._events(sightings, changes)
+                boxes = self._boxes(frames, sightings, assessed)
+
+        accepted = sum(m.accepted for m in matches)
+        stats = ProcessStats(
+            frames=len(frames),
+            faces_detected=sum(len(found) for found in detections),
+            embeddings=len(usable),
+            matched=accepted,
+            unknown=len(matches) - accepted,
+            detect_seconds=detect_seconds,
+            detect_batch=len(frames),
+            embed_seconds=embed_seconds,
+            embed_batch=len(usable),
+        )
+        return PresenceUpdate(events, boxes, stats)
+
+    def _track(
+        self, frames: Sequence[CameraFrame], detections: list[list[Detection]]
+    ) -> list[list[_Sighting]]:
+        sightings = []
+        for frame, found in zip(frames, detections, strict=True):
+            tracker = self._trackers.get(frame.camera_id)
+            if tracker is None:
+                tracker = self._trackers[frame.camera_id] = CameraTracker(self._config)
+            tracks = tracker.update([d.bbox for d in found], frame.monotonic, frame.captured_at)
+            sightings.append([_Sighting(frame, t, d) for t, d in zip(tracks, found, strict=True)])
+        return sightings
+
+    def _due(self, sightings: list[list[_Sighting]]) -> list[_Sighting]:
+        """The latest sighting of each track that wants an embedding now."""
+        latest = _latest_by_track(sightings)
+        return [s for s in latest.values() if s.track.identity.due(s.frame.monotonic)]
+
+    def _assess(self, due: list[_Sighting]) -> dict[int, _Assessed]:
+        """Quality and crop of each due face, keyed by id(track); frames are only read."""
+        by_frame: dict[int, list[_Sighting]] = {}
+        for sighting in due:
+            by_frame.setdefault(id(sighting.frame), []).append(sighting)
+        assessed: dict[int, _Assessed] = {}
+        for group in by_frame.values():
+            frame = group[0].frame
+            results = self._analyzer.assess(frame.image, [s.detection for s in group])
+            for sighting, (quality, crop) in zip(group, results, strict=True):
+                assessed[id(sighting.track)] = _Assessed(sighting, quality, crop)
+        return assessed
+
+    def _observe(self, usable: list[_Assessed], matches: list[Match]) -> dict[int, Change]:
+        """Feed each embedded face's match to its track; the transitions, by id(track)."""
+        changes: dict[int, Change] = {}
+        for item, found in zip(usable, matches, strict=True):
+            if found.person_id in self._erased_during_batch:
+                found = Match(None, found.score, found.margin, accepted=False)
+            track, frame = item.sighting.track, item.sighting.frame
+            change = track.identity.observe(found, frame.monotonic)
+            if change is None:
+                continue
+            changes[id(track)] = change
+            if change is Change.DROPPED:
+                # A different face (or a swapped track) from now on: lateness counts from here.
+                track.face_since = frame.captured_at
+            logger.debug(
+                "track %s",
+                change.value,
+                extra={"camera_id": frame.camera_id, "track_id": track.track_id},
+            )
+        return changes
+
+    def _events(
+        self, sightings: list[list[_Sighting]], changes: dict[int, Change]
+    ) -> list[PresenceEvent]:
+        """Events of every track seen in the batch, at its latest sighting."""
+        latest = _latest_by_track(sightings)
+        events: list[PresenceEvent] = []
+        for key, sighting in latest.items():
+            if self._alive(sighting):
+                events.extend(self._events_of(sighting, changes.get(key)))
+        return events
+
+    def _alive(self, sighting: _Sighting) -> bool:
+        """False for a track whose camera was forgotten while the batch was embedded."""
+        tracker = self._trackers.get(sighting.frame.camera_id)
+        return tracker is not None and tracker.get(sighting.track.track_id) is sighting.track
+
+    def _events_of(self, sighting: _Sighting, change: Change | None) -> list[PresenceEvent]:
+        frame, track, identity = sighting.frame, sighting.track, sighting.track.identity
+        context = self._contexts.get(frame.camera_id)
+        if change is Change.COUNTED_UNKNOWN:
+            session_id = context.session_id if context else None
+            return [UnknownFace(frame.camera_id, session_id, track.track_id, frame.captured_at)]
+        if context is None or identity.state is not IdentityState.IDENTIFIED:
+            return []
+        person_id = identity.person_id
+        assert person_id is not None  # identified tracks always name their person
+        session_id = context.session_id
+        if person_id not in context.roster:
+            if self._ledger.claim_other_course(session_id, person_id):
+                return [
+                    OtherCourseSeen(
+                        frame.camera_id, session_id, person_id, identity.score, frame.captured_at
+                    )
+                ]
+            return []
+        if self._ledger.claim_present(session_id, person_id, frame.monotonic):
+            seen_at = max(track.face_since, context.starts_at)
+            return [
+                PersonPresent(
+                    camera_id=frame.camera_id,
+                    session_id=session_id,
+                    person_id=person_id,
+                    status="late" if seen_at > context.late_after else "present",
+                    score=identity.score,
+                    seen_at=seen_at,
+                    captured_monotonic=frame.monotonic,
+                    track_id=track.track_id,
+                )
+            ]
+        if self._ledger.claim_seen(session_id, person_id, frame.monotonic):
+            return [
+                PersonSeen(
+                    frame.camera_id, session_id, person_id, identity.score, frame.captured_at
+                )
+            ]
+        return []
+
+    def _boxes(
+        self,
+        frames: Sequence[CameraFrame],
+        sightings: list[list[_Sighting]],
+        assessed: dict[int, _Assessed],
+    ) -> dict[str, list[FaceBox]]:
+        latest: dict[str, list[_Sighting]] = {}
+        for frame, row in zip(frames, sightings, strict=True):
+            if frame.camera_id in self._trackers:
+                latest[frame.camera_id] = row
+        return {
+            camera_id: [self._box(s, assessed.get(id(s.track))) for s in row]
+            for camera_id, row in latest.items()
+        }
+
+    def _box(self, sighting: _Sighting, assessed: _Assessed | None) -> FaceBox:
+        identity = sighting.track.identity
+        context = self._contexts.get(sighting.frame.camera_id)
+        label: BoxLabel
+        if identity.state is IdentityState.IDENTIFIED:
+            off_roster = context is not None and identity.person_id not in context.roster
+            label = "other_course" if off_roster else "identified"
+        elif identity.state is IdentityState.UNKNOWN:
+            label = "unknown"
+        elif assessed is not None and not assessed.quality.usable:
+            label = "low_quality"
+        else:
+            label = "voting"
+        x1, y1, x2, y2 = (float(v) for v in sighting.detection.bbox)
+        return FaceBox(sighting.track.track_id, (x1, y1, x2, y2), identity.person_id, label)
+
+
+def _latest_by_track(sightings: list[list[_Sighting]]) -> dict[int, _Sighting]:
+    """Each track's last sighting in the batch (frames are in capture order), by id(track)."""
+    latest: dict[int, _Sighting] = {}
+    for row in sightings:
+        for sighting in row:
+            latest[id(sighting.track)] = sighting
+    return latest

@@ -1,0 +1,95 @@
+"""Per-camera face tracks: the same face in consecutive frames, followed by box overlap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from recognizer.presence.config import PresenceConfig
+from recognizer.presence.identity import TrackIdentity
+
+
+@dataclass(eq=False)
+class Track:
+    """One face followed across frames of one camera; times are monotonic seconds."""
+
+    track_id: int
+    bbox: np.ndarray  # (4,) float32 x1, y1, x2, y2 of the latest sighting
+    first_seen: float
+    last_seen: float
+    face_since: datetime  # wall-clock capture time since which the track shows its face
+    identity: TrackIdentity
+
+
+class CameraTracker:
+    """Greedy IoU tracking: each new box continues the free track it overlaps most.
+
+    Greedy on the highest overlaps first gives the same pairs as an optimal assignment
+    whenever faces do not overlap each other, which is the classroom case; it is what the
+    tracker needs at a few frames per second. Not thread-safe: the engine guards it.
+    """
+
+    def __init__(self, config: PresenceConfig) -> None:
+        self._config = config
+        self._iou_threshold = config.iou_threshold
+        self._max_age_s = config.track_max_age_s
+        self._tracks: dict[int, Track] = {}
+        self._next_id = 1
+
+    @property
+    def tracks(self) -> list[Track]:
+        return list(self._tracks.values())
+
+    def get(self, track_id: int) -> Track | None:
+        return self._tracks.get(track_id)
+
+    def update(self, boxes: Sequence[np.ndarray], now: float, captured_at: datetime) -> list[Track]:
+        """The track of each box (in the boxes' order) after ending tracks unseen too long."""
+        self._expire(now)
+        tracks = list(self._tracks.values())
+        assigned: list[Track | None] = [None] * len(boxes)
+        if tracks and boxes:
+            overlaps = iou_matrix(np.stack(boxes), np.stack([t.bbox for t in tracks]))
+            taken_boxes: set[int] = set()
+            taken_tracks: set[int] = set()
+            for flat in np.argsort(-overlaps, axis=None, kind="stable"):
+                box_index, track_index = divmod(int(flat), len(tracks))
+                if overlaps[box_index, track_index] < self._iou_threshold:
+                    break
+                if box_index in taken_boxes or track_index in taken_tracks:
+                    continue
+                taken_boxes.add(box_index)
+                taken_tracks.add(track_index)
+                assigned[box_index] = tracks[track_index]
+        result = []
+        for box, track in zip(boxes, assigned, strict=True):
+            if track is None:
+                track = Track(
+                    self._next_id, box, now, now, captured_at, TrackIdentity(self._config)
+                )
+                self._tracks[track.track_id] = track
+                self._next_id += 1
+            track.bbox = np.asarray(box, np.float32)
+            track.last_seen = now
+            result.append(track)
+        return result
+
+    def _expire(self, now: float) -> None:
+        for track_id, track in list(self._tracks.items()):
+            if now - track.last_seen > self._max_age_s:
+                del self._tracks[track_id]
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(len(a), len(b)) intersection over union of x1, y1, x2, y2 boxes."""
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
