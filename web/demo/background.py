@@ -30,7 +30,8 @@ def classroom_background(width: int, height: int, seed: int = 0) -> np.ndarray:
         cv2.rectangle(image, (left, floor_y - desk_height), (right, floor_y), (52, 74, 104), -1)
 
     # Low-frequency blotches: noise on a coarse grid, smoothly enlarged.
-    coarse = rng.normal(0.0, 9.0, size=(height // 24 + 2, width // 24 + 2, 3)).astype(np.float32)
-    blotches = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
-    grain = rng.normal(0.0, 3.0, size=(height, width, 3)).astype(np.float32)
+    # Grey, not coloured, like uneven paint and light.
+    coarse = rng.normal(0.0, 7.0, size=(height // 24 + 2, width // 24 + 2)).astype(np.float32)
+    blotches = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)[:, :, None]
+    grain = rng.normal(0.0, 2.0, size=(height, width, 1)).astype(np.float32)
     return np.clip(image + blotches + grain, 0, 255).astype(np.uint8)
