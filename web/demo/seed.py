@@ -1,0 +1,226 @@
+"""Seeding the demo: a course of students enrolled from the demo photos, a room whose file
+camera plays a classroom video of them (and of strangers), a class session running now, and an
+admin to log in with. Safe to run on every start: what exists is reused."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+from uuid import UUID
+
+from recognizer.analyzer import FaceAnalyzer
+from store.cameras import Camera, CameraKind
+from store.courses import Course
+from store.database import Database
+from store.errors import NotFound
+from store.pagination import MAX_PAGE_SIZE, Page
+from store.passwords import hash_password
+from store.people import Person
+from store.rooms import Room
+from store.sessions import ClassSession, SessionStatus
+from store.users import Role, User
+from web.demo.cast import CastMember, find_cast, split_cast
+from web.demo.config import DemoConfig
+from web.demo.photos import locate_demo_photos
+from web.demo.video import ensure_demo_video
+
+logger = logging.getLogger(__name__)
+
+COURSE_CODE = "DEMO-101"
+COURSE_NAME = "Demo class: attendance by camera"
+ROOM_NAME = "Demo room"
+CAMERA_NAME = "Demo camera"
+STUDENT_ID_PREFIX = "demo-student-"
+ACTOR = "demo"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """What the demo made or found: enough to start its camera and tell the user how to log in.
+
+    The camera is a `file` camera whose URL is the video's absolute path: play it looped."""
+
+    course: Course
+    room: Room
+    camera_id: UUID
+    video_path: Path
+    session_id: UUID
+    username: str
+    password: str = field(repr=False)
+    student_ids: tuple[UUID, ...]
+    stranger_count: int
+
+
+async def seed_demo(
+    database: Database,
+    analyzer: FaceAnalyzer,
+    data_dir: Path,
+    config: DemoConfig | None = None,
+    *,
+    now: datetime | None = None,
+) -> DemoSetup:
+    """Create (or find) the demo's records and video in `data_dir`; DemoError when the demo
+    photos or enough faces in them are missing. The login's password is new on every call."""
+    config = config or DemoConfig()
+    now = now or datetime.now(UTC)
+    photos = locate_demo_photos()
+    cast = await asyncio.to_thread(
+        find_cast, analyzer, photos.paths, config.students + config.strangers
+    )
+    students, strangers = split_cast(cast, config.students)
+
+    video_path = await asyncio.to_thread(
+        ensure_demo_video, data_dir, students, strangers, config, analyzer.pack_name
+    )
+
+    people = [
+        await _student(database, analyzer.pack_name, number, member, now)
+        for number, member in enumerate(students, start=1)
+    ]
+    course = await _course(database)
+    await database.courses.enrol(course.id, [person.id for person in people])
+    room = await _room(database)
+    camera = await _camera(database, room, video_path)
+    session = await _session(database, course, room, config, now)
+    password = secrets.token_urlsafe(12)
+    await _admin(database, config.username, password)
+    logger.info(
+        "demo ready",
+        extra={
+            "course": course.code,
+            "camera_id": str(camera.id),
+            "session_id": str(session.id),
+            "students": len(people),
+            "strangers": len(strangers),
+        },
+    )
+    return DemoSetup(
+        course=course,
+        room=room,
+        camera_id=camera.id,
+        video_path=video_path,
+        session_id=session.id,
+        username=config.username,
+        password=password,
+        student_ids=tuple(person.id for person in people),
+        stranger_count=len(strangers),
+    )
+
+
+async def _student(
+    database: Database, model_pack: str, number: int, member: CastMember, now: datetime
+) -> Person:
+    """The numbered demo student, with one template of this model pack from their photo."""
+    external_id = f"{STUDENT_ID_PREFIX}{number}"
+    try:
+        person = await database.people.get_by_external_id(external_id)
+        if not person.active:
+            person = await database.people.update(person.id, active=True)
+    except NotFound:
+        person = await database.people.create(
+            external_id=external_id,
+            display_name=f"Demo Student {number}",
+            consent_at=now,
+            actor=ACTOR,
+        )
+    templates = await _all(
+        lambda limit, offset: database.templates.list_for_person(
+            person.id, limit=limit, offset=offset
+        )
+    )
+    if not any(template.model_pack == model_pack for template in templates):
+        await database.templates.add(
+            person.id,
+            member.embedding,
+            model_pack=model_pack,
+            quality=member.det_score,
+            source=f"demo:{member.key}",
+            actor=ACTOR,
+        )
+    return person
+
+
+async def _course(database: Database) -> Course:
+    courses = await _all(database.courses.list)
+    found = next((course for course in courses if course.code == COURSE_CODE), None)
+    return found or await database.courses.create(code=COURSE_CODE, name=COURSE_NAME)
+
+
+async def _room(database: Database) -> Room:
+    rooms = await _all(database.rooms.list)
+    found = next((room for room in rooms if room.name == ROOM_NAME), None)
+    return found or await database.rooms.create(ROOM_NAME)
+
+
+async def _camera(database: Database, room: Room, video_path: Path) -> Camera:
+    """The room's demo camera playing `video_path` (absolute); one playing an older video is
+    replaced (a camera's URL cannot be edited)."""
+    url = str(video_path)
+    cameras = await _all(
+        lambda limit, offset: database.cameras.list(room_id=room.id, limit=limit, offset=offset)
+    )
+    for camera in cameras:
+        if camera.name != CAMERA_NAME or camera.kind is not CameraKind.FILE:
+            continue
+        if camera.connection_url() == url:
+            return camera if camera.enabled else await database.cameras.set_enabled(camera.id, True)
+        await database.cameras.delete(camera.id)
+    created = await database.cameras.create(
+        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id
+    )
+    return created.camera
+
+
+async def _session(
+    database: Database, course: Course, room: Room, config: DemoConfig, now: datetime
+) -> ClassSession:
+    """The demo course's session running in the room now, opened; a new one when the last
+    has ended (or was closed)."""
+    current = await database.sessions.current_in_room(room.id, now)
+    if current is None or current.course_id != course.id:
+        current = await database.sessions.create(
+            course_id=course.id,
+            room_id=room.id,
+            scheduled_start=now,
+            scheduled_end=now + timedelta(hours=config.session_hours),
+            grace_minutes=config.grace_minutes,
+        )
+    if current.status is not SessionStatus.OPEN:
+        current = await database.sessions.set_status(current.id, SessionStatus.OPEN)
+    return current
+
+
+async def _admin(database: Database, username: str, password: str) -> User:
+    """The demo admin with `password` (argon2 hashing runs in a thread: it is slow on
+    purpose); an existing one gets the new password and is re-enabled."""
+    password_hash = await asyncio.to_thread(hash_password, password)
+    users = await _all(database.users.list)
+    user = next((user for user in users if user.username == username), None)
+    if user is None:
+        return await database.users.create(
+            username=username,
+            password_hash=password_hash,
+            role=Role.ADMIN,
+            display_name="Demo administrator",
+        )
+    await database.users.set_password_hash(user.id, password_hash)
+    return user if user.active else await database.users.set_active(user.id, True)
+
+
+async def _all(list_page: Callable[..., Awaitable[Page[T]]]) -> Sequence[T]:
+    """Every item of a paged list (the demo's lists are short)."""
+    items: list[T] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = await list_page(limit=MAX_PAGE_SIZE, offset=offset)
+        items.extend(page.items)
+        offset = page.next_offset
+    return items
