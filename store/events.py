@@ -31,6 +31,10 @@ class EventKind(StrEnum):
     ROSTER_CHANGED = "roster.changed"  # galleries limited to the course's roster change
     CAMERA_CHANGED = "camera.changed"
     SESSION_CHANGED = "session.changed"
+    # Live observations that every process's boards show, not changes of stored data:
+    PRESENCE_UNKNOWN_FACE = "presence.unknown_face"  # a face no vote identified
+    PRESENCE_OTHER_COURSE = "presence.other_course"  # an enrolled person not on the roster
+    CAMERA_STATUS = "camera.status"  # a supervised camera changed state
 
 
 @dataclass(frozen=True, order=True)
@@ -124,7 +128,13 @@ async def start_point(connection: asyncpg.Connection) -> StartPoint:
 
 
 class EventLog(Repository):
-    """Reading and pruning the outbox outside of a listener."""
+    """Reading, publishing and pruning the outbox outside of a listener."""
+
+    async def publish(self, kind: EventKind, payload: dict[str, Any]) -> None:
+        """Announce an event on its own: for news that changes no stored data (a live
+        observation), so that every process's listeners hear of it."""
+        async with self._transaction() as connection:
+            await append_event(connection, kind, payload)
 
     async def read_after(self, cursor: EventCursor, limit: int = 1000) -> list[Event]:
         with translated_errors():
