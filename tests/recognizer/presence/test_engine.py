@@ -1,0 +1,243 @@
+"""PresenceEngine on real models and real portraits: tracking saves embeddings, votes decide,
+and each person's attendance is reported once per session, at the right status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+import pytest
+
+from recognizer.analyzer import FaceAnalyzer
+from recognizer.gallery import Gallery
+from recognizer.presence.config import PresenceConfig
+from recognizer.presence.context import ClassContext
+from recognizer.presence.engine import PresenceEngine
+from recognizer.presence.events import (
+    OtherCourseSeen,
+    PersonPresent,
+    PersonSeen,
+    PresenceEvent,
+    PresenceUpdate,
+    UnknownFace,
+)
+from recognizer.presence.frame import CameraFrame
+from tests.recognizer.presence.conftest import Cast
+from tests.recognizer.presence.scene import T0, Seat, frame, times
+
+ANN, GRANT, JOHN = "Ann_Veneman", "Grant_Hackett", "John_Manley"  # enrolled
+STRANGER = "Gordon_Brown"  # never enrolled
+ROSTER = frozenset({ANN, GRANT})  # John is enrolled for another course
+
+
+def context(session_id: str = "s1", late_after_s: float = 600.0) -> ClassContext:
+    return ClassContext(session_id, ROSTER, T0 + timedelta(seconds=late_after_s), T0)
+
+
+def play(
+    engine: PresenceEngine,
+    clock: Iterable[float],
+    scene: Callable[[float], list[CameraFrame]],
+) -> list[PresenceUpdate]:
+    """One process call per instant, over the frames the scene shows then."""
+    return [engine.process(scene(t)) for t in clock]
+
+
+def events_of(updates: list[PresenceUpdate], kind: type) -> list[PresenceEvent]:
+    return [e for u in updates for e in u.events if isinstance(e, kind)]
+
+
+@pytest.fixture
+def engine(analyzer: FaceAnalyzer, gallery: Gallery) -> PresenceEngine:
+    return PresenceEngine(analyzer, gallery, PresenceConfig())
+
+
+def test_a_tracked_face_is_embedded_until_identified_then_only_at_the_recheck_rate(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[ANN], 0)]
+    updates = play(engine, times(30, 0.5), lambda t: [frame("cam", t, seats)])
+    # Votes at 0.0, 0.5 and 1.0 s identify her; the re-check is due 10 s later, at 11.0 s.
+    assert [u.stats.embeddings for u in updates] == [1, 1, 1] + [0] * 19 + [1] + [0] * 7
+    assert [u.boxes["cam"][0].label for u in updates[:4]] == ["voting"] * 2 + ["identified"] * 2
+    assert {u.boxes["cam"][0].track_id for u in updates} == {1}
+    assert updates[-1].boxes["cam"][0].person_id == ANN
+
+
+def test_each_person_is_present_once_per_session_across_many_frames_and_two_cameras(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    front = [Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 1)]
+    back = [Seat(cast.cutouts[ANN], 2)]
+    engine.set_context("front", context())
+    engine.set_context("back", context())
+    updates = play(
+        engine, times(12, 0.5), lambda t: [frame("front", t, front), frame("back", t, back)]
+    )
+    present = events_of(updates, PersonPresent)
+    assert sorted(e.person_id for e in present) == [ANN, GRANT]
+    assert all(e.status == "present" and e.session_id == "s1" for e in present)
+    assert all(e.score >= 0.35 for e in present)
+    # A new session in the room reports them again.
+    engine.set_context("front", context("s2"))
+    again = play(engine, times(2, 0.5, start_s=6.0), lambda t: [frame("front", t, front)])
+    assert sorted(e.person_id for e in events_of(again, PersonPresent)) == [ANN, GRANT]
+
+
+def test_frames_of_two_cameras_share_one_detector_batch_and_one_embedder_batch(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    front = [Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 1)]
+    back = [Seat(cast.cutouts[JOHN], 2)]
+    update = engine.process([frame("front", 0.0, front), frame("back", 0.0, back)])
+    assert (update.stats.frames, update.stats.detect_batch) == (2, 2)
+    assert update.stats.faces_detected == 3
+    assert update.stats.embed_batch == update.stats.embeddings == 3
+    assert update.stats.matched == 3 and update.stats.unknown == 0
+    assert update.stats.detect_seconds > 0 and update.stats.embed_seconds > 0
+    assert {cam: len(boxes) for cam, boxes in update.boxes.items()} == {"front": 2, "back": 1}
+
+
+def test_a_student_first_seen_after_late_after_is_late(engine: PresenceEngine, cast: Cast) -> None:
+    ann = Seat(cast.cutouts[ANN], 0)
+    grant = Seat(cast.cutouts[GRANT], 1)
+    engine.set_context("cam", context(late_after_s=5.0))
+    updates = play(
+        engine, times(14, 0.5), lambda t: [frame("cam", t, [ann] + ([grant] if t >= 4.5 else []))]
+    )
+    # Ann walked in at the start, Grant at 4.5 s: voting took him past late_after (5 s), but
+    # lateness counts from when his face first appeared.
+    by_person = {e.person_id: e for e in events_of(updates, PersonPresent)}
+    assert by_person[ANN].status == "present" and by_person[ANN].seen_at == T0
+    assert by_person[GRANT].status == "present"
+    assert by_person[GRANT].seen_at == T0 + timedelta(seconds=4.5)
+    assert by_person[GRANT].captured_monotonic > by_person[ANN].captured_monotonic
+
+    # A session that starts while they already sit in the room counts them from its start.
+    starts = T0 + timedelta(seconds=7.0)
+    engine.set_context("cam", ClassContext("s2", ROSTER, starts + timedelta(seconds=1), starts))
+    next_session = play(
+        engine, times(2, 0.5, start_s=7.0), lambda t: [frame("cam", t, [ann, grant])]
+    )
+    assert {(e.status, e.seen_at) for e in events_of(next_session, PersonPresent)} == {
+        ("present", starts)
+    }
+
+
+def test_a_student_who_walks_in_after_late_after_is_late(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    grant = Seat(cast.cutouts[GRANT], 1)
+    engine.set_context("cam", context(late_after_s=5.0))
+    updates = play(engine, times(4, 0.5, start_s=6.0), lambda t: [frame("cam", t, [grant])])
+    (event,) = events_of(updates, PersonPresent)
+    assert event.status == "late" and event.seen_at == T0 + timedelta(seconds=6.0)
+
+
+def test_a_stranger_is_never_present_and_is_reported_once_as_an_unknown_face(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[STRANGER], 1)]
+    engine.set_context("cam", context())
+    updates = play(engine, times(24, 0.5), lambda t: [frame("cam", t, seats)])
+    (unknown,) = events_of(updates, UnknownFace)
+    assert unknown.session_id == "s1" and unknown.track_id == 1
+    assert unknown.seen_at == T0 + timedelta(seconds=3.5)  # the 8th usable embedding
+    assert [e for u in updates for e in u.events if not isinstance(e, UnknownFace)] == []
+    assert sum(u.stats.embeddings for u in updates) == 8  # then only at the re-check rate
+    assert sum(u.stats.matched for u in updates) == 0
+    assert [u.boxes["cam"][0].label for u in updates[5:8]] == ["voting", "voting", "unknown"]
+
+
+def test_an_enrolled_student_of_another_course_is_reported_as_such_never_present(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[JOHN], 0)]
+    engine.set_context("cam", context())
+    updates = play(engine, times(8, 0.5), lambda t: [frame("cam", t, seats)])
+    (other,) = events_of(updates, OtherCourseSeen)
+    assert other.person_id == JOHN and other.session_id == "s1"
+    assert events_of(updates, PersonPresent) == events_of(updates, PersonSeen) == []
+    assert updates[-1].boxes["cam"][0].label == "other_course"
+
+
+def test_without_a_class_context_faces_are_identified_for_the_camera_page_but_not_attended(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[STRANGER], 2)]
+    updates = play(engine, times(10, 0.5), lambda t: [frame("cam", t, seats)])
+    assert [type(e) for u in updates for e in u.events] == [UnknownFace]
+    assert events_of(updates, UnknownFace)[0].session_id is None
+    labels = {box.person_id: box.label for box in updates[-1].boxes["cam"]}
+    assert labels == {ANN: "identified", None: "unknown"}
+    # A session starting in the room reports the student already identified on the next
+    # frame, without embedding her again.
+    engine.set_context("cam", context())
+    update = engine.process([frame("cam", 5.0, seats)])
+    assert update.stats.embeddings == 0
+    assert [(type(e), e.person_id) for e in update.events] == [(PersonPresent, ANN)]
+
+
+def test_an_erased_person_is_dropped_from_tracks_and_votes(
+    engine: PresenceEngine, gallery: Gallery, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[ANN], 0)]
+    engine.set_context("cam", context())
+    before = play(engine, times(4, 0.5), lambda t: [frame("cam", t, seats)])
+    assert len(events_of(before, PersonPresent)) == 1
+    gallery.remove_person(ANN)
+    engine.forget_person(ANN)
+    after = play(engine, times(10, 0.5, start_s=2.0), lambda t: [frame("cam", t, seats)])
+    assert all(box.person_id is None for u in after for box in u.boxes["cam"])
+    assert [type(e) for u in after for e in u.events] == [UnknownFace]
+
+
+def test_people_already_reported_are_not_reported_again_but_their_last_seen_is_refreshed(
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
+) -> None:
+    engine = PresenceEngine(analyzer, gallery, PresenceConfig(seen_refresh_s=2.0))
+    seats = [Seat(cast.cutouts[ANN], 0)]
+    engine.mark_reported("s1", [ANN])
+    engine.set_context("cam", context())
+    updates = play(engine, times(20, 0.5), lambda t: [frame("cam", t, seats)])
+    assert events_of(updates, PersonPresent) == []
+    seen = [e.seen_at - T0 for e in events_of(updates, PersonSeen)]
+    assert seen == [timedelta(seconds=s) for s in (1.0, 3.0, 5.0, 7.0, 9.0)]
+
+
+def test_a_different_face_in_an_identified_track_is_caught_at_the_recheck(
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
+) -> None:
+    engine = PresenceEngine(analyzer, gallery, PresenceConfig(recheck_interval_s=3.0))
+    engine.set_context("cam", context())
+    ann, grant = Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 0)
+    # Grant takes Ann's place between two frames: the box barely moves, the track goes on.
+    updates = play(engine, times(14, 0.5), lambda t: [frame("cam", t, [ann if t < 2.0 else grant])])
+    assert {u.boxes["cam"][0].track_id for u in updates} == {1}
+    # Until the re-check at 4.0 s the track still says Ann (the interval bounds that)...
+    assert updates[7].boxes["cam"][0].person_id == ANN
+    # ...then it votes again and finds Grant.
+    assert updates[-1].boxes["cam"][0].person_id == GRANT
+    present = events_of(updates, PersonPresent)
+    assert [(e.person_id, e.seen_at - T0) for e in present] == [
+        (ANN, timedelta(0)),
+        (GRANT, timedelta(seconds=4.0)),
+    ]
+
+
+def test_a_forgotten_camera_starts_over_with_new_tracks(engine: PresenceEngine, cast: Cast) -> None:
+    seats = [Seat(cast.cutouts[ANN], 0)]
+    play(engine, times(3, 0.5), lambda t: [frame("cam", t, seats)])
+    engine.forget_camera("cam")
+    update = engine.process([frame("cam", 1.5, seats)])
+    assert update.stats.embeddings == 1
+    assert update.boxes["cam"][0].label == "voting"
+
+
+def test_only_the_best_faces_up_to_the_limit_are_followed(
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
+) -> None:
+    engine = PresenceEngine(analyzer, gallery, PresenceConfig(max_faces_per_frame=1))
+    seats = [Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 2)]
+    update = engine.process([frame("cam", 0.0, seats)])
+    assert update.stats.faces_detected == 1 and len(update.boxes["cam"]) == 1

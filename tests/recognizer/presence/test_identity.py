@@ -1,0 +1,71 @@
+"""TrackIdentity: voting, identified with slow re-checks, and unknown once per track."""
+
+from __future__ import annotations
+
+from recognizer.decision import Match
+from recognizer.presence.config import PresenceConfig
+from recognizer.presence.identity import Change, IdentityState, TrackIdentity
+
+CONFIG = PresenceConfig(votes_needed=3, unknown_after_attempts=5, recheck_interval_s=10.0)
+
+
+def accepted(person: str) -> Match:
+    return Match(person, 0.6, 0.3, accepted=True)
+
+
+REFUSED = Match("ann", 0.2, 0.01, accepted=False)
+
+
+def identified(person: str = "ann") -> TrackIdentity:
+    identity = TrackIdentity(CONFIG)
+    changes = [identity.observe(accepted(person), t) for t in (0.0, 0.5, 1.0)]
+    assert changes == [None, None, Change.IDENTIFIED]
+    return identity
+
+
+def test_a_voting_track_is_always_due_an_identified_one_only_at_the_recheck_interval() -> None:
+    identity = TrackIdentity(CONFIG)
+    assert identity.due(0.0)
+    identity = identified()
+    assert identity.state is IdentityState.IDENTIFIED and identity.person_id == "ann"
+    assert not identity.due(10.9)
+    assert identity.due(11.0)
+
+
+def test_a_recheck_accepted_as_the_same_person_keeps_the_identity() -> None:
+    identity = identified()
+    assert identity.observe(accepted("ann"), 11.0) is None
+    assert identity.person_id == "ann" and not identity.due(20.9)
+
+
+def test_a_recheck_that_is_not_the_same_person_drops_the_identity_and_votes_again() -> None:
+    for contradiction in (accepted("bob"), REFUSED):
+        identity = identified()
+        assert identity.observe(contradiction, 11.0) is Change.DROPPED
+        assert identity.state is IdentityState.VOTING and identity.person_id is None
+        assert identity.due(11.1)
+    identity = identified()
+    identity.observe(accepted("bob"), 11.0)
+    identity.observe(accepted("bob"), 11.2)
+    assert identity.observe(accepted("bob"), 11.4) is Change.IDENTIFIED
+    assert identity.person_id == "bob"
+
+
+def test_a_track_undecided_after_its_attempts_counts_as_unknown_once() -> None:
+    identity = TrackIdentity(CONFIG)
+    changes = [identity.observe(REFUSED, t * 0.2) for t in range(5)]
+    assert changes == [None] * 4 + [Change.COUNTED_UNKNOWN]
+    assert identity.state is IdentityState.UNKNOWN and not identity.due(5.0)
+    # An accepted re-check votes again; running out of attempts again is not counted twice.
+    assert identity.observe(accepted("ann"), 12.0) is None
+    assert identity.state is IdentityState.VOTING
+    assert [identity.observe(REFUSED, 12.0 + t) for t in range(4)] == [None] * 4
+    assert identity.state is IdentityState.UNKNOWN
+
+
+def test_forgetting_the_identified_person_restarts_the_vote() -> None:
+    identity = identified()
+    identity.forget("bob")
+    assert identity.person_id == "ann"
+    identity.forget("ann")
+    assert identity.state is IdentityState.VOTING and identity.person_id is None

@@ -1,0 +1,59 @@
+"""CameraTracker: the same face across frames keeps its track; tracks end when unseen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from recognizer.presence.config import PresenceConfig
+from recognizer.presence.tracker import CameraTracker, iou_matrix
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def box(x: float, y: float, side: float = 60.0) -> np.ndarray:
+    return np.array([x, y, x + side, y + side], np.float32)
+
+
+def tracker(**overrides: float) -> CameraTracker:
+    return CameraTracker(PresenceConfig(**overrides))
+
+
+def test_a_face_that_moves_a_little_keeps_its_track_and_new_faces_get_new_ids() -> None:
+    tracks = tracker()
+    first = tracks.update([box(0, 0), box(200, 0)], 0.0, AT)
+    second = tracks.update([box(205, 3), box(6, 2), box(400, 0)], 0.2, AT)
+    assert [t.track_id for t in first] == [1, 2]
+    assert [t.track_id for t in second] == [2, 1, 3]
+    assert second[0].first_seen == 0.0 and second[0].last_seen == 0.2
+    np.testing.assert_allclose(second[0].bbox, box(205, 3))
+
+
+def test_boxes_overlapping_less_than_the_threshold_start_new_tracks() -> None:
+    tracks = tracker(iou_threshold=0.5)
+    old = tracks.update([box(0, 0)], 0.0, AT)[0]
+    moved = tracks.update([box(25, 0)], 0.1, AT)[0]  # IoU 35/85 = 0.41
+    assert moved.track_id != old.track_id
+
+
+def test_each_track_continues_at_most_one_box_the_best_overlapping_one() -> None:
+    tracks = tracker()
+    tracks.update([box(0, 0)], 0.0, AT)
+    near, far = tracks.update([box(2, 0), box(12, 0)], 0.1, AT)
+    assert near.track_id == 1 and far.track_id == 2
+
+
+def test_a_track_unseen_longer_than_its_max_age_ends() -> None:
+    tracks = tracker(track_max_age_s=1.0)
+    tracks.update([box(0, 0)], 0.0, AT)
+    assert tracks.update([box(0, 0)], 1.0, AT)[0].track_id == 1  # exactly at the limit
+    tracks.update([], 1.5, AT)
+    assert tracks.update([box(0, 0)], 2.01, AT)[0].track_id == 2
+    assert [t.track_id for t in tracks.tracks] == [2]
+
+
+def test_iou_of_identical_disjoint_and_half_overlapping_boxes() -> None:
+    a = np.stack([box(0, 0, 10)])
+    b = np.stack([box(0, 0, 10), box(50, 50, 10), box(5, 0, 10)])
+    np.testing.assert_allclose(iou_matrix(a, b), [[1.0, 0.0, 50 / 150]], rtol=1e-6)
