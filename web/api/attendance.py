@@ -1,7 +1,208 @@
-"""Attendance of a class session: list, manual override, CSV export."""
+"""Attendance of one class session: the sheet, a teacher's override, and its CSV export.
+
+The sheet lists every roster member, with 'absent' for those who have no row yet (never seen
+and no decision), then anyone else with a row in the session (taken off the roster since, or
+erased with attendance kept). A teacher's override is final for that session: the store keeps
+it over later sightings and audits it under the teacher's username.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Literal, TypeVar
+from uuid import UUID
+
 from aiohttp import web
+from pydantic import BaseModel, Field
+
+from store.attendance import AttendanceRecord, AttendanceStatus
+from store.database import Database
+from store.errors import NotFound
+from store.pagination import MAX_PAGE_SIZE, Page
+from store.people import Person
+from store.sessions import ClassSession, SessionStatus
+from web.api.auth import require
+from web.api.bodies import Body, json_response, path_uuid, read_model
+from web.api.errors import ApiError
+from web.api.openapi import operation
+from web.csv_export import csv_text
+from web.services import services_of
 
 routes = web.RouteTableDef()
+
+T = TypeVar("T")
+
+CSV_COLUMNS = (
+    "external_id",
+    "display_name",
+    "status",
+    "manual",
+    "first_seen",
+    "last_seen",
+    "sightings",
+    "on_roster",
+)
+
+
+class AttendanceLine(BaseModel):
+    person_id: UUID | None = Field(description="None once the person was erased")
+    external_id: str | None
+    display_name: str | None
+    on_roster: bool
+    status: AttendanceStatus
+    recorded: bool = Field(description="false: no row yet (never seen, no decision): absent")
+    manual: bool
+    first_seen: datetime | None
+    last_seen: datetime | None
+    sightings: int
+    best_score: float | None
+    camera_id: UUID | None
+
+
+class AttendanceSheet(BaseModel):
+    session: ClassSession
+    items: list[AttendanceLine]
+    counts: dict[str, int] = Field(description="lines per status, and 'enrolled'")
+
+
+class Override(Body):
+    status: Literal["present", "absent", "excused"]
+    note: str | None = Field(default=None, max_length=500)
+
+
+async def _every(fetch: Callable[[int, int], Awaitable[Page[T]]]) -> list[T]:
+    """All items of a paged store list, page by page."""
+    items: list[T] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = await fetch(MAX_PAGE_SIZE, offset)
+        items.extend(page.items)
+        offset = page.next_offset
+    return items
+
+
+def _line(
+    person: Person | None, record: AttendanceRecord | None, on_roster: bool
+) -> AttendanceLine:
+    return AttendanceLine(
+        person_id=person.id if person else (record.person_id if record else None),
+        external_id=person.external_id if person else None,
+        display_name=person.display_name if person else None,
+        on_roster=on_roster,
+        status=record.status if record else AttendanceStatus.ABSENT,
+        recorded=record is not None,
+        manual=record.manual if record else False,
+        first_seen=record.first_seen if record else None,
+        last_seen=record.last_seen if record else None,
+        sightings=record.sightings if record else 0,
+        best_score=record.best_score if record else None,
+        camera_id=record.camera_id if record else None,
+    )
+
+
+async def attendance_sheet(database: Database, session: ClassSession) -> AttendanceSheet:
+    roster = await _every(
+        lambda limit, offset: database.courses.roster(session.course_id, limit=limit, offset=offset)
+    )
+    records = await _every(
+        lambda limit, offset: database.attendance.list_for_session(
+            session.id, limit=limit, offset=offset
+        )
+    )
+    by_person = {record.person_id: record for record in records if record.person_id is not None}
+    lines = [_line(person, by_person.pop(person.id, None), True) for person in roster]
+    for record in records:
+        if record.person_id is None:
+            lines.append(_line(None, record, False))
+        elif record.person_id in by_person:
+            try:
+                person: Person | None = await database.people.get(record.person_id)
+            except NotFound:  # erased between the two reads
+                person = None
+            lines.append(_line(person, record, False))
+    counts = {status.value: 0 for status in AttendanceStatus}
+    for line in lines:
+        counts[line.status.value] += 1
+    counts["enrolled"] = len(roster)
+    return AttendanceSheet(session=session, items=lines, counts=counts)
+
+
+@routes.get("/api/sessions/{session_id}/attendance")
+@operation(
+    "Every roster member's attendance in the session (absent when not seen yet), with counts",
+    auth="teacher",
+    tag="attendance",
+    response=AttendanceSheet,
+)
+async def get_attendance(request: web.Request) -> web.Response:
+    await require(request)
+    session_id = path_uuid(request, "session_id")
+    database = services_of(request).database
+    session = await database.sessions.get(session_id)
+    return json_response(await attendance_sheet(database, session))
+
+
+@routes.put("/api/sessions/{session_id}/attendance/{person_id}")
+@operation(
+    "Set a roster member's status by hand (audited; later sightings do not change it)",
+    auth="teacher",
+    tag="attendance",
+    body=Override,
+)
+async def override_attendance(request: web.Request) -> web.Response:
+    user = await require(request)
+    session_id = path_uuid(request, "session_id")
+    person_id = path_uuid(request, "person_id")
+    body = await read_model(request, Override)
+    database = services_of(request).database
+    session = await database.sessions.get(session_id)
+    await database.people.get(person_id)
+    if session.status is SessionStatus.CANCELLED:
+        raise ApiError(
+            409, "session_cancelled", "the session was cancelled: it takes no attendance"
+        )
+    if not await database.courses.is_enrolled(session.course_id, person_id):
+        raise ApiError(422, "not_on_roster", "the person is not on this course's roster")
+    record = await database.attendance.set_status(
+        session_id, person_id, AttendanceStatus(body.status), actor=user.username, reason=body.note
+    )
+    return json_response(record)
+
+
+@routes.get("/api/sessions/{session_id}/attendance.csv")
+@operation(
+    "The session's attendance sheet as CSV (cells that a spreadsheet would run are quoted)",
+    auth="teacher",
+    tag="attendance",
+    success_media="text/csv",
+)
+async def export_attendance(request: web.Request) -> web.Response:
+    await require(request)
+    session_id = path_uuid(request, "session_id")
+    database = services_of(request).database
+    session = await database.sessions.get(session_id)
+    sheet = await attendance_sheet(database, session)
+    text = csv_text(
+        CSV_COLUMNS,
+        (
+            (
+                line.external_id,
+                line.display_name,
+                line.status,
+                line.manual,
+                line.first_seen,
+                line.last_seen,
+                line.sightings,
+                line.on_roster,
+            )
+            for line in sheet.items
+        ),
+    )
+    filename = f"attendance-{session.scheduled_start.date().isoformat()}-{session.id}.csv"
+    return web.Response(
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,7 +1,84 @@
-"""Rooms: where cameras hang and class sessions take place."""
+"""Rooms: where class sessions take place and cameras hang. Teachers read, admins write."""
 
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import Field
+
+from store.errors import InvalidReference
+from store.users import Role
+from web.api.auth import require
+from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
+from web.api.errors import ApiError
+from web.api.openapi import QueryParam, operation
+from web.services import services_of
 
 routes = web.RouteTableDef()
+
+_PAGE_QUERY = (
+    QueryParam("limit", "page size (1..1000)", {"type": "integer"}),
+    QueryParam("offset", "items to skip", {"type": "integer"}),
+)
+
+
+class RoomBody(Body):
+    name: str = Field(min_length=1, max_length=200)
+
+
+@routes.get("/api/rooms")
+@operation("List rooms by name", auth="teacher", tag="rooms", query=_PAGE_QUERY)
+async def list_rooms(request: web.Request) -> web.Response:
+    await require(request)
+    limit, offset = page_params(request)
+    page = await services_of(request).database.rooms.list(limit=limit, offset=offset)
+    return json_response(page)
+
+
+@routes.post("/api/rooms")
+@operation("Create a room", auth="admin", tag="rooms", body=RoomBody, success=201)
+async def create_room(request: web.Request) -> web.Response:
+    await require(request, Role.ADMIN)
+    body = await read_model(request, RoomBody)
+    room = await services_of(request).database.rooms.create(body.name)
+    return json_response(room, status=201)
+
+
+@routes.get("/api/rooms/{room_id}")
+@operation("One room", auth="teacher", tag="rooms")
+async def get_room(request: web.Request) -> web.Response:
+    await require(request)
+    room_id = path_uuid(request, "room_id")
+    return json_response(await services_of(request).database.rooms.get(room_id))
+
+
+@routes.patch("/api/rooms/{room_id}")
+@operation("Rename a room", auth="admin", tag="rooms", body=RoomBody)
+async def rename_room(request: web.Request) -> web.Response:
+    await require(request, Role.ADMIN)
+    room_id = path_uuid(request, "room_id")
+    body = await read_model(request, RoomBody)
+    return json_response(await services_of(request).database.rooms.rename(room_id, body.name))
+
+
+@routes.delete("/api/rooms/{room_id}")
+@operation(
+    "Delete a room (refused while class sessions take place in it; its cameras stay, roomless)",
+    auth="admin",
+    tag="rooms",
+    success=204,
+    success_description="deleted",
+)
+async def delete_room(request: web.Request) -> web.Response:
+    user = await require(request, Role.ADMIN)
+    room_id = path_uuid(request, "room_id")
+    database = services_of(request).database
+    try:
+        await database.rooms.delete(room_id)
+    except InvalidReference:
+        raise ApiError(
+            409, "in_use", "the room still has class sessions; delete or move them first"
+        ) from None
+    await database.audit.record(
+        actor=user.username, action="room.delete", entity_type="room", entity_id=room_id
+    )
+    return web.Response(status=204)

@@ -1,7 +1,220 @@
-"""Class sessions: schedule, start, stop."""
+"""Class sessions: admins schedule and cancel them; teachers start and stop them.
+
+A session moves scheduled -> open -> closed, or to cancelled before it closes. Repeating the
+step a session is already in answers with the session unchanged, so a retried click is
+harmless; a step back (reopening a closed session) is a 409. Stopping marks every roster
+member who was never seen absent. The live runtime hears each change on the change feed.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+from uuid import UUID
+
 from aiohttp import web
+from pydantic import AwareDatetime, Field, model_validator
+
+from store.errors import NotFound
+from store.sessions import ClassSession, SessionStatus
+from store.users import Role
+from web.api.auth import require
+from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
+from web.api.errors import ApiError
+from web.api.openapi import QueryParam, operation
+from web.services import services_of
+
+logger = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
+
+_UUID = {"type": "string", "format": "uuid"}
+_INSTANT = {"type": "string", "format": "date-time"}
+_LIST_QUERY = (
+    QueryParam("course_id", "only this course's sessions", _UUID),
+    QueryParam("room_id", "only the sessions in this room", _UUID),
+    QueryParam("status", "scheduled, open, closed or cancelled"),
+    QueryParam(
+        "from", "sessions starting at or after this instant (ISO 8601, with zone)", _INSTANT
+    ),
+    QueryParam("to", "sessions starting before this instant (ISO 8601, with zone)", _INSTANT),
+    QueryParam("limit", "page size (1..1000)", {"type": "integer"}),
+    QueryParam("offset", "items to skip", {"type": "integer"}),
+)
+
+# The states each step may start from; the step's own target state is accepted as a repeat.
+_STEPS: dict[SessionStatus, frozenset[SessionStatus]] = {
+    SessionStatus.OPEN: frozenset({SessionStatus.SCHEDULED}),
+    SessionStatus.CLOSED: frozenset({SessionStatus.OPEN}),
+    SessionStatus.CANCELLED: frozenset({SessionStatus.SCHEDULED, SessionStatus.OPEN}),
+}
+
+
+class SessionSchedule(Body):
+    course_id: UUID
+    room_id: UUID
+    scheduled_start: AwareDatetime
+    scheduled_end: AwareDatetime
+    grace_minutes: int = Field(default=10, ge=0, le=1440, strict=True)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> SessionSchedule:
+        if self.scheduled_end <= self.scheduled_start:
+            raise ValueError("scheduled_end must be after scheduled_start")
+        return self
+
+
+def _query_uuid(request: web.Request, name: str) -> UUID | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise ApiError(422, "invalid", f"query parameter {name} must be a UUID") from None
+
+
+def _query_instant(request: web.Request, name: str) -> datetime | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    instant = None
+    # a '+' left unencoded in a query string arrives as a space: "10:00:00 01:00"
+    for candidate in (raw, raw.replace(" ", "+")):
+        try:
+            instant = datetime.fromisoformat(candidate)
+            break
+        except ValueError:
+            continue
+    if instant is None or instant.tzinfo is None:
+        raise ApiError(
+            422, "invalid", f"query parameter {name} must be an ISO 8601 instant with a zone"
+        )
+    return instant
+
+
+def _query_status(request: web.Request) -> SessionStatus | None:
+    raw = request.query.get("status")
+    if raw is None:
+        return None
+    try:
+        return SessionStatus(raw)
+    except ValueError:
+        allowed = ", ".join(s.value for s in SessionStatus)
+        raise ApiError(422, "invalid", f"query parameter status must be one of {allowed}") from None
+
+
+@routes.get("/api/sessions")
+@operation(
+    "List class sessions, latest start first", auth="teacher", tag="sessions", query=_LIST_QUERY
+)
+async def list_sessions(request: web.Request) -> web.Response:
+    await require(request)
+    limit, offset = page_params(request)
+    starts_from = _query_instant(request, "from")
+    starts_before = _query_instant(request, "to")
+    if starts_from is not None and starts_before is not None and starts_before < starts_from:
+        raise ApiError(422, "invalid", "query parameter to must not be before from")
+    page = await services_of(request).database.sessions.list(
+        course_id=_query_uuid(request, "course_id"),
+        room_id=_query_uuid(request, "room_id"),
+        status=_query_status(request),
+        starts_from=starts_from,
+        starts_before=starts_before,
+        limit=limit,
+        offset=offset,
+    )
+    return json_response(page)
+
+
+@routes.post("/api/sessions")
+@operation(
+    "Schedule a class session of a course in a room",
+    auth="admin",
+    tag="sessions",
+    body=SessionSchedule,
+    success=201,
+)
+async def schedule_session(request: web.Request) -> web.Response:
+    await require(request, Role.ADMIN)
+    body = await read_model(request, SessionSchedule)
+    database = services_of(request).database
+    for entity, lookup, entity_id in (
+        ("course", database.courses.get, body.course_id),
+        ("room", database.rooms.get, body.room_id),
+    ):
+        try:
+            await lookup(entity_id)
+        except NotFound:
+            raise ApiError(
+                422, "invalid_reference", f"{entity} {entity_id} does not exist"
+            ) from None
+    session = await database.sessions.create(
+        course_id=body.course_id,
+        room_id=body.room_id,
+        scheduled_start=body.scheduled_start,
+        scheduled_end=body.scheduled_end,
+        grace_minutes=body.grace_minutes,
+    )
+    return json_response(session, status=201)
+
+
+@routes.get("/api/sessions/{session_id}")
+@operation("One class session", auth="teacher", tag="sessions")
+async def get_session(request: web.Request) -> web.Response:
+    await require(request)
+    session_id = path_uuid(request, "session_id")
+    return json_response(await services_of(request).database.sessions.get(session_id))
+
+
+async def _move(request: web.Request, target: SessionStatus) -> ClassSession:
+    session_id = path_uuid(request, "session_id")
+    database = services_of(request).database
+    session = await database.sessions.get(session_id)
+    if session.status is target:
+        return session
+    if session.status not in _STEPS[target]:
+        raise ApiError(
+            409,
+            "invalid_transition",
+            f"a {session.status.value} session cannot become {target.value}",
+        )
+    moved = await database.sessions.set_status(session_id, target)
+    logger.info(
+        "class session %s",
+        target.value,
+        extra={"session_id": str(session_id), "from_status": session.status.value},
+    )
+    return moved
+
+
+@routes.post("/api/sessions/{session_id}/start")
+@operation(
+    "Open the session: attendance is taken from now on (starting before the schedule is fine)",
+    auth="teacher",
+    tag="sessions",
+)
+async def start_session(request: web.Request) -> web.Response:
+    await require(request)
+    return json_response(await _move(request, SessionStatus.OPEN))
+
+
+@routes.post("/api/sessions/{session_id}/stop")
+@operation(
+    "Close the session; roster members never seen are marked absent",
+    auth="teacher",
+    tag="sessions",
+)
+async def stop_session(request: web.Request) -> web.Response:
+    await require(request)
+    session = await _move(request, SessionStatus.CLOSED)
+    # also on a repeated stop: people enrolled after the first one get their absent row too
+    await services_of(request).database.attendance.mark_absentees(session.id)
+    return json_response(session)
+
+
+@routes.post("/api/sessions/{session_id}/cancel")
+@operation("Cancel a session that has not closed", auth="admin", tag="sessions")
+async def cancel_session(request: web.Request) -> web.Response:
+    await require(request, Role.ADMIN)
+    return json_response(await _move(request, SessionStatus.CANCELLED))

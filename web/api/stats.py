@@ -1,7 +1,88 @@
-"""Attendance rates per course and per person."""
+"""Attendance rates: of a course as a whole and of each person on its roster.
+
+Counted over the course's sessions held so far (started and not cancelled, as the store
+defines them); present and late both count as attended, excused does not.
+"""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from aiohttp import web
+from pydantic import BaseModel, Field
+
+from store.attendance import PersonRate
+from store.courses import Course
+from store.pagination import MAX_PAGE_SIZE
+from web.api.auth import require
+from web.api.bodies import json_response, path_uuid
+from web.api.openapi import operation
+from web.services import services_of
 
 routes = web.RouteTableDef()
+
+
+class PersonStats(BaseModel):
+    person_id: UUID
+    display_name: str
+    sessions: int
+    attended: int
+    late: int
+    excused: int
+    rate: float | None = Field(description="attended / sessions; null before any session")
+
+    @classmethod
+    def of(cls, rate: PersonRate) -> PersonStats:
+        return cls(
+            person_id=rate.person_id,
+            display_name=rate.display_name,
+            sessions=rate.sessions,
+            attended=rate.attended,
+            late=rate.late,
+            excused=rate.excused,
+            rate=rate.rate,
+        )
+
+
+class CourseStats(BaseModel):
+    course: Course
+    enrolled: int
+    sessions_held: int
+    attended: int = Field(description="present or late, summed over people and sessions")
+    expected: int = Field(description="roster member sessions: the rate's denominator")
+    rate: float | None = Field(description="attended / expected; null before any session")
+    people: list[PersonStats]
+
+
+@routes.get("/api/stats/courses/{course_id}")
+@operation(
+    "Attendance rate of a course and of each person on its roster",
+    auth="teacher",
+    tag="stats",
+    response=CourseStats,
+)
+async def course_stats(request: web.Request) -> web.Response:
+    await require(request)
+    course_id = path_uuid(request, "course_id")
+    database = services_of(request).database
+    course = await database.courses.get(course_id)
+    rates: list[PersonRate] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = await database.attendance.rates_for_course(
+            course_id, limit=MAX_PAGE_SIZE, offset=offset
+        )
+        rates.extend(page.items)
+        offset = page.next_offset
+    attended = sum(rate.attended for rate in rates)
+    expected = sum(rate.sessions for rate in rates)
+    stats = CourseStats(
+        course=course,
+        enrolled=len(rates),
+        sessions_held=max((rate.sessions for rate in rates), default=0),
+        attended=attended,
+        expected=expected,
+        rate=attended / expected if expected else None,
+        people=[PersonStats.of(rate) for rate in rates],
+    )
+    return json_response(stats)
