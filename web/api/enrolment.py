@@ -1,7 +1,283 @@
-"""Enrolment: face templates from uploaded photos, camera snapshots and bulk CSV imports."""
+"""Enrolment: face templates from uploaded photos, camera snapshots and bulk CSV imports.
+
+Multipart bodies are read part by part with the limits enforced while reading (aiohttp's
+client_max_size covers only bodies read whole): past the request limit the upload stops with
+413; a part over the per-photo limit is kept only as far as needed to refuse it.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+from collections.abc import AsyncIterator, Sequence
+
+from aiohttp import BodyPartReader, MultipartReader, web
+
+from store.users import Role, User
+from web.api.auth import require
+from web.api.bodies import json_response, path_uuid
+from web.api.errors import ApiError
+from web.api.openapi import operation
+from web.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
+from web.people_import import (
+    ImportFormatError,
+    ImportResult,
+    PeopleImport,
+    RowProblem,
+    parse_people_csv,
+    rows_with_photos,
+)
+from web.services import Services, services_of
 
 routes = web.RouteTableDef()
+
+_TAG = "enrolment"
+_SNAPSHOT_TYPES = frozenset({"image/jpeg", "image/png"})
+_MAX_CSV_BYTES = 4 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+def enroller_of(services: Services) -> Enroller:
+    return Enroller(services.database, services.analyzer, services.run_cpu)
+
+
+async def _upload_allowed(request: web.Request) -> User:
+    user = await require(request, Role.ADMIN)
+    services_of(request).limits.upload.check(f"user:{user.id}", "uploads")
+    return user
+
+
+class _BodyBudget:
+    """Bytes of one request body still allowed; 413 once they run out."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise ApiError(
+                413, "payload_too_large", f"the request is over the {self.limit:,} byte limit"
+            )
+
+
+async def _read_part(part: BodyPartReader, keep: int, budget: _BodyBudget) -> bytes:
+    """The part's bytes, at most `keep + 1` kept (enough to tell it is too large)."""
+    kept = bytearray()
+    while chunk := await part.read_chunk(_CHUNK):
+        budget.spend(len(chunk))
+        if len(kept) <= keep:
+            kept += chunk[: keep + 1 - len(kept)]
+    return bytes(kept)
+
+
+async def _multipart(request: web.Request) -> MultipartReader:
+    if not request.content_type.startswith("multipart/"):
+        raise ApiError(415, "unsupported_media_type", "send the photos as multipart/form-data")
+    try:
+        return await request.multipart()
+    except (ValueError, AssertionError, KeyError):
+        raise ApiError(400, "bad_multipart", "the multipart body cannot be read") from None
+
+
+async def _parts(request: web.Request) -> AsyncIterator[BodyPartReader]:
+    """Each part of a multipart body; nested multiparts are refused."""
+    reader = await _multipart(request)
+    while True:
+        try:
+            part = await reader.next()
+        except (ValueError, AssertionError):
+            raise ApiError(400, "bad_multipart", "the multipart body cannot be read") from None
+        if part is None:
+            return
+        if not isinstance(part, BodyPartReader):
+            raise ApiError(400, "bad_multipart", "nested multipart bodies are not accepted")
+        yield part
+
+
+def _part_name(part: BodyPartReader, index: int) -> str:
+    return part.filename or part.name or f"photo-{index + 1}"
+
+
+async def _read_photos(request: web.Request, enroller: Enroller) -> list[Photo]:
+    services = services_of(request)
+    most = services.settings.service.max_photos_per_upload
+    budget = _BodyBudget(services.settings.service.max_upload_bytes)
+    photos: list[Photo] = []
+    async for part in _parts(request):
+        if len(photos) == most:
+            raise ApiError(422, "too_many_photos", f"send at most {most} photos per upload")
+        data = await _read_part(part, enroller.rules.max_photo_bytes, budget)
+        photos.append(Photo(_part_name(part, len(photos)), data))
+    if not photos:
+        raise ApiError(422, "no_photos", f"send 1 to {most} photos as multipart parts")
+    return photos
+
+
+def _refusal_details(refusals: Sequence[PhotoRefusal]) -> list[dict[str, object]]:
+    return [
+        {
+            "index": refusal.index,
+            "filename": refusal.filename,
+            "reason": refusal.reason.value,
+            "message": refusal.message,
+            **(
+                {"quality_reasons": list(refusal.quality_reasons)}
+                if refusal.quality_reasons
+                else {}
+            ),
+        }
+        for refusal in refusals
+    ]
+
+
+async def _enrol(
+    request: web.Request, user: User, photos: Sequence[Photo], source: str
+) -> web.Response:
+    services = services_of(request)
+    person_id = path_uuid(request, "person_id")
+    await services.database.people.get(person_id)  # 404 before any model work
+    enroller = enroller_of(services)
+    try:
+        templates = await enroller.enrol(person_id, photos, source=source, actor=user.username)
+    except PhotosRefused as refused:
+        count = len(refused.refusals)
+        raise ApiError(
+            422,
+            "photo_refused",
+            f"{count} of {len(photos)} photo(s) cannot be enrolled (each needs exactly one "
+            "usable face); nothing was enrolled",
+            _refusal_details(refused.refusals),
+        ) from None
+    return json_response({"person_id": person_id, "templates": templates}, status=201)
+
+
+@routes.post("/api/people/{person_id}/photos")
+@operation(
+    "Enrol a person from 1..max_photos_per_upload photos (multipart, one part per photo)",
+    auth="admin",
+    tag=_TAG,
+    body_kind="multipart",
+    success=201,
+    description="Each photo must hold exactly one usable face; otherwise 422 lists every "
+    "refused photo (index, filename, reason) and nothing is enrolled. Rate limited per user.",
+)
+async def upload_photos(request: web.Request) -> web.Response:
+    user = await _upload_allowed(request)
+    photos = await _read_photos(request, enroller_of(services_of(request)))
+    return await _enrol(request, user, photos, "upload")
+
+
+@routes.post("/api/people/{person_id}/snapshot")
+@operation(
+    "Enrol a person from one camera snapshot: a raw image/jpeg or image/png body, or one "
+    "multipart part",
+    auth="admin",
+    tag=_TAG,
+    body_kind="multipart",
+    success=201,
+)
+async def upload_snapshot(request: web.Request) -> web.Response:
+    user = await _upload_allowed(request)
+    enroller = enroller_of(services_of(request))
+    if request.content_type in _SNAPSHOT_TYPES:
+        photo = Photo("snapshot", await request.read())
+    elif request.content_type.startswith("multipart/"):
+        photos = await _read_photos(request, enroller)
+        if len(photos) != 1:
+            raise ApiError(422, "one_snapshot", "send exactly one snapshot")
+        photo = photos[0]
+    else:
+        raise ApiError(
+            415, "unsupported_media_type", "send the snapshot as image/jpeg, image/png or multipart"
+        )
+    return await _enrol(request, user, [photo], "snapshot")
+
+
+def _is_csv(part: BodyPartReader) -> bool:
+    content_type = part.headers.get("Content-Type", "")
+    return (
+        part.name == "csv"
+        or content_type.startswith("text/csv")
+        or (part.filename or "").lower().endswith(".csv")
+    )
+
+
+def _problem_details(problems: Sequence[RowProblem]) -> list[dict[str, object]]:
+    return [
+        {
+            key: value
+            for key, value in {
+                "row": problem.row,
+                "external_id": problem.external_id,
+                "reason": problem.reason,
+                "message": problem.message,
+                "photo": problem.photo,
+                "quality_reasons": list(problem.quality_reasons) or None,
+            }.items()
+            if value is not None
+        }
+        for problem in problems
+    ]
+
+
+def _import_summary(result: ImportResult) -> dict[str, object]:
+    return {
+        "created": len(result.people),
+        "templates": result.templates,
+        "people": result.people,
+    }
+
+
+@routes.post("/api/people/import")
+@operation(
+    "Add many people from a CSV (external_id,display_name[,photo][,course]) and their photos",
+    auth="admin",
+    tag=_TAG,
+    body_kind="multipart",
+    success=201,
+    description="Multipart: a part named 'csv' (or text/csv, or a .csv file) and one part per "
+    "photo named by the file name the CSV gives. Every row is checked first; any broken row "
+    "gives 422 listing row numbers and reasons, and nothing is written.",
+)
+async def import_people(request: web.Request) -> web.Response:
+    user = await _upload_allowed(request)
+    services = services_of(request)
+    enroller = enroller_of(services)
+    budget = _BodyBudget(services.settings.service.max_upload_bytes)
+    csv_text: str | None = None
+    photos: dict[str, Photo] = {}
+    async for part in _parts(request):
+        if csv_text is None and _is_csv(part):
+            raw = await _read_part(part, _MAX_CSV_BYTES, budget)
+            if len(raw) > _MAX_CSV_BYTES:
+                raise ApiError(413, "payload_too_large", "the CSV is over 4 MiB: split it")
+            try:
+                csv_text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ApiError(422, "invalid_csv", "the CSV must be UTF-8 text") from None
+            continue
+        name = _part_name(part, len(photos))
+        if name in photos:
+            raise ApiError(422, "duplicate_photo", f"two photos are named {name!r}")
+        photos[name] = Photo(name, await _read_part(part, enroller.rules.max_photo_bytes, budget))
+    if csv_text is None:
+        raise ApiError(422, "no_csv", "send the CSV as a part named 'csv'")
+    try:
+        csv_rows, problems = parse_people_csv(csv_text)
+    except ImportFormatError as error:
+        raise ApiError(422, "invalid_csv", str(error)) from None
+    rows, missing = rows_with_photos(csv_rows, photos.get)
+    importer = PeopleImport(services.database, enroller)
+    plan = await importer.plan(rows)
+    problems = sorted([*problems, *missing, *plan.problems], key=lambda problem: problem.row)
+    if problems:
+        raise ApiError(
+            422,
+            "import_refused",
+            f"{len({p.row for p in problems})} row(s) cannot be imported; nothing was written",
+            _problem_details(problems),
+        )
+    if not plan.accepted:
+        raise ApiError(422, "no_rows", "the CSV has no rows")
+    result = await importer.write(plan.accepted, actor=user.username)
+    return json_response(_import_summary(result), status=201)

@@ -1,7 +1,145 @@
-"""People (students): create, read, update, list, erase."""
+"""People (students): create, read, update, list, erase. Admins write, teachers read."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from aiohttp import web
+from pydantic import AwareDatetime, Field
+
+from store.database import Database
+from store.people import Erasure, Person
+from store.users import Role
+from web.api.auth import require
+from web.api.bodies import Body, json_response, page_params, path_uuid, read_model, to_jsonable
+from web.api.errors import ApiError
+from web.api.openapi import QueryParam, operation
+from web.services import services_of
 
 routes = web.RouteTableDef()
+
+_TAG = "people"
+_MAX_SEARCH = 200
+
+
+class NewPerson(Body):
+    external_id: str = Field(min_length=1, max_length=200, description="e.g. a student number")
+    display_name: str = Field(min_length=1, max_length=200)
+    consent_at: AwareDatetime | None = Field(
+        default=None, description="when the person consented to face recognition"
+    )
+    active: bool = True
+
+
+class PersonChange(Body):
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    active: bool | None = None
+    consent_at: AwareDatetime | None = None
+
+
+def person_detail(person: Person, template_count: int) -> dict[str, object]:
+    """A person as listed, plus how many face templates they have."""
+    return {**to_jsonable(person), "template_count": template_count}
+
+
+async def count_templates(database: Database, person_id: UUID) -> int:
+    """Templates of one person, page by page (the store has no count; people have few)."""
+    total, offset = 0, 0
+    while True:
+        page = await database.templates.list_for_person(person_id, limit=1000, offset=offset)
+        total += len(page.items)
+        if page.next_offset is None:
+            return total
+        offset = page.next_offset
+
+
+def _active_filter(request: web.Request) -> bool | None:
+    raw = request.query.get("active")
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise ApiError(422, "invalid", "query parameter active must be true or false")
+    return raw == "true"
+
+
+@routes.get("/api/people")
+@operation(
+    "List people, by display name; ?q= searches name and external id",
+    auth="teacher",
+    tag=_TAG,
+    query=(
+        QueryParam("q", "part of the display name or external id, case-insensitive"),
+        QueryParam("active", "true or false", {"type": "boolean"}),
+        QueryParam("limit", "page size, 1..1000", {"type": "integer"}),
+        QueryParam("offset", "items to skip", {"type": "integer"}),
+    ),
+)
+async def list_people(request: web.Request) -> web.Response:
+    await require(request)
+    limit, offset = page_params(request)
+    search = request.query.get("q", "").strip() or None
+    if search is not None and len(search) > _MAX_SEARCH:
+        raise ApiError(422, "invalid", f"query parameter q must be at most {_MAX_SEARCH} chars")
+    page = await services_of(request).database.people.list(
+        active=_active_filter(request), search=search, limit=limit, offset=offset
+    )
+    return json_response(page)
+
+
+@routes.post("/api/people")
+@operation("Add a person", auth="admin", tag=_TAG, body=NewPerson, success=201)
+async def create_person(request: web.Request) -> web.Response:
+    user = await require(request, Role.ADMIN)
+    body = await read_model(request, NewPerson)
+    person = await services_of(request).database.people.create(
+        external_id=body.external_id,
+        display_name=body.display_name,
+        consent_at=body.consent_at,
+        active=body.active,
+        actor=user.username,
+    )
+    return json_response(person_detail(person, 0), status=201)
+
+
+@routes.get("/api/people/{person_id}")
+@operation("A person, with how many face templates they have", auth="teacher", tag=_TAG)
+async def get_person(request: web.Request) -> web.Response:
+    await require(request)
+    person_id = path_uuid(request, "person_id")
+    database = services_of(request).database
+    person = await database.people.get(person_id)
+    return json_response(person_detail(person, await count_templates(database, person_id)))
+
+
+@routes.patch("/api/people/{person_id}")
+@operation(
+    "Change a person's name, consent or active flag (inactive people are not recognised)",
+    auth="admin",
+    tag=_TAG,
+    body=PersonChange,
+)
+async def change_person(request: web.Request) -> web.Response:
+    await require(request, Role.ADMIN)
+    person_id = path_uuid(request, "person_id")
+    body = await read_model(request, PersonChange)
+    database = services_of(request).database
+    person = await database.people.update(
+        person_id, display_name=body.display_name, active=body.active, consent_at=body.consent_at
+    )
+    return json_response(person_detail(person, await count_templates(database, person_id)))
+
+
+@routes.delete("/api/people/{person_id}")
+@operation(
+    "Erase a person: their face data everywhere, and their attendance per the store setting",
+    auth="admin",
+    tag=_TAG,
+    description="Audited. Every process's gallery drops the person through the change feed.",
+)
+async def erase_person(request: web.Request) -> web.Response:
+    user = await require(request, Role.ADMIN)
+    person_id = path_uuid(request, "person_id")
+    erasure: Erasure = await services_of(request).database.people.erase(
+        person_id, actor=user.username
+    )
+    return json_response(erasure)

@@ -1,7 +1,142 @@
-"""Users of the service (admins and teachers): admins manage them."""
+"""Users of the service (admins and teachers): admins manage them.
+
+`create_account` is shared with `rollcall user add`, which makes the first admin.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiohttp import web
+from pydantic import Field, StringConstraints
+
+from store.database import Database
+from store.passwords import hash_password
+from store.users import Role, User
+from web.api.auth import require
+from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
+from web.api.errors import ApiError
+from web.api.openapi import QueryParam, operation
+from web.enrolment import CpuRunner
+from web.services import services_of
 
 routes = web.RouteTableDef()
+
+_TAG = "users"
+MIN_PASSWORD_CHARS = 10
+
+# Passwords are taken exactly as typed: spaces at either end are part of them.
+NewPassword = Annotated[
+    str, StringConstraints(strip_whitespace=False, min_length=MIN_PASSWORD_CHARS, max_length=1024)
+]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{1,100}$")]
+
+
+class NewUser(Body):
+    username: Username = Field(description="letters, digits and . _ @ - (1..100)")
+    password: NewPassword
+    role: Role
+    display_name: str = Field(default="", max_length=200)
+
+
+class PasswordReset(Body):
+    password: NewPassword
+
+
+async def create_account(
+    database: Database, new_user: NewUser, run_cpu: CpuRunner, *, actor: str
+) -> User:
+    """Hash the password (argon2 is slow on purpose: off the event loop) and add the user;
+    store Conflict when the username is taken."""
+    password_hash = await run_cpu(hash_password, new_user.password)
+    user = await database.users.create(
+        username=new_user.username,
+        password_hash=password_hash,
+        role=new_user.role,
+        display_name=new_user.display_name,
+    )
+    await database.audit.record(
+        actor=actor,
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        details={"role": user.role.value},
+    )
+    return user
+
+
+@routes.get("/api/users")
+@operation(
+    "List users, by username",
+    auth="admin",
+    tag=_TAG,
+    query=(
+        QueryParam("limit", "page size, 1..1000", {"type": "integer"}),
+        QueryParam("offset", "items to skip", {"type": "integer"}),
+    ),
+)
+async def list_users(request: web.Request) -> web.Response:
+    await require(request, Role.ADMIN)
+    limit, offset = page_params(request)
+    return json_response(await services_of(request).database.users.list(limit=limit, offset=offset))
+
+
+@routes.post("/api/users")
+@operation("Add a user (admin or teacher)", auth="admin", tag=_TAG, body=NewUser, success=201)
+async def create_user(request: web.Request) -> web.Response:
+    actor = await require(request, Role.ADMIN)
+    body = await read_model(request, NewUser)
+    services = services_of(request)
+    user = await create_account(services.database, body, services.run_cpu, actor=actor.username)
+    return json_response(user, status=201)
+
+
+@routes.get("/api/users/{user_id}")
+@operation("A user", auth="admin", tag=_TAG)
+async def get_user(request: web.Request) -> web.Response:
+    await require(request, Role.ADMIN)
+    user_id = path_uuid(request, "user_id")
+    return json_response(await services_of(request).database.users.get(user_id))
+
+
+@routes.post("/api/users/{user_id}/deactivate")
+@operation(
+    "Deactivate a user: they can no longer sign in and their sessions end",
+    auth="admin",
+    tag=_TAG,
+    description="Refused (409) for the last active admin, so the service is never locked.",
+)
+async def deactivate_user(request: web.Request) -> web.Response:
+    actor = await require(request, Role.ADMIN)
+    user_id = path_uuid(request, "user_id")
+    database = services_of(request).database
+    user = await database.users.get(user_id)
+    if user.active and user.role is Role.ADMIN and await database.users.count_admins() <= 1:
+        raise ApiError(409, "last_admin", "this is the last active admin: add another first")
+    user = await database.users.set_active(user_id, False)
+    await database.audit.record(
+        actor=actor.username, action="user.deactivate", entity_type="user", entity_id=user_id
+    )
+    return json_response(user)
+
+
+@routes.put("/api/users/{user_id}/password")
+@operation(
+    "Set a user's password; every session of theirs ends",
+    auth="admin",
+    tag=_TAG,
+    body=PasswordReset,
+    success=204,
+    success_description="password changed",
+)
+async def reset_password(request: web.Request) -> web.Response:
+    actor = await require(request, Role.ADMIN)
+    user_id = path_uuid(request, "user_id")
+    body = await read_model(request, PasswordReset)
+    services = services_of(request)
+    password_hash = await services.run_cpu(hash_password, body.password)
+    await services.database.users.set_password_hash(user_id, password_hash)
+    await services.database.audit.record(
+        actor=actor.username, action="user.password_reset", entity_type="user", entity_id=user_id
+    )
+    return web.Response(status=204)

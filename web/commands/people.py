@@ -1,0 +1,215 @@
+"""`rollcall user add` (users, e.g. the first admin) and `rollcall enroll` (bulk enrolment).
+
+Both open the configured database (embedded when DATABASE_URL is unset). The logic lives in
+web.api.users (accounts) and web.people_import (enrolment); this module parses and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from web.commands import CommandGroups, print_result
+
+if TYPE_CHECKING:
+    from web.people_import import ImportPlan, ImportResult
+
+_CLI_ACTOR = "rollcall-cli"
+
+
+def register(groups: CommandGroups) -> None:
+    """Add `rollcall user add` and `rollcall enroll`."""
+    user = groups.root.add_parser("user", help="users of the service (admins and teachers)")
+    actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add", help="add a user (the first admin, say); the password is asked for"
+    )
+    add.add_argument("username")
+    add.add_argument("--role", choices=("admin", "teacher"), required=True)
+    add.add_argument("--display-name", default="")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin instead of prompting",
+    )
+    add.set_defaults(func=_user_add)
+
+    enroll = groups.root.add_parser(
+        "enroll",
+        help="enrol people from a folder: one sub-folder of photos per person, or a CSV",
+    )
+    enroll.add_argument(
+        "folder",
+        type=Path,
+        help="one sub-folder per person (its name is the external id), or the photos a CSV names",
+    )
+    enroll.add_argument(
+        "--csv",
+        type=Path,
+        default=None,
+        help="external_id,display_name,photo[,course] rows; photo paths are inside FOLDER",
+    )
+    enroll.add_argument("--course", default=None, help="add everyone to this course (its code)")
+    enroll.set_defaults(func=_enroll)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass(f"password for {args.username}: ")
+    if getpass.getpass("again: ") != password:
+        raise ValueError("the two passwords differ")
+    return password
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from store.database import Database
+    from store.errors import Conflict, StoreError
+    from web.api.errors import validation_details
+    from web.api.users import NewUser, create_account
+    from web.settings import Settings
+
+    settings = Settings()
+    try:
+        new_user = NewUser(
+            username=args.username,
+            password=_read_password(args),
+            role=args.role,
+            display_name=args.display_name,
+        )
+    except ValidationError as error:
+        problems = "; ".join(f"{d['field']}: {d['problem']}" for d in validation_details(error))
+        return _failed("user add", "invalid", problems)
+    except ValueError as error:
+        return _failed("user add", "invalid", str(error))
+
+    async def run() -> dict[str, Any]:
+        async with Database.open(settings.store) as database:
+            user = await create_account(database, new_user, asyncio.to_thread, actor=_CLI_ACTOR)
+        return {"id": str(user.id), "username": user.username, "role": user.role.value}
+
+    try:
+        print_result(asyncio.run(run()))
+    except Conflict:
+        return _failed("user add", "exists", f"a user named {args.username!r} exists already")
+    except StoreError as error:
+        return _failed("user add", type(error).__name__, str(error))
+    return 0
+
+
+def _failed(command: str, kind: str, message: str) -> int:
+    sys.stderr.write(f"rollcall {command}: {message}\n")
+    print_result({"error": message, "kind": kind})
+    return 1
+
+
+class _ProgressBar:
+    """A plain-text bar on stderr, redrawn in place ('\\r') on a terminal."""
+
+    def __init__(self, stream: TextIO, label: str, width: int = 30) -> None:
+        self._stream = stream
+        self._label = label
+        self._width = width
+        self._live = stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self._width * done // max(total, 1)
+        line = f"{self._label} [{'#' * filled}{'.' * (self._width - filled)}] {done}/{total}"
+        if self._live:
+            self._stream.write("\r" + line + ("\n" if done == total else ""))
+        elif done == total or done % max(total // 10, 1) == 0:
+            self._stream.write(line + "\n")  # a log file gets ~10 lines, not one per person
+        self._stream.flush()
+
+
+def _summary(plan: ImportPlan, result: ImportResult) -> dict[str, Any]:
+    return {
+        "enrolled": len(result.people),
+        "templates": result.templates,
+        "refused": [
+            {
+                "row": problem.row,
+                "external_id": problem.external_id,
+                "reason": problem.reason,
+                "message": problem.message,
+                **({"photo": problem.photo} if problem.photo else {}),
+            }
+            for problem in plan.problems
+        ],
+        "people": [
+            {"external_id": person.external_id, "id": str(person.id), "templates": person.templates}
+            for person in result.people
+        ],
+    }
+
+
+def _enroll(args: argparse.Namespace) -> int:
+    from recognizer.analyzer import FaceAnalyzer
+    from store.database import Database
+    from store.errors import StoreError
+    from web.enrolment import Enroller
+    from web.people_import import (
+        ImportFormatError,
+        ImportPlan,
+        ImportRow,
+        PeopleImport,
+        course_ids_by_code,
+        parse_people_csv,
+        photo_in_folder,
+        rows_from_folder,
+        rows_with_photos,
+    )
+    from web.settings import Settings
+
+    folder: Path = args.folder
+    if not folder.is_dir():
+        return _failed("enroll", "invalid", f"{folder} is not a folder")
+    settings = Settings()
+
+    def rows() -> tuple[list[ImportRow], list[Any]]:
+        if args.csv is None:
+            return rows_from_folder(folder, args.course), []
+        csv_rows, problems = parse_people_csv(args.csv.read_text(encoding="utf-8-sig"))
+        found, missing = rows_with_photos(csv_rows, photo_in_folder(folder))
+        if args.course is not None:
+            found = [
+                ImportRow(r.number, r.external_id, r.display_name, r.photos, args.course)
+                for r in found
+            ]
+        return found, problems + missing
+
+    async def run() -> tuple[ImportPlan, ImportResult]:
+        analyzer = FaceAnalyzer.from_config(settings.recognizer)
+        async with Database.open(settings.store) as database:
+            if args.course is not None and args.course not in await course_ids_by_code(database):
+                raise ValueError(f"no course has the code {args.course!r}")
+            to_enrol, early_problems = rows()
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enroll") as pool:
+                loop = asyncio.get_running_loop()
+
+                async def run_cpu(function: Any, *call_args: Any) -> Any:
+                    return await loop.run_in_executor(pool, function, *call_args)
+
+                importer = PeopleImport(database, Enroller(database, analyzer, run_cpu))
+                plan = await importer.plan(
+                    to_enrol, require_photos=True, on_progress=_ProgressBar(sys.stderr, "enroll")
+                )
+            result = await importer.write(plan.accepted, actor=_CLI_ACTOR)
+        problems = sorted([*early_problems, *plan.problems], key=lambda problem: problem.row)
+        return ImportPlan(plan.accepted, tuple(problems)), result
+
+    try:
+        plan, result = asyncio.run(run())
+    except (ImportFormatError, ValueError, OSError) as error:
+        return _failed("enroll", "invalid", str(error))
+    except StoreError as error:
+        return _failed("enroll", type(error).__name__, str(error))
+    print_result(_summary(plan, result))
+    return 0 if not plan.problems else 1
