@@ -58,7 +58,7 @@ def find_cast(analyzer: FaceAnalyzer, photos: Sequence[Path], limit: int) -> lis
                     crop=face_crop(image, face.bbox, others=others),
                 )
             )
-    found.sort(key=lambda member: (-round(member.size_px), member.photo, member.bbox))
+    found.sort(key=lambda member: (-member.size_px, member.photo, member.bbox))
     found = _one_face_per_person(found)
     if len(found) < limit:
         raise DemoError(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from web.demo.cast import CastMember
 from web.demo.config import DemoConfig
-from web.demo.scene import write_scene
+from web.demo.scene import Actor, write_scene
 from web.demo.staging import stage_actors
 
 logger = logging.getLogger(__name__)
@@ -60,14 +60,28 @@ def write_demo_video(
     strangers: Sequence[CastMember],
     config: DemoConfig,
 ) -> Path:
-    """Write the scene: students and strangers alternate in arriving, so every stretch of
-    the video shows both. Synchronous (composing and encoding take seconds): run in a thread."""
+    """Write the demo scene to `path`. Synchronous (composing and encoding take seconds):
+    run it in a thread."""
+    return write_scene(
+        path,
+        demo_actors(students, strangers, config),
+        config.video_size,
+        config.video_fps,
+        seconds=config.video_seconds,
+    )
+
+
+def demo_actors(
+    students: Sequence[CastMember], strangers: Sequence[CastMember], config: DemoConfig
+) -> list[Actor]:
+    """The demo's staging, each actor named by its cast member's key: students and
+    strangers alternate in arriving, so every stretch of the video shows both."""
     people = [member for pair in zip(students, strangers, strict=False) for member in pair]
     shorter = min(len(students), len(strangers))
     people += list(students[shorter:]) + list(strangers[shorter:])
     # Crops are ~1.9 faces tall: at the smallest scale a face is ~1/7 of the frame's height,
     # ~100 px at 720p, well above the recogniser's 40 px gate.
-    actors = stage_actors(
+    return stage_actors(
         [member.crop for member in people],
         seconds=config.video_seconds,
         columns=math.ceil(len(people) / _ROWS),
@@ -75,11 +89,4 @@ def write_demo_video(
         height=0.34,
         scale=(0.8, 1.25),
         names=[member.key for member in people],
-    )
-    return write_scene(
-        path,
-        actors,
-        config.video_size,
-        config.video_fps,
-        seconds=config.video_seconds,
     )
