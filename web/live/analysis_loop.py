@@ -1,0 +1,223 @@
+"""The pipeline: newest frames of all cameras -> presence engine -> writes, events, boxes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+from uuid import UUID
+
+from recognizer.presence.engine import PresenceEngine
+from recognizer.presence.events import (
+    FaceBox,
+    OtherCourseSeen,
+    PersonPresent,
+    PersonSeen,
+    PresenceEvent,
+    PresenceUpdate,
+    ProcessStats,
+    UnknownFace,
+)
+from recognizer.presence.frame import CameraFrame
+from store.attendance import AttendanceStatus, Sighting
+from store.database import Database
+from store.errors import StoreError
+from store.events import EventKind
+from streamer.frame import Frame
+from streamer.supervisor import Supervisor
+from web.live.attendance_writer import AttendanceWriter
+from web.live.hub import EventHub
+from web.live.latency import EventLatency
+from web.live.newest_frames import newest_frames
+from web.live.people import PeopleDirectory
+from web.metrics import Metrics
+
+logger = logging.getLogger(__name__)
+
+IDLE_WAIT_S = 0.5  # how long one wait for frames lasts before the loop looks around again
+FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
+
+
+class AnalysisLoop:
+    """Runs until `stop()`: each turn takes the newest frame of every camera that has one
+    (the feeds already pace them at the analysis rate), hands them all to the engine in one
+    executor call, so the frames of all cameras share the detector's and embedder's batches,
+    and acts on what comes back. A batch in flight at `stop()` is finished and its writes
+    submitted."""
+
+    def __init__(
+        self,
+        supervisor: Supervisor,
+        engine: PresenceEngine,
+        writer: AttendanceWriter,
+        database: Database,
+        hub: EventHub,
+        people: PeopleDirectory,
+        latency: EventLatency,
+        metrics: Metrics,
+        executor: Executor,
+    ) -> None:
+        self._supervisor = supervisor
+        self._engine = engine
+        self._writer = writer
+        self._database = database
+        self._hub = hub
+        self._people = people
+        self._latency = latency
+        self._metrics = metrics
+        self._executor = executor
+        self._stopping = asyncio.Event()
+        self._faces_sent: dict[str, float] = {}
+        self._frame_sizes: dict[str, tuple[int, int]] = {}
+        self.batches = 0
+        self.last_stats: ProcessStats | None = None
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._stopping.is_set():
+            feeds = [self._supervisor.feed(c) for c in self._supervisor.camera_ids]
+            frames = await newest_frames(feeds, IDLE_WAIT_S)
+            if not frames:
+                continue
+            batch = [_camera_frame(frame) for frame in frames]
+            try:
+                update = await loop.run_in_executor(self._executor, self._engine.process, batch)
+            except Exception:
+                logger.exception("presence engine failed on a batch; skipping it")
+                continue
+            self.batches += 1
+            for frame in frames:
+                self._frame_sizes[frame.camera_id] = (frame.image.shape[1], frame.image.shape[0])
+            await self._handle(update, frames)
+
+    async def _handle(self, update: PresenceUpdate, frames: list[Frame]) -> None:
+        self._measure(update.stats, frames)
+        for event in update.events:
+            try:
+                await self._act(event)
+            except StoreError as error:
+                # a live observation lost to an absent database; writes are buffered instead
+                logger.warning(
+                    "presence event not published: %s",
+                    error,
+                    extra={"camera_id": event.camera_id, "error": str(error)},
+                )
+        await self._send_boxes(update.boxes)
+
+    async def _act(self, event: PresenceEvent) -> None:
+        match event:
+            case PersonPresent():
+                session_id, person_id = UUID(event.session_id), UUID(str(event.person_id))
+                self._metrics.attendance_events.labels(status=event.status).inc()
+                self._latency.decided(session_id, person_id, event.captured_monotonic)
+                await self._writer.submit(
+                    Sighting(
+                        session_id=session_id,
+                        person_id=person_id,
+                        status=AttendanceStatus(event.status),
+                        seen_at=event.seen_at,
+                        score=event.score,
+                        camera_id=UUID(event.camera_id),
+                    )
+                )
+            case PersonSeen():
+                # the stored status stays what the first sighting decided; this keeps last_seen
+                await self._writer.submit(
+                    Sighting(
+                        session_id=UUID(event.session_id),
+                        person_id=UUID(str(event.person_id)),
+                        status=AttendanceStatus.PRESENT,
+                        seen_at=event.seen_at,
+                        score=event.score,
+                        camera_id=UUID(event.camera_id),
+                    )
+                )
+            case UnknownFace():
+                self._metrics.unknown_faces.labels(camera=event.camera_id).inc()
+                if event.session_id is not None:
+                    await self._database.events.publish(
+                        EventKind.PRESENCE_UNKNOWN_FACE,
+                        {
+                            "session_id": event.session_id,
+                            "camera_id": event.camera_id,
+                            "track_id": event.track_id,
+                        },
+                    )
+            case OtherCourseSeen():
+                await self._database.events.publish(
+                    EventKind.PRESENCE_OTHER_COURSE,
+                    {
+                        "session_id": event.session_id,
+                        "camera_id": event.camera_id,
+                        "person_id": str(event.person_id),
+                        "score": round(event.score, 4),
+                    },
+                )
+
+    async def _send_boxes(self, boxes: dict[str, list[FaceBox]]) -> None:
+        now = time.monotonic()
+        for camera_id, faces in boxes.items():
+            if not self._hub.wants_faces_of(camera_id):
+                continue
+            if now - self._faces_sent.get(camera_id, -FACES_INTERVAL_S) < FACES_INTERVAL_S:
+                continue
+            self._faces_sent[camera_id] = now
+            people = [UUID(str(f.person_id)) for f in faces if f.person_id is not None]
+            await self._people.ensure(people)
+            width, height = self._frame_sizes.get(camera_id, (0, 0))
+            await self._hub.publish(
+                {
+                    "type": "faces",
+                    "camera_id": camera_id,
+                    "boxes": [
+                        {
+                            "bbox": [round(v, 1) for v in face.bbox],
+                            "label": None
+                            if face.person_id is None
+                            else self._people.name(UUID(str(face.person_id))),
+                            "state": face.label,
+                        }
+                        for face in faces
+                    ],
+                    "width": width,
+                    "height": height,
+                }
+            )
+
+    def _measure(self, stats: ProcessStats, frames: list[Frame]) -> None:
+        self.last_stats = stats
+        m = self._metrics
+        for frame in frames:
+            m.frames_analyzed.labels(camera=frame.camera_id).inc()
+        m.inference_seconds.labels(
+            model="detector", batch=_batch_label(stats.detect_batch)
+        ).observe(stats.detect_seconds)
+        if stats.embed_batch:
+            m.inference_seconds.labels(
+                model="recognizer", batch=_batch_label(stats.embed_batch)
+            ).observe(stats.embed_seconds)
+        m.faces_detected.inc(stats.faces_detected)
+        m.identifications.labels(result="matched").inc(stats.matched)
+        m.identifications.labels(result="unknown").inc(stats.unknown)
+
+
+def _camera_frame(frame: Frame) -> CameraFrame:
+    return CameraFrame(
+        camera_id=frame.camera_id,
+        image=frame.image,
+        captured_at=datetime.fromtimestamp(frame.captured_at, UTC),
+        monotonic=frame.monotonic,
+    )
+
+
+def _batch_label(size: int) -> str:
+    """Batch sizes as powers of two ("1", "2", "4", ... "64+"): a bounded label set."""
+    bucket = 1
+    while bucket < size and bucket < 64:
+        bucket *= 2
+    return f"{bucket}+" if size > 64 else str(bucket)

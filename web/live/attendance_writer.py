@@ -1,0 +1,67 @@
+"""Attendance writes of the presence engine, through the store's write buffer, timed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from uuid import UUID
+
+from store.attendance import AttendanceUpsert, Sighting
+from store.database import Database
+from store.write_buffer import AttendanceWriteBuffer
+from web.metrics import Metrics
+
+
+class AttendanceWriter:
+    """`async with AttendanceWriter(database, metrics) as writer: await writer.submit(s)`.
+
+    Leaving flushes what is still buffered (waiting up to `shutdown_timeout_s` for an absent
+    database). `rollcall_db_write_seconds` observes each committed batch as the time since its
+    oldest write was submitted (queueing plus the write: what an outage or a slow database
+    shows as); `rollcall_db_buffered_writes` follows the buffer's depth.
+    """
+
+    def __init__(
+        self, database: Database, metrics: Metrics, shutdown_timeout_s: float = 30.0
+    ) -> None:
+        self._metrics = metrics
+        self._submitted: dict[tuple[UUID, UUID], float] = {}
+        self._buffer: AttendanceWriteBuffer = database.write_buffer(
+            on_written=self._written, shutdown_timeout_s=shutdown_timeout_s
+        )
+
+    @property
+    def buffer(self) -> AttendanceWriteBuffer:
+        return self._buffer
+
+    async def __aenter__(self) -> AttendanceWriter:
+        await self._buffer.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self._buffer.__aexit__(exc_type, exc, tb)
+        finally:
+            self._metrics.db_buffered_writes.set(self._buffer.depth)
+
+    async def submit(self, sighting: Sighting) -> None:
+        self._submitted.setdefault((sighting.session_id, sighting.person_id), time.monotonic())
+        await self._buffer.submit(sighting)
+        self._metrics.db_buffered_writes.set(self._buffer.depth)
+
+    async def _written(self, results: Sequence[AttendanceUpsert]) -> None:
+        now = time.monotonic()
+        started = [
+            self._submitted.pop((r.record.session_id, r.record.person_id), now)
+            for r in results
+            if r.record.person_id is not None
+        ]
+        if started:
+            self._metrics.db_write_seconds.observe(now - min(started))
+        self._metrics.db_buffered_writes.set(self._buffer.depth)

@@ -1,0 +1,151 @@
+"""The stored cameras, supervised: enabled ones run, changes follow the change feed."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from store.cameras import Camera, CameraKind
+from store.database import Database
+from store.errors import NotFound
+from store.events import Event, EventKind
+from streamer.camera_spec import CameraSpec
+from streamer.errors import InvalidCameraSpec, InvalidCameraUrl, UnknownCamera
+from streamer.supervisor import Supervisor
+
+logger = logging.getLogger(__name__)
+
+PAGE = 1000
+
+# Called after a camera was added, changed, or (camera None) removed.
+CameraChanged = Callable[[UUID, Camera | None], Awaitable[None]]
+
+
+def camera_spec(camera: Camera) -> CameraSpec:
+    """What the streamer runs for a stored camera: InvalidCameraUrl/Spec when unusable.
+
+    The URL carries the password (the reader needs it); CameraSpec keeps it out of its repr,
+    and the streamer's errors and logs show it redacted.
+    """
+    url = None if camera.kind is CameraKind.WEBRTC else camera.connection_url()
+    # a file camera is a recording standing in for a live one: it plays on, looping
+    return CameraSpec(str(camera.id), url, loop=camera.kind is CameraKind.FILE)
+
+
+class CameraSync:
+    """Keeps the supervisor's cameras equal to the enabled cameras in the database.
+
+    Knows each supervised camera's stored record (name, room), so the runtime can tell
+    which cameras watch a room. Cameras whose stored URL the streamer refuses are kept
+    aside with the reason, and reported as failed.
+    """
+
+    def __init__(
+        self, database: Database, supervisor: Supervisor, on_change: CameraChanged
+    ) -> None:
+        self._database = database
+        self._supervisor = supervisor
+        self._on_change = on_change
+        self._cameras: dict[UUID, Camera] = {}
+        self._refused: dict[UUID, str] = {}
+        self.loaded = False
+
+    # -- reading -------------------------------------------------------------------------
+
+    def camera(self, camera_id: UUID) -> Camera | None:
+        return self._cameras.get(camera_id)
+
+    def cameras(self) -> list[Camera]:
+        return list(self._cameras.values())
+
+    def refused(self, camera_id: UUID) -> str | None:
+        """Why the streamer would not run this camera, or None."""
+        return self._refused.get(camera_id)
+
+    def room_of(self, camera_id: UUID) -> UUID | None:
+        camera = self._cameras.get(camera_id)
+        return None if camera is None else camera.room_id
+
+    def in_room(self, room_id: UUID) -> list[Camera]:
+        return [c for c in self._cameras.values() if c.room_id == room_id]
+
+    def rooms(self) -> set[UUID]:
+        return {c.room_id for c in self._cameras.values() if c.room_id is not None}
+
+    # -- following the database ----------------------------------------------------------
+
+    async def load(self) -> None:
+        """Start every enabled camera."""
+        offset: int | None = 0
+        while offset is not None:
+            page = await self._database.cameras.list(enabled=True, limit=PAGE, offset=offset)
+            for camera in page.items:
+                await self._start(camera)
+            offset = page.next_offset
+        self.loaded = True
+        logger.info("cameras loaded", extra={"cameras": len(self._cameras)})
+
+    async def on_event(self, event: Event) -> None:
+        if event.kind == EventKind.CAMERA_CHANGED:
+            await self.refresh(UUID(event.payload["camera_id"]))
+
+    async def refresh(self, camera_id: UUID) -> None:
+        """Bring one camera in line with its stored record (added, changed, disabled, gone)."""
+        try:
+            stored: Camera | None = await self._database.cameras.get(camera_id)
+        except NotFound:
+            stored = None
+        known = self._cameras.get(camera_id)
+        if stored is None or not stored.enabled:
+            if known is not None:
+                await self._stop(camera_id)
+                await self._on_change(camera_id, None)
+            return
+        if known is None:
+            await self._start(stored)
+        elif _source_changed(known, stored):
+            await self._restart(stored)
+        else:
+            self._cameras[camera_id] = stored  # name or room: no need to reconnect
+        await self._on_change(camera_id, stored)
+
+    async def _start(self, camera: Camera) -> None:
+        self._cameras[camera.id] = camera
+        try:
+            spec = camera_spec(camera)
+        except (InvalidCameraUrl, InvalidCameraSpec) as error:
+            self._refused[camera.id] = str(error)
+            logger.error(
+                "camera refused: %s",
+                error,
+                extra={"camera_id": str(camera.id), "error": str(error)},
+            )
+            return
+        self._refused.pop(camera.id, None)
+        await self._supervisor.add_camera(spec)
+
+    async def _restart(self, camera: Camera) -> None:
+        if camera.id in self._refused:
+            await self._start(camera)
+            return
+        try:
+            spec = camera_spec(camera)
+        except (InvalidCameraUrl, InvalidCameraSpec):
+            await self._stop(camera.id)
+            await self._start(camera)  # records why
+            return
+        self._cameras[camera.id] = camera
+        await self._supervisor.update_camera(spec)
+
+    async def _stop(self, camera_id: UUID) -> None:
+        self._cameras.pop(camera_id, None)
+        if self._refused.pop(camera_id, None) is not None:
+            return
+        with contextlib.suppress(UnknownCamera):  # already gone
+            await self._supervisor.remove_camera(str(camera_id))
+
+
+def _source_changed(old: Camera, new: Camera) -> bool:
+    return (old.kind, old.url, old.password) != (new.kind, new.url, new.password)

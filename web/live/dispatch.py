@@ -1,0 +1,50 @@
+"""One change-feed listener per process, its events handed to every part that follows it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from store.change_feed import ChangeFeed
+from store.events import Event
+
+logger = logging.getLogger(__name__)
+
+
+class Listener(Protocol):
+    async def on_event(self, event: Event) -> None: ...
+
+
+class Dispatcher:
+    """Hands each event, in feed order, to each listener in turn (gallery before contexts
+    before cameras before the hub: a board hears of a change once this process applied it).
+
+    A listener that fails on an event is logged and the others still get it: one bad event
+    must not stop the gallery, the cameras or the boards from following the feed.
+    """
+
+    def __init__(self, feed: ChangeFeed, listeners: Sequence[Listener]) -> None:
+        self._feed = feed
+        self._listeners = list(listeners)
+        self.events = 0
+
+    @property
+    def connected(self) -> bool:
+        return self._feed.connected
+
+    @property
+    def reconnects(self) -> int:
+        return self._feed.reconnects
+
+    async def run(self) -> None:
+        async for event in self._feed:
+            self.events += 1
+            for listener in self._listeners:
+                try:
+                    await listener.on_event(event)
+                except Exception:
+                    logger.exception(
+                        "change-feed event not applied",
+                        extra={"event_kind": event.kind, "listener": type(listener).__name__},
+                    )

@@ -1,0 +1,226 @@
+"""The live runtime: cameras -> presence engine -> attendance; change feed -> gallery, hub."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from concurrent.futures import Executor
+from contextlib import AsyncExitStack
+from types import TracebackType
+from uuid import UUID
+
+from recognizer.analyzer import FaceAnalyzer
+from recognizer.gallery import Gallery
+from recognizer.presence.config import PresenceConfig
+from recognizer.presence.engine import PresenceEngine
+from store.cameras import Camera
+from store.database import Database
+from streamer.errors import UnknownCamera
+from streamer.status import CameraState
+from streamer.supervisor import Supervisor
+from web.live.analysis_loop import AnalysisLoop
+from web.live.attendance_writer import AttendanceWriter
+from web.live.camera_state import CameraLiveStatus
+from web.live.camera_sync import CameraSync
+from web.live.camera_watch import CameraWatch
+from web.live.dispatch import Dispatcher
+from web.live.gallery_sync import GallerySync
+from web.live.hub import EventHub
+from web.live.latency import EventLatency
+from web.live.maintenance import maintain
+from web.live.people import PeopleDirectory
+from web.live.relay import HubRelay
+from web.live.session_contexts import SessionContexts
+from web.live.tasks import TaskSet
+from web.metrics import Metrics
+from web.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ANALYSIS_STOP_TIMEOUT_S = 10.0  # a batch in flight at shutdown gets this long to finish
+
+
+def presence_config(settings: Settings) -> PresenceConfig:
+    """The settings' presence section, or the defaults where the settings have none."""
+    config = getattr(settings, "presence", None)
+    return config if isinstance(config, PresenceConfig) else PresenceConfig()
+
+
+class LiveRuntime:
+    """Cameras -> presence engine -> attendance writes; change feed -> gallery, contexts, hub.
+
+    `async with LiveRuntime(settings, database, analyzer, gallery, metrics, executor) as live:`
+
+    Starting opens the change feed first (so nothing committed during the start is missed),
+    loads the gallery, opens the write buffer, starts the cameras and sets each camera's
+    class session, then runs the analysis loop and the feed's listeners. Leaving stops the
+    cameras, lets the analysis loop finish its batch, flushes the pending attendance writes,
+    then cancels and awaits every task and closes the feed.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        analyzer: FaceAnalyzer,
+        gallery: Gallery,
+        metrics: Metrics,
+        executor: Executor,
+    ) -> None:
+        self._database = database
+        self._gallery = gallery
+        self._metrics = metrics
+        self.supervisor = Supervisor(settings.streamer)
+        self.engine = PresenceEngine(analyzer, gallery, presence_config(settings))
+        self.hub = EventHub(metrics)
+        people = PeopleDirectory(database)
+        latency = EventLatency(metrics)
+        self._cameras = CameraSync(database, self.supervisor, self._camera_changed)
+        self._contexts = SessionContexts(database, self.engine, self._cameras, metrics)
+        self._gallery_sync = GallerySync(
+            database, gallery, self.engine, people, analyzer.pack_name, executor, metrics
+        )
+        self._relay = HubRelay(database, self.hub, people, latency)
+        self._writer = AttendanceWriter(
+            database, metrics, shutdown_timeout_s=settings.service.shutdown_timeout_s
+        )
+        self._analysis = AnalysisLoop(
+            self.supervisor,
+            self.engine,
+            self._writer,
+            database,
+            self.hub,
+            people,
+            latency,
+            metrics,
+            executor,
+        )
+        self._watch = CameraWatch(self.supervisor, database, metrics)
+        self._tasks = TaskSet()
+        self._analysis_task: asyncio.Task[None] | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._stack = AsyncExitStack()
+
+    # -- life ----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> LiveRuntime:
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stack.aclose()
+        logger.info("live runtime stopped")
+
+    async def _start(self) -> None:
+        # the exit stack unwinds in reverse: cameras, analysis loop, writes, tasks, feed
+        stack = self._stack
+        feed = await stack.enter_async_context(self._database.change_feed())
+        stack.callback(self.hub.close_all)
+        stack.push_async_callback(self._tasks.cancel_all)
+        await self._gallery_sync.load()
+        await stack.enter_async_context(self._writer)
+        stack.push_async_callback(self._stop_analysis)
+        await stack.enter_async_context(self.supervisor)
+        await self._cameras.load()
+        await self._contexts.refresh_all()
+        self._dispatcher = Dispatcher(
+            feed, [self._gallery_sync, self._cameras, self._contexts, self._relay]
+        )
+        self._analysis_task = self._tasks.start(self._analysis.run(), "live-analysis")
+        self._tasks.start(self._dispatcher.run(), "live-change-feed")
+        self._tasks.start(self._watch.run(), "live-camera-watch")
+        self._tasks.start(self._contexts.follow_schedule(), "live-session-schedule")
+        self._tasks.start(maintain(self._database), "live-maintenance")
+        logger.info(
+            "live runtime started",
+            extra={"cameras": len(self._cameras.cameras()), "templates": len(self._gallery)},
+        )
+
+    async def _stop_analysis(self) -> None:
+        task = self._analysis_task
+        if task is None:
+            return
+        self._analysis.stop()
+        done, _ = await asyncio.wait([task], timeout=ANALYSIS_STOP_TIMEOUT_S)
+        if not done:
+            logger.warning("analysis batch still running at shutdown, cancelled")
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([task])
+
+    async def _camera_changed(self, camera_id: UUID, camera: Camera | None) -> None:
+        if camera is None:
+            await self._contexts.detach_camera(camera_id)
+        await self._contexts.refresh_all()
+
+    # -- what the API reads --------------------------------------------------------------
+
+    def camera_statuses(self) -> list[CameraLiveStatus]:
+        statuses = (self.camera_status(camera.id) for camera in self._cameras.cameras())
+        return [status for status in statuses if status is not None]
+
+    def camera_status(self, camera_id: UUID) -> CameraLiveStatus | None:
+        """The camera's live status; None when this process does not run it."""
+        camera = self._cameras.camera(camera_id)
+        if camera is None:
+            return None
+        session = self._contexts.session_of_camera(camera_id)
+        session_id = None if session is None else session.id
+        refused = self._cameras.refused(camera_id)
+        if refused is not None:
+            return CameraLiveStatus.refused(camera, refused, session_id)
+        try:
+            status = self.supervisor.status(str(camera_id))
+        except UnknownCamera:
+            return None
+        return CameraLiveStatus.of(camera, status, session_id)
+
+    async def answer_offer(self, camera_id: UUID, sdp: str, sdp_type: str = "offer") -> str:
+        """Answer a browser camera's SDP offer. Raises streamer UnknownCamera (not run
+        here), NotABrowserCamera, or SignallingError (a refused offer)."""
+        return await self.supervisor.answer_offer(str(camera_id), sdp, sdp_type)
+
+    def unknown_faces(self, session_id: UUID) -> int:
+        """Unknown faces reported in the session since this process started."""
+        return self._relay.unknown_faces(session_id)
+
+    def readiness(self) -> dict[str, bool]:
+        return {
+            "cameras_loaded": self._cameras.loaded,
+            "gallery_loaded": self._gallery_sync.loaded,
+            "feed_connected": self._dispatcher is not None and self._dispatcher.connected,
+        }
+
+    def details(self) -> dict[str, object]:
+        statuses = self.supervisor.statuses()
+        buffer = self._writer.buffer
+        stats = self._analysis.last_stats
+        return {
+            "cameras": len(self._cameras.cameras()),
+            "cameras_live": sum(s.state is CameraState.LIVE for s in statuses),
+            "analysis_fps": {s.camera_id: s.fps_handed_out for s in statuses},
+            "webrtc_peers": self.supervisor.active_peers(),
+            "gallery_templates": len(self._gallery),
+            "sessions_open": len(self._contexts.open_sessions()),
+            "analysis_batches": self._analysis.batches,
+            "last_batch_frames": None if stats is None else stats.frames,
+            "write_buffer_depth": buffer.depth,
+            "writes_committed": buffer.written,
+            "writes_rejected": buffer.rejected,
+            "writes_abandoned": buffer.abandoned,
+            "database_available": buffer.database_available,
+            "feed_connected": self._dispatcher is not None and self._dispatcher.connected,
+            "feed_reconnects": 0 if self._dispatcher is None else self._dispatcher.reconnects,
+            "feed_events": 0 if self._dispatcher is None else self._dispatcher.events,
+            "websocket_clients": self.hub.clients,
+        }
