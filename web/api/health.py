@@ -9,17 +9,19 @@ runtime has loaded its cameras and gallery. Nothing here reveals a URL, a token 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from aiohttp import web
 
-from store.errors import StoreError
 from store.migrations import MigrationStatus
 from web.api.bodies import json_response
 from web.api.openapi import operation
 from web.services import Services, services_of
+
+logger = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
@@ -32,7 +34,8 @@ async def _migration_status(services: Services) -> MigrationStatus | None:
     try:
         async with asyncio.timeout(_CHECK_TIMEOUT_S):
             return await services.database.migration_status()
-    except (StoreError, OSError, TimeoutError):
+    except Exception as error:  # a probe reports any failure to read it as "not ready"
+        logger.warning("migration status unreadable: %s", type(error).__name__)
         return None
 
 

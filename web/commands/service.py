@@ -1,0 +1,85 @@
+"""`rollcall serve` (the live service) and `rollcall bench pipeline` (its end-to-end speed)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from web.commands import CommandGroups, print_result
+
+# Native libraries size their thread pools when they load. numpy's BLAS would start one
+# thread per core beside ONNX Runtime's own pool and the executor's threads: on a small
+# machine they fight over the same cores. One BLAS thread is plenty for gallery searches.
+_NATIVE_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_native_threads() -> None:
+    """Call before anything imports numpy (so first in a handler)."""
+    for name in _NATIVE_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
+
+def register(groups: CommandGroups) -> None:
+    """Add `rollcall serve` and `rollcall bench pipeline`."""
+    serve = groups.root.add_parser(
+        "serve", help="run the live service (HTTP API, WebSocket, cameras) until SIGTERM"
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a demo course, camera and video first; prints the board URL and a login",
+    )
+    serve.add_argument("--port", type=int, default=None, help="listen port (default: settings)")
+    serve.add_argument("--host", default=None, help="listen address (default: settings)")
+    serve.set_defaults(func=_serve)
+
+    bench = groups.bench.add_parser(
+        "pipeline",
+        help="a clip played as N file cameras through the whole service path, "
+        "against InsightFace's FaceAnalysis on every frame",
+    )
+    bench.add_argument("--cameras", type=int, default=1, help="file cameras playing the clip")
+    bench.add_argument("--seconds", type=float, default=30.0, help="how long the cameras play")
+    bench.add_argument(
+        "--analysis-fps",
+        type=float,
+        default=None,
+        help="frames analysed per second per camera (default: the clip's rate, every frame)",
+    )
+    bench.add_argument(
+        "--naive-frames", type=int, default=60, help="clip frames timed through FaceAnalysis"
+    )
+    bench.set_defaults(func=_bench_pipeline)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    limit_native_threads()
+    from web.runtime import run_service
+    from web.settings import Settings
+
+    try:
+        return asyncio.run(run_service(Settings(), demo=args.demo, port=args.port, host=args.host))
+    except OSError as error:  # most often: the port is taken
+        sys.stderr.write(f"rollcall serve: {error}\n")
+        print_result({"error": str(error), "kind": type(error).__name__})
+        return 1
+
+
+def _bench_pipeline(args: argparse.Namespace) -> int:
+    limit_native_threads()
+    from web.pipeline_bench import PipelinePlan, run_pipeline_benchmark
+    from web.settings import Settings
+
+    if args.cameras < 1 or args.seconds <= 0:
+        sys.stderr.write("rollcall bench pipeline: --cameras >= 1 and --seconds > 0\n")
+        return 2
+    plan = PipelinePlan(
+        cameras=args.cameras,
+        seconds=args.seconds,
+        analysis_fps=args.analysis_fps,
+        naive_frames=args.naive_frames,
+    )
+    print_result(asyncio.run(run_pipeline_benchmark(Settings(), plan)))
+    return 0
