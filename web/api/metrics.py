@@ -26,7 +26,7 @@ def sample_gauges(services: Services) -> None:
         camera = str(status.camera_id)
         metrics.camera_up.labels(camera).set(1.0 if status.state == "live" else 0.0)
         metrics.analysis_fps.labels(camera).set(status.analysis_fps)
-    buffered = live.details().get("buffered_writes")
+    buffered = live.details().get("write_buffer_depth")
     if isinstance(buffered, int | float):
         metrics.db_buffered_writes.set(buffered)
 
