@@ -58,8 +58,9 @@ def test_students_and_strangers_split_the_cast_with_large_and_small_faces_in_bot
     assert len(students) == 6 and len(strangers) == 6
     assert {m.key for m in students}.isdisjoint(m.key for m in strangers)
     assert cast[0] in students and cast[1] in strangers
-    with pytest.raises(DemoError, match="keep strangers"):
-        split_cast(cast, 12)
+    assert split_cast(cast, 12) == (cast, [])
+    with pytest.raises(DemoError, match="cannot make 13 of 12 faces students"):
+        split_cast(cast, 13)
 
 
 def test_asking_for_more_faces_than_the_photos_hold_says_how_many_there_are(

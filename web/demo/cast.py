@@ -83,8 +83,8 @@ def split_cast(
 ) -> tuple[list[CastMember], list[CastMember]]:
     """(students, strangers): every other face by size becomes a student first, so both
     groups hold large and small faces, from every photo."""
-    if not 0 < students < len(cast):
-        raise DemoError(f"cannot make {students} of {len(cast)} faces students and keep strangers")
+    if not 0 < students <= len(cast):
+        raise DemoError(f"cannot make {students} of {len(cast)} faces students")
     order = list(range(0, len(cast), 2)) + list(range(1, len(cast), 2))
     chosen = set(order[:students])
     return (
