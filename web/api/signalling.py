@@ -76,6 +76,7 @@ async def answer_offer(request: web.Request) -> web.Response:
             409, "not_a_browser_camera", "this camera reads a URL; it takes no offers"
         ) from None
     except UnknownCamera:
+        await services.database.cameras.get(camera_id)  # NotFound (404) when none is stored
         raise ApiError(
             409, "camera_not_running", "this camera is not running here (disabled or removed)"
         ) from None
