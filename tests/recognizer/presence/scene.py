@@ -47,7 +47,8 @@ def compose(seats: list[Seat], t: float) -> np.ndarray:
     for seat in seats:
         x, y = SEATS[seat.seat]
         x += round(seat.drift_px * t)
-        canvas[y : y + CUTOUT_SIDE, x : x + CUTOUT_SIDE] = seat.cutout
+        width = max(0, min(CUTOUT_SIDE, CANVAS[1] - x))  # drifting off the right edge cuts it
+        canvas[y : y + CUTOUT_SIDE, x : x + width] = seat.cutout[:, :width]
     return canvas
 
 

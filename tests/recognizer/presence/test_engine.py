@@ -3,7 +3,9 @@ and each person's attendance is reported once per session, at the right status."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -241,3 +243,27 @@ def test_only_the_best_faces_up_to_the_limit_are_followed(
     seats = [Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 2)]
     update = engine.process([frame("cam", 0.0, seats)])
     assert update.stats.faces_detected == 1 and len(update.boxes["cam"]) == 1
+
+
+def test_the_web_layer_may_set_contexts_from_other_threads_while_frames_are_processed(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[ANN], 0)]
+    stop = threading.Event()
+
+    def web_layer() -> int:
+        calls = 0
+        while not stop.is_set() and calls < 100_000:
+            engine.set_context("cam", context())  # the same session again: nothing is lost
+            engine.set_context("hallway", None)
+            engine.mark_reported("s0", [GRANT])
+            engine.forget_person("nobody enrolled")
+            calls += 1
+        return calls
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        calls = pool.submit(web_layer)
+        updates = play(engine, times(8, 0.5), lambda t: [frame("cam", t, seats)])
+        stop.set()
+        assert calls.result(timeout=60) > 0
+    assert [e.person_id for e in events_of(updates, PersonPresent)] == [ANN]
