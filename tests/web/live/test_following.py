@@ -1,0 +1,92 @@
+"""A running runtime follows the database: cameras added, disabled, deleted; sessions opened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+
+from recognizer.analyzer import FaceAnalyzer
+from store.cameras import CameraKind
+from store.database import Database
+from store.sessions import SessionStatus
+from tests.web.live.conftest import STUDENTS, Cast, Live, receive_until, seed_classroom, until
+
+StartLive = Callable[[], AbstractAsyncContextManager[Live]]
+
+
+async def test_cameras_added_disabled_and_deleted_while_running_are_followed(
+    db: Database, analyzer: FaceAnalyzer, cast: Cast, start_live: StartLive
+) -> None:
+    room = await seed_classroom(db, cast, analyzer.pack_name)
+    camera_id = room.camera.id
+    async with start_live() as live:
+        runtime = live.runtime
+        overview = runtime.hub.subscribe(None)
+        await receive_until(
+            overview,
+            lambda got: any(
+                m["type"] == "camera_status"
+                and m["camera_id"] == str(camera_id)
+                and m["state"] == "live"
+                for m in got
+            ),
+        )
+        status = runtime.camera_status(camera_id)
+        assert status is not None
+        assert (status.name, status.kind, status.room_id) == ("front", "file", room.camera.room_id)
+        assert status.session_id == room.session.id
+
+        await db.cameras.set_enabled(camera_id, False)
+        await until(lambda: runtime.camera_status(camera_id) is None)
+        assert str(camera_id) not in runtime.supervisor.camera_ids
+
+        await db.cameras.set_enabled(camera_id, True)
+        await until(lambda: runtime.camera_status(camera_id) is not None)
+
+        browser = (
+            await db.cameras.create(
+                name="side", kind=CameraKind.WEBRTC, room_id=room.camera.room_id
+            )
+        ).camera
+        await until(lambda: runtime.camera_status(browser.id) is not None)
+        side = runtime.camera_status(browser.id)
+        assert side is not None
+        assert (side.kind, side.state, side.session_id) == ("webrtc", "connecting", room.session.id)
+        assert {s.camera_id for s in runtime.camera_statuses()} == {camera_id, browser.id}
+
+        await db.cameras.delete(browser.id)
+        await until(lambda: runtime.camera_status(browser.id) is None)
+        assert runtime.engine.context(str(browser.id)) is None
+
+
+async def test_a_session_opened_while_running_becomes_the_context_of_the_room_cameras(
+    db: Database, analyzer: FaceAnalyzer, cast: Cast, start_live: StartLive
+) -> None:
+    room = await seed_classroom(db, cast, analyzer.pack_name)
+    await db.sessions.set_status(room.session.id, SessionStatus.CANCELLED)
+    camera = str(room.camera.id)
+    async with start_live() as live:
+        runtime = live.runtime
+        assert runtime.engine.context(camera) is None
+        now = datetime.now(UTC)
+        session = await db.sessions.create(
+            course_id=room.session.course_id,
+            room_id=room.session.room_id,
+            scheduled_start=now,
+            scheduled_end=now + timedelta(hours=1),
+            grace_minutes=5,
+        )
+        await db.sessions.set_status(session.id, SessionStatus.OPEN)
+
+        await until(lambda: runtime.engine.context(camera) is not None, timeout_s=10.0)
+        context = runtime.engine.context(camera)
+        assert context is not None
+        assert context.session_id == str(session.id)
+        assert {str(room.people[name].id) for name in STUDENTS} <= context.roster
+        assert context.late_after == session.late_after
+        status = runtime.camera_status(room.camera.id)
+        assert status is not None and status.session_id == session.id
+
+        await db.sessions.set_status(session.id, SessionStatus.CLOSED)
+        await until(lambda: runtime.engine.context(camera) is None, timeout_s=10.0)
