@@ -128,7 +128,11 @@ class PresenceEngine:
 
     def process(self, frames: Sequence[CameraFrame]) -> PresenceUpdate:
         """Detect faces in all frames at once, follow them, embed those whose track needs it
-        in one batch, vote, and return the events and the boxes of each camera."""
+        in one batch, vote, and return the events and the boxes of each camera.
+
+        Frames of one camera must come in capture order. A frame that is not an HxWx3 uint8
+        image fails the whole batch with ImageError, before any state changes.
+        """
         if not frames:
             return PresenceUpdate([], {}, ProcessStats(0, 0, 0, 0, 0, 0.0, 0, 0.0, 0))
         with self._batch_lock:
@@ -148,8 +152,8 @@ class PresenceEngine:
             usable = [a for a in assessed.values() if a.quality.usable]
             started = time.perf_counter()
             embeddings = self._analyzer.embed_crops([a.crop for a in usable])
-            matches = self._gallery.identify(embeddings) if usable else []
             embed_seconds = time.perf_counter() - started
+            matches = self._gallery.identify(embeddings) if usable else []
 
             with self._lock:
                 changes = self._observe(usable, matches)

@@ -87,7 +87,7 @@ class ProcessStats:
     unknown: int  # identify results it refused
     detect_seconds: float
     detect_batch: int  # frames in the one detector call
-    embed_seconds: float  # embedding plus gallery search
+    embed_seconds: float  # the one embedder call
     embed_batch: int  # faces in the one embedder call
 
 
