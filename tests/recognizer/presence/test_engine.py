@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from recognizer.analyzer import FaceAnalyzer
+from recognizer.errors import ImageError
 from recognizer.gallery import Gallery
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.context import ClassContext
@@ -267,3 +269,14 @@ def test_the_web_layer_may_set_contexts_from_other_threads_while_frames_are_proc
         stop.set()
         assert calls.result(timeout=60) > 0
     assert [e.person_id for e in events_of(updates, PersonPresent)] == [ANN]
+
+
+def test_a_batch_with_a_frame_that_is_no_image_fails_whole_and_changes_nothing(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[ANN], 0)]
+    grey = CameraFrame("cam", np.zeros((480, 640), np.uint8), T0, 5_000.0)
+    with pytest.raises(ImageError, match="HxWx3 BGR uint8"):
+        engine.process([frame("cam", 0.0, seats), grey])
+    update = engine.process([frame("cam", 0.0, seats)])
+    assert update.boxes["cam"][0].track_id == 1 and update.stats.embeddings == 1
