@@ -1,0 +1,127 @@
+"""Bulk import: a CSV plus photos, every row checked first, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiohttp import FormData
+from aiohttp.test_utils import TestClient
+
+from recognizer.analyzer import FaceAnalyzer
+from store.database import Database
+from tests.web.conftest import SignedIn
+from web.people_import import ImportFormatError, parse_people_csv
+
+OBAMA = "face_recognition/Barack_Obama/Barack_Obama_4.jpg"
+BIDEN = "face_recognition/Joseph_Biden/Joseph_Biden_2.jpg"
+GROUP = "face_recognition/groups/two_people.jpg"
+
+
+def import_form(csv_text: str, faces_dir: Path, photos: dict[str, str]) -> FormData:
+    form = FormData()
+    form.add_field("csv", csv_text.encode(), filename="people.csv", content_type="text/csv")
+    for name, relative in photos.items():
+        form.add_field(name, (faces_dir / relative).read_bytes(), filename=name)
+    return form
+
+
+async def counts(db: Database, pack: str) -> tuple[int, int]:
+    people = len((await db.people.list()).items)
+    templates = len(await db.templates.load_matrix(pack, active_only=False))
+    return people, templates
+
+
+async def test_people_photos_and_roster_places_are_written_from_a_valid_csv(
+    api: TestClient, admin: SignedIn, db: Database, faces_dir: Path, analyzer: FaceAnalyzer
+) -> None:
+    course = await db.courses.create(code="CS101", name="Programming")
+    csv_text = (
+        "external_id,display_name,photo,course\n"
+        "s-1,Barack Obama,obama.jpg,CS101\n"
+        "s-2,Joe Biden,biden.jpg,\n"
+        "s-3,No Photo Yet,,CS101\n"
+    )
+    form = import_form(csv_text, faces_dir, {"obama.jpg": OBAMA, "biden.jpg": BIDEN})
+    response = await api.post("/api/people/import", data=form, headers=admin.headers)
+    assert response.status == 201, await response.text()
+    body = await response.json()
+    assert (body["created"], body["templates"]) == (2 + 1, 2)
+    assert [(p["row"], p["external_id"], p["templates"]) for p in body["people"]] == [
+        (2, "s-1", 1),
+        (3, "s-2", 1),
+        (4, "s-3", 0),
+    ]
+    assert await counts(db, analyzer.pack_name) == (3, 2)
+    roster = await db.courses.roster(course.id)
+    assert sorted(p.external_id for p in roster.items) == ["s-1", "s-3"]
+
+
+async def test_broken_rows_are_all_listed_by_row_number_and_nothing_is_written(
+    api: TestClient, admin: SignedIn, db: Database, faces_dir: Path, analyzer: FaceAnalyzer
+) -> None:
+    await db.people.create(external_id="s-0", display_name="Already Here")
+    csv_text = (
+        "external_id,display_name,photo,course\n"
+        "s-1,Barack Obama,obama.jpg,\n"  # fine on its own
+        "s-0,Taken Id,,\n"
+        "s-2,,biden.jpg,\n"
+        "s-3,Two Faces,group.jpg,\n"
+        "s-4,Lost Photo,missing.jpg,\n"
+        "s-1,Twice,,\n"
+        "s-5,Nowhere,,NOPE1\n"
+        "s-6,Too,Many,Fields,Here\n"
+    )
+    form = import_form(
+        csv_text, faces_dir, {"obama.jpg": OBAMA, "biden.jpg": BIDEN, "group.jpg": GROUP}
+    )
+    response = await api.post("/api/people/import", data=form, headers=admin.headers)
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert error["code"] == "import_refused"
+    assert "nothing was written" in error["message"]
+    assert [(d["row"], d["reason"]) for d in error["details"]] == [
+        (3, "exists"),
+        (4, "missing"),
+        (5, "several_faces"),
+        (6, "missing_photo"),
+        (7, "duplicate"),
+        (8, "unknown_course"),
+        (9, "wrong_column_count"),
+    ]
+    assert await counts(db, analyzer.pack_name) == (1, 0)
+
+
+async def test_a_csv_without_its_header_or_without_a_csv_part_is_refused(
+    api: TestClient, admin: SignedIn, db: Database
+) -> None:
+    headerless = FormData()
+    headerless.add_field("csv", b"s-1,Ada\n", filename="people.csv", content_type="text/csv")
+    response = await api.post("/api/people/import", data=headerless, headers=admin.headers)
+    assert response.status == 422
+    assert "external_id, display_name" in (await response.json())["error"]["message"]
+    no_csv = FormData()
+    no_csv.add_field("photo", b"\xff\xd8", filename="a.jpg")
+    response = await api.post("/api/people/import", data=no_csv, headers=admin.headers)
+    assert (await response.json())["error"]["code"] == "no_csv"
+    assert len((await db.people.list()).items) == 0
+
+
+async def test_importing_needs_an_admin(
+    api: TestClient, teacher: SignedIn, faces_dir: Path
+) -> None:
+    form = import_form("external_id,display_name\ns-1,Ada\n", faces_dir, {})
+    assert (await api.post("/api/people/import", data=form)).status == 401
+    form = import_form("external_id,display_name\ns-1,Ada\n", faces_dir, {})
+    response = await api.post("/api/people/import", data=form, headers=teacher.headers)
+    assert response.status == 403
+
+
+def test_the_csv_header_names_the_columns_in_any_order() -> None:
+    rows, problems = parse_people_csv("display_name,external_id\r\nAda Lovelace,s-1\r\n\r\n")
+    assert problems == []
+    assert [(r.number, r.external_id, r.display_name, r.photo) for r in rows] == [
+        (2, "s-1", "Ada Lovelace", None)
+    ]
+    with pytest.raises(ImportFormatError, match="unknown: email"):
+        parse_people_csv("external_id,display_name,email\n")
