@@ -1,0 +1,87 @@
+"""The API description is kept true by the routes themselves: every route is described, every
+route that is not public refuses a caller without a token, and the document lists exactly the
+routes the app serves."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from tests.web.conftest import SignedIn
+from web.api.openapi import described_routes, operation_of
+from web.app import build_app
+from web.services import Services
+
+
+def _app_routes(services: Services) -> list[tuple[str, str, object]]:
+    return [(m, p, h) for m, p, h in described_routes(build_app(services)) if p]
+
+
+def _with_made_up_ids(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path)
+
+
+def test_every_route_carries_an_operation(services: Services) -> None:
+    undescribed = [f"{m} {p}" for m, p, h in _app_routes(services) if operation_of(h) is None]
+    assert undescribed == []
+
+
+async def test_every_route_that_is_not_public_answers_401_without_a_token(
+    api: TestClient, services: Services
+) -> None:
+    guarded = [
+        (method, path)
+        for method, path, handler in _app_routes(services)
+        if (op := operation_of(handler)) is not None and op.auth != "public"
+    ]
+    assert ("GET", "/ws") in guarded
+    answered = {}
+    for method, path in guarded:
+        response = await api.request(method, _with_made_up_ids(path))
+        answered[f"{method} {path}"] = response.status
+        if response.status == 401:
+            assert (await response.json())["error"]["code"] == "unauthorized"
+    assert {route: status for route, status in answered.items() if status != 401} == {}
+
+
+async def test_public_routes_answer_without_a_token(api: TestClient, services: Services) -> None:
+    public = [
+        path
+        for method, path, handler in _app_routes(services)
+        if method == "GET" and (op := operation_of(handler)) is not None and op.auth == "public"
+    ]
+    assert {"/health/live", "/health/ready", "/health", "/metrics"} <= set(public)
+    for path in public:
+        assert (await api.get(_with_made_up_ids(path))).status == 200, path
+
+
+async def test_the_document_lists_exactly_the_routes_the_app_serves(
+    api: TestClient, teacher: SignedIn, services: Services
+) -> None:
+    document = await (await api.get("/api/openapi.json", headers=teacher.headers)).json()
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    served = {(method, path) for method, path, _ in _app_routes(services)}
+    assert documented == served
+
+
+async def test_the_docs_page_is_served_to_a_signed_in_user(
+    api: TestClient, teacher: SignedIn
+) -> None:
+    response = await api.get("/api/docs", headers=teacher.headers)
+    assert response.status == 200
+    assert response.content_type == "text/html"
+    assert "/api/openapi.json" in await response.text()
+
+
+def test_the_live_routes_are_served_by_the_app(services: Services) -> None:
+    app = build_app(services)
+    assert isinstance(app, web.Application)
+    paths = {path for _, path, _ in _app_routes(services)}
+    assert {"/ws", "/metrics", "/api/cameras/{camera_id}/offer"} <= paths
