@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recognizer.config import RecognizerConfig
+from recognizer.presence.config import PresenceConfig
 from store.config import StoreConfig
 from streamer.config import StreamerConfig
 from web.config import ServiceConfig
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     store: StoreConfig = Field(default_factory=StoreConfig)
     streamer: StreamerConfig = Field(default_factory=StreamerConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
+    presence: PresenceConfig = Field(default_factory=PresenceConfig)
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "ROLLCALL_DATABASE_URL"),
