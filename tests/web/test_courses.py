@@ -102,6 +102,13 @@ async def test_people_are_added_to_and_removed_from_a_roster(
     not_there = await api.delete(f"{roster}/{bo.id}", headers=admin.headers)
     assert not_there.status == 404
 
+    audited = (await db.audit.list(entity_type="course", entity_id=course_id)).items
+    assert [(entry.actor, entry.action) for entry in audited] == [
+        ("ada-admin", "course.roster_remove"),
+        ("ada-admin", "course.roster_add"),
+        ("ada-admin", "course.roster_add"),
+    ]
+
 
 async def test_a_roster_addition_naming_an_unknown_person_adds_nobody(
     api: TestClient, db: Database, admin: SignedIn

@@ -130,7 +130,7 @@ async def get_roster(request: web.Request) -> web.Response:
     response=RosterChange,
 )
 async def add_to_roster(request: web.Request) -> web.Response:
-    await require(request, Role.ADMIN)
+    user = await require(request, Role.ADMIN)
     course_id = path_uuid(request, "course_id")
     body = await read_model(request, RosterAddition)
     database = services_of(request).database
@@ -150,6 +150,13 @@ async def add_to_roster(request: web.Request) -> web.Response:
             details={"person_ids": unknown},
         )
     added = await database.courses.enrol(course_id, wanted)
+    await database.audit.record(
+        actor=user.username,
+        action="course.roster_add",
+        entity_type="course",
+        entity_id=course_id,
+        details={"person_ids": [str(p) for p in wanted], "added": added},
+    )
     return json_response(RosterChange(added=added, already_enrolled=len(wanted) - added))
 
 
@@ -162,12 +169,19 @@ async def add_to_roster(request: web.Request) -> web.Response:
     success_description="removed",
 )
 async def remove_from_roster(request: web.Request) -> web.Response:
-    await require(request, Role.ADMIN)
+    user = await require(request, Role.ADMIN)
     course_id = path_uuid(request, "course_id")
     person_id = path_uuid(request, "person_id")
     database = services_of(request).database
     await database.courses.get(course_id)
     await database.courses.unenrol(course_id, person_id)
+    await database.audit.record(
+        actor=user.username,
+        action="course.roster_remove",
+        entity_type="course",
+        entity_id=course_id,
+        details={"person_id": str(person_id)},
+    )
     return web.Response(status=204)
 
 

@@ -190,7 +190,8 @@ async def _move(request: web.Request, target: SessionStatus) -> ClassSession:
 
 @routes.post("/api/sessions/{session_id}/start")
 @operation(
-    "Open the session: attendance is taken from now on (starting before the schedule is fine)",
+    "Open the session (allowed before its scheduled start); cameras in its room take"
+    " attendance while it is open and its schedule covers the present moment",
     auth="teacher",
     tag="sessions",
 )
