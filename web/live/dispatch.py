@@ -17,8 +17,8 @@ class Listener(Protocol):
 
 
 class Dispatcher:
-    """Hands each event, in feed order, to each listener in turn (gallery before contexts
-    before cameras before the hub: a board hears of a change once this process applied it).
+    """Hands each event, in feed order, to each listener in the order given (the runtime
+    puts the hub last: a board hears of a change once this process has applied it).
 
     A listener that fails on an event is logged and the others still get it: one bad event
     must not stop the gallery, the cameras or the boards from following the feed.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from concurrent.futures import Executor
 from contextlib import AsyncExitStack
@@ -155,8 +154,7 @@ class LiveRuntime:
         if not done:
             logger.warning("analysis batch still running at shutdown, cancelled")
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait([task])
+            await asyncio.wait([task])
 
     async def _camera_changed(self, camera_id: UUID, camera: Camera | None) -> None:
         if camera is None:

@@ -73,6 +73,9 @@ class SessionContexts:
 
     async def refresh_all(self) -> None:
         """Look up every watched room's session (and roster) again."""
+        for camera in self._cameras.cameras():
+            if camera.room_id is None:  # in no room (any more): no class to count for
+                self._engine.set_context(str(camera.id), None)
         for room_id in self._cameras.rooms() | set(self._sessions):
             await self.refresh_room(room_id)
 

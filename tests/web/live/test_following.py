@@ -10,7 +10,15 @@ from recognizer.analyzer import FaceAnalyzer
 from store.cameras import CameraKind
 from store.database import Database
 from store.sessions import SessionStatus
-from tests.web.live.conftest import STUDENTS, Cast, Live, receive_until, seed_classroom, until
+from tests.web.live.conftest import (
+    LATECOMER,
+    STUDENTS,
+    Cast,
+    Live,
+    receive_until,
+    seed_classroom,
+    until,
+)
 
 StartLive = Callable[[], AbstractAsyncContextManager[Live]]
 
@@ -90,3 +98,26 @@ async def test_a_session_opened_while_running_becomes_the_context_of_the_room_ca
 
         await db.sessions.set_status(session.id, SessionStatus.CLOSED)
         await until(lambda: runtime.engine.context(camera) is None, timeout_s=10.0)
+
+
+async def test_a_bulk_import_and_a_deactivation_reach_the_gallery_of_a_running_runtime(
+    db: Database, analyzer: FaceAnalyzer, cast: Cast, start_live: StartLive
+) -> None:
+    room = await seed_classroom(
+        db, cast, analyzer.pack_name, with_camera=False, without_templates=(LATECOMER,)
+    )
+    latecomer, student = room.people[LATECOMER].id, room.people[STUDENTS[0]].id
+    async with start_live() as live:
+        gallery = live.gallery
+        assert str(latecomer) not in gallery.person_ids()
+
+        await db.templates.add_many(
+            [(latecomer, cast.embeddings[LATECOMER])], model_pack=analyzer.pack_name
+        )
+        await until(lambda: str(latecomer) in gallery.person_ids(), timeout_s=10.0)
+
+        await db.people.update(student, active=False)
+        await until(lambda: str(student) not in gallery.person_ids(), timeout_s=10.0)
+        await db.people.update(student, active=True)
+        await until(lambda: str(student) in gallery.person_ids(), timeout_s=10.0)
+        assert len(gallery) == len(await db.templates.load_matrix(analyzer.pack_name))
