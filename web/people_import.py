@@ -181,14 +181,15 @@ def rows_with_photos(
 
 
 def photo_in_folder(folder: Path) -> Callable[[str], PhotoSource | None]:
-    """Look a CSV's photo name up inside `folder`, never outside it (no '..', no absolute)."""
-    root = folder.resolve()
+    """Look a CSV's photo name up inside `folder`, never above it (no '..', no absolute path);
+    a symbolic link inside the folder is followed, as a person placing photos there meant."""
 
     def find(name: str) -> PhotoSource | None:
-        path = (root / name).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
+        relative = Path(name)
+        if relative.is_absolute() or ".." in relative.parts:
             return None
-        return PhotoFile(path)
+        path = folder / relative
+        return PhotoFile(path) if path.is_file() else None
 
     return find
 

@@ -1,0 +1,171 @@
+"""`rollcall user add` and `rollcall enroll` against a real database, models and photos."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from recognizer.analyzer import FaceAnalyzer
+from store.database import Database
+from store.passwords import verify_password
+from store.users import Role
+from web.commands import CommandGroups
+from web.commands import people as people_commands
+
+
+def run_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="rollcall")
+    root = parser.add_subparsers(dest="command", required=True)
+    groups = CommandGroups(root=root, evaluate=root, bench=root)
+    people_commands.register(groups)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture
+def environment(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The commands read DATABASE_URL like a deployment; no stray .env is picked up."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return tmp_path
+
+
+def last_json_line(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+async def test_user_add_creates_the_first_admin_with_the_password_from_stdin(
+    environment: Path,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret phrase\n"))
+    code = await asyncio.to_thread(
+        run_command, ["user", "add", "root-admin", "--role", "admin", "--password-stdin"]
+    )
+    assert code == 0
+    result = last_json_line(capsys.readouterr().out)
+    assert (result["username"], result["role"]) == ("root-admin", "admin")
+    credentials = await db.users.credentials("root-admin")
+    assert credentials.user.role is Role.ADMIN
+    assert verify_password(credentials.password_hash, "a long secret phrase")
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("another long secret\n"))
+    again = await asyncio.to_thread(
+        run_command, ["user", "add", "root-admin", "--role", "teacher", "--password-stdin"]
+    )
+    assert again == 1
+    assert last_json_line(capsys.readouterr().out)["kind"] == "exists"
+
+
+async def test_user_add_refuses_a_short_password_and_adds_nobody(
+    environment: Path,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code = await asyncio.to_thread(
+        run_command, ["user", "add", "someone", "--role", "teacher", "--password-stdin"]
+    )
+    assert code == 1
+    captured = capsys.readouterr()
+    assert "password" in last_json_line(captured.out)["error"]
+    assert "short" not in captured.out.replace("should", "")
+    assert (await db.users.list()).items == ()
+
+
+def person_folder(root: Path, name: str, *photos: Path) -> None:
+    folder = root / name
+    folder.mkdir(parents=True)
+    for number, photo in enumerate(photos, start=1):
+        (folder / f"{number}{photo.suffix}").symlink_to(photo)
+
+
+async def test_enroll_writes_the_people_whose_photos_all_pass_and_reports_the_others(
+    environment: Path,
+    db: Database,
+    faces_dir: Path,
+    analyzer: FaceAnalyzer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    course = await db.courses.create(code="CS101", name="Programming")
+    people = environment / "people"
+    obama = faces_dir / "face_recognition" / "Barack_Obama"
+    person_folder(
+        people, "Barack_Obama", obama / "Barack_Obama_3.jpg", obama / "Barack_Obama_4.jpg"
+    )
+    person_folder(
+        people, "Joseph_Biden", faces_dir / "face_recognition/Joseph_Biden/Joseph_Biden_1.jpg"
+    )
+    person_folder(
+        people,
+        "Kit_Harington",
+        faces_dir / "face_recognition/Kit_Harington/Kit_Harington_1.jpeg",
+        faces_dir / "face_recognition/groups/two_people.jpg",
+    )
+    (people / "Nobody_Yet").mkdir()
+
+    code = await asyncio.to_thread(run_command, ["enroll", str(people), "--course", "CS101"])
+    captured = capsys.readouterr()
+    assert code == 1  # some were refused
+    summary = last_json_line(captured.out)
+    assert (summary["enrolled"], summary["templates"]) == (2, 3)
+    assert [(r["external_id"], r["reason"]) for r in summary["refused"]] == [
+        ("Kit_Harington", "several_faces"),
+        ("Nobody_Yet", "no_photo"),
+    ]
+    assert summary["refused"][0]["photo"] == "2.jpg"
+    assert "enroll [" in captured.err and "4/4" in captured.err
+
+    obama_row = await db.people.get_by_external_id("Barack_Obama")
+    assert obama_row.display_name == "Barack Obama"
+    roster = await db.courses.roster(course.id)
+    assert sorted(p.external_id for p in roster.items) == ["Barack_Obama", "Joseph_Biden"]
+    assert len(await db.templates.load_matrix(analyzer.pack_name)) == 3
+    assert len((await db.people.list()).items) == 2
+
+
+async def test_enroll_from_a_csv_finds_photos_only_inside_the_folder(
+    environment: Path,
+    db: Database,
+    faces_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    photos = environment / "photos"
+    photos.mkdir()
+    (photos / "kit.jpg").symlink_to(
+        faces_dir / "face_recognition/Kit_Harington/Kit_Harington_2.jpeg"
+    )
+    (environment / "outside.jpg").symlink_to(
+        faces_dir / "face_recognition/Joseph_Biden/Joseph_Biden_2.jpg"
+    )
+    csv_path = environment / "people.csv"
+    csv_path.write_text(
+        "external_id,display_name,photo\ns-1,Kit Harington,kit.jpg\ns-2,Joe Biden,../outside.jpg\n"
+    )
+    code = await asyncio.to_thread(run_command, ["enroll", str(photos), "--csv", str(csv_path)])
+    summary = last_json_line(capsys.readouterr().out)
+    assert code == 1
+    assert summary["enrolled"] == 1
+    assert [(r["row"], r["reason"]) for r in summary["refused"]] == [(3, "missing_photo")]
+    assert [p.external_id for p in (await db.people.list()).items] == ["s-1"]
+
+
+async def test_enroll_with_an_unknown_course_writes_nothing(
+    environment: Path, db: Database, faces_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = environment / "people"
+    person_folder(
+        people, "Joseph_Biden", faces_dir / "face_recognition/Joseph_Biden/Joseph_Biden_1.jpg"
+    )
+    code = await asyncio.to_thread(run_command, ["enroll", str(people), "--course", "NOPE"])
+    assert code == 1
+    assert "NOPE" in last_json_line(capsys.readouterr().out)["error"]
+    assert (await db.people.list()).items == ()
