@@ -74,7 +74,7 @@ async def test_rates_count_present_and_late_over_held_sessions_only(
     assert (people["Bo"]["attended"], people["Bo"]["excused"], people["Bo"]["rate"]) == (1, 1, 0.5)
 
 
-async def test_a_course_without_held_sessions_has_no_rate_yet(
+async def test_the_rate_is_null_until_a_roster_member_had_a_held_session(
     api: TestClient, db: Database, teacher: SignedIn, course: Course
 ) -> None:
     ada = await db.people.create(external_id="s1", display_name="Ada")
@@ -82,6 +82,13 @@ async def test_a_course_without_held_sessions_has_no_rate_yet(
     stats = await (await api.get(f"/api/stats/courses/{course.id}", headers=teacher.headers)).json()
     assert (stats["rate"], stats["sessions_held"], stats["enrolled"]) == (None, 0, 1)
     assert stats["people"][0]["rate"] is None
+
+    # sessions held are counted even before anyone is on the roster
+    empty = await db.courses.create(code="CHEM1", name="Chemistry")
+    room = await db.rooms.create("Lab")
+    await _session(db, empty, room.id, datetime.now(UTC) - timedelta(hours=2))
+    stats = await (await api.get(f"/api/stats/courses/{empty.id}", headers=teacher.headers)).json()
+    assert (stats["rate"], stats["sessions_held"], stats["enrolled"]) == (None, 1, 0)
 
 
 async def test_stats_need_a_token_and_an_existing_course(

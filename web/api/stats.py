@@ -6,6 +6,7 @@ defines them); present and late both count as attended, excused does not.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 from aiohttp import web
@@ -13,7 +14,9 @@ from pydantic import BaseModel, Field
 
 from store.attendance import PersonRate
 from store.courses import Course
+from store.database import Database
 from store.pagination import MAX_PAGE_SIZE
+from store.sessions import SessionStatus
 from web.api.auth import require
 from web.api.bodies import json_response, path_uuid
 from web.api.openapi import operation
@@ -47,11 +50,37 @@ class PersonStats(BaseModel):
 class CourseStats(BaseModel):
     course: Course
     enrolled: int
-    sessions_held: int
+    sessions_held: int = Field(description="started by now and not cancelled")
     attended: int = Field(description="present or late, summed over people and sessions")
     expected: int = Field(description="roster member sessions: the rate's denominator")
     rate: float | None = Field(description="attended / expected; null before any session")
     people: list[PersonStats]
+
+
+async def _rates(database: Database, course_id: UUID) -> list[PersonRate]:
+    rates: list[PersonRate] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = await database.attendance.rates_for_course(
+            course_id, limit=MAX_PAGE_SIZE, offset=offset
+        )
+        rates.extend(page.items)
+        offset = page.next_offset
+    return rates
+
+
+async def _sessions_held(database: Database, course_id: UUID) -> int:
+    """Sessions started by now and not cancelled: what the store's rates count."""
+    held = 0
+    offset: int | None = 0
+    now = datetime.now(UTC)
+    while offset is not None:
+        page = await database.sessions.list(
+            course_id=course_id, starts_before=now, limit=MAX_PAGE_SIZE, offset=offset
+        )
+        held += sum(1 for session in page.items if session.status is not SessionStatus.CANCELLED)
+        offset = page.next_offset
+    return held
 
 
 @routes.get("/api/stats/courses/{course_id}")
@@ -66,20 +95,13 @@ async def course_stats(request: web.Request) -> web.Response:
     course_id = path_uuid(request, "course_id")
     database = services_of(request).database
     course = await database.courses.get(course_id)
-    rates: list[PersonRate] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = await database.attendance.rates_for_course(
-            course_id, limit=MAX_PAGE_SIZE, offset=offset
-        )
-        rates.extend(page.items)
-        offset = page.next_offset
+    rates = await _rates(database, course_id)
     attended = sum(rate.attended for rate in rates)
     expected = sum(rate.sessions for rate in rates)
     stats = CourseStats(
         course=course,
         enrolled=len(rates),
-        sessions_held=max((rate.sessions for rate in rates), default=0),
+        sessions_held=await _sessions_held(database, course_id),
         attended=attended,
         expected=expected,
         rate=attended / expected if expected else None,
