@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 from uuid import UUID
 
 import numpy as np
@@ -25,7 +25,6 @@ from store.templates import FaceTemplate
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 CpuRunner = Callable[..., Awaitable[Any]]  # run_cpu(function, *args): the function's result
 
 DEFAULT_MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -250,11 +249,22 @@ class Enroller:
                     )
                 )
         except Exception:
-            for template in written:
-                await self._database.templates.delete(template.id, actor=actor)
+            await self._undo(written, actor)
             raise
         logger.info(
             "person enrolled",
             extra={"person_id": str(person_id), "templates": len(written), "source": source},
         )
         return written
+
+    async def _undo(self, written: Sequence[FaceTemplate], actor: str) -> None:
+        """Delete templates of a set that failed half-way; a failure here is logged, so the
+        error the caller sees stays the one that stopped the set."""
+        for template in written:
+            try:
+                await self._database.templates.delete(template.id, actor=actor)
+            except Exception:
+                logger.exception(
+                    "could not delete a template of a failed enrolment",
+                    extra={"template_id": str(template.id)},
+                )

@@ -359,9 +359,7 @@ class PeopleImport:
             for course_id, members in by_course.items():
                 await database.courses.enrol(course_id, members)
         except Exception:
-            logger.exception("import failed after adding people; erasing them again")
-            for person_id in ids:
-                await database.people.erase(person_id, actor=actor)
+            await self._undo(ids, actor)
             raise
         await database.audit.record(
             actor=actor,
@@ -375,3 +373,16 @@ class PeopleImport:
                 for person_id, p in zip(ids, people, strict=True)
             )
         )
+
+    async def _undo(self, person_ids: Sequence[UUID], actor: str) -> None:
+        """Erase the people of an import that failed after adding them; a failure here is
+        logged, so the error the caller sees stays the one that stopped the import."""
+        logger.warning("import failed after adding people; erasing them again")
+        for person_id in person_ids:
+            try:
+                await self._database.people.erase(person_id, actor=actor)
+            except Exception:
+                logger.exception(
+                    "could not erase a person of a failed import",
+                    extra={"person_id": str(person_id)},
+                )
