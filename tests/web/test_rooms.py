@@ -46,6 +46,10 @@ async def test_a_teacher_reads_rooms_but_cannot_change_them(
     refused = await api.post("/api/rooms", json={"name": "Lab 2"}, headers=teacher.headers)
     assert refused.status == 403
     assert (await refused.json())["error"]["code"] == "forbidden"
+    not_renamed = await api.patch(
+        f"/api/rooms/{room.id}", json={"name": "Lab 9"}, headers=teacher.headers
+    )
+    assert not_renamed.status == 403
     not_deleted = await api.delete(f"/api/rooms/{room.id}", headers=teacher.headers)
     assert not_deleted.status == 403
     assert (await db.rooms.get(room.id)).name == "Lab 1"
