@@ -102,6 +102,7 @@ def _line(
 
 
 async def attendance_sheet(database: Database, session: ClassSession) -> AttendanceSheet:
+    """The roster by name, then anyone else with a row in the session; counts of each."""
     roster = await _every(
         lambda limit, offset: database.courses.roster(session.course_id, limit=limit, offset=offset)
     )
