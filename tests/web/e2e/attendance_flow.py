@@ -1,0 +1,126 @@
+"""What every camera kind must deliver, checked the way a teacher would see it: the board's
+live events and the session's attendance sheet, plus the measured time from each student's
+first appearance in the clip to their present event on the board."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tests.web.e2e.api_client import ApiClient
+from tests.web.e2e.board import Board
+from tests.web.e2e.classroom import ConfiguredClass
+from tests.web.scenes import ClassroomClip
+
+WAIT_S = 120.0  # bound on waits for what must happen (generous: 2 shared cores)
+QUIET_S = 4.0  # watched after everyone is present, for what must not happen
+POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class Timing:
+    camera_kind: str
+    appearance_to_event_s: dict[str, float]  # student -> seconds
+    capture_to_event_mean_s: float  # the service's own rollcall_event_latency_seconds
+
+    def report(self) -> str:
+        each = ", ".join(f"{name} {s:.2f} s" for name, s in self.appearance_to_event_s.items())
+        return (
+            f"[e2e {self.camera_kind}] first appearance in the clip -> present event on the "
+            f"board: {each}; capture -> event (service histogram) mean "
+            f"{self.capture_to_event_mean_s:.2f} s"
+        )
+
+
+async def first_frame_at(client: ApiClient, camera_id: str) -> float:
+    """time.monotonic() when the camera's status first counts a received frame: the clip's
+    time zero, since every camera kind here starts its clip at its first frame."""
+    async with asyncio.timeout(WAIT_S):
+        while True:
+            status = await client.call("GET", f"/api/cameras/{camera_id}/status")
+            if status["frames_received"] > 0:
+                return time.monotonic()
+            await asyncio.sleep(POLL_S)
+
+
+def _everyone_expected_in(klass: ConfiguredClass) -> Any:
+    student_ids = {klass.person_ids[name] for name in klass.students}
+
+    def reached(board: Board) -> bool:
+        present = {a.message["person_id"] for a in board.present_events()}
+        return student_ids <= present and bool(board.of_type("unknown_face"))
+
+    return reached
+
+
+async def _latency_mean(client: ApiClient) -> float:
+    async with client.http.get(f"{client.url}/metrics") as response:
+        assert response.status == 200
+        text = await response.text()
+    samples = dict(
+        line.rsplit(" ", 1)
+        for line in text.splitlines()
+        if line.startswith("rollcall_event_latency_seconds_")
+    )
+    count = float(samples["rollcall_event_latency_seconds_count"])
+    return float(samples["rollcall_event_latency_seconds_sum"]) / max(count, 1.0)
+
+
+async def expect_students_present_once(
+    board: Board,
+    teacher: ApiClient,
+    klass: ConfiguredClass,
+    clip: ClassroomClip,
+    camera_id: str,
+    camera_kind: str,
+) -> Timing:
+    """Play out the clip on a camera just added to the class's room and check the outcome:
+    each student present exactly once on the board and in the database, from this camera;
+    the absentee and the strangers never; the strangers counted as unknown faces."""
+    snapshot = board.of_type("snapshot")[0].message  # taken before the camera was added
+    assert snapshot["session"]["id"] == klass.session_id
+    assert (snapshot["counts"]["enrolled"], snapshot["counts"]["unseen"]) == (
+        len(klass.person_ids),
+        len(klass.person_ids),
+    )
+    clip_start = await first_frame_at(teacher, camera_id)
+    await board.wait_until(_everyone_expected_in(klass), WAIT_S)
+    await asyncio.sleep(QUIET_S)  # the students stay in view: no second event may come
+
+    student_ids = {klass.person_ids[name]: name for name in klass.students}
+    events = board.present_events()
+    assert sorted(a.message["person_id"] for a in events) == sorted(student_ids), (
+        "each student present exactly once, nobody else: got "
+        f"{[klass.identity_of(a.message['person_id']) for a in events]}"
+    )
+    for arrival in board.of_type("attendance"):
+        message = arrival.message
+        assert message["person_id"] in student_ids, f"{message} is not about a student"
+        assert message["session_id"] == klass.session_id
+        assert message["status"] == "present" and message["manual"] is False
+        assert message["camera_id"] == camera_id
+
+    sheet = await teacher.call("GET", f"/api/sessions/{klass.session_id}/attendance")
+    lines = {line["person_id"]: line for line in sheet["items"]}
+    for person_id in student_ids:
+        assert lines[person_id]["status"] == "present"
+        assert lines[person_id]["recorded"] and lines[person_id]["sightings"] >= 1
+        assert lines[person_id]["camera_id"] == camera_id
+    absentee = lines[klass.person_ids[klass.absentee]]
+    assert (absentee["status"], absentee["recorded"]) == ("absent", False)
+    assert sheet["counts"]["present"] == len(student_ids)
+    assert sheet["counts"]["enrolled"] == len(klass.person_ids)
+
+    status = await teacher.call("GET", f"/api/cameras/{camera_id}/status")
+    assert status["session_id"] == klass.session_id and status["error"] is None
+
+    arrived = {student_ids[a.message["person_id"]]: a.at for a in events}
+    return Timing(
+        camera_kind=camera_kind,
+        appearance_to_event_s={
+            name: arrived[name] - (clip_start + clip.first_seen_s[name]) for name in klass.students
+        },
+        capture_to_event_mean_s=await _latency_mean(teacher),
+    )
