@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import BodyPartReader, MultipartReader, web
+from pydantic import BaseModel, Field
 
 from store.users import Role, User
 from web.api.auth import require
@@ -33,6 +34,27 @@ _TAG = "enrolment"
 _SNAPSHOT_TYPES = frozenset({"image/jpeg", "image/png"})
 _MAX_CSV_BYTES = 4 * 1024 * 1024
 _CHUNK = 64 * 1024
+
+
+class PhotosUpload(BaseModel):
+    """multipart/form-data: one part per photo (the OpenAPI document's description)."""
+
+    photo: list[bytes] = Field(description="JPEG/PNG/WebP/BMP photos, each of one person")
+
+
+class SnapshotUpload(BaseModel):
+    """multipart/form-data with one part, or the raw image as an image/jpeg|png body."""
+
+    snapshot: bytes = Field(description="one camera frame, JPEG or PNG")
+
+
+class PeopleImportUpload(BaseModel):
+    """multipart/form-data: the CSV, then the photos it names, each part named by its file."""
+
+    csv: bytes = Field(description="external_id,display_name[,photo][,course] with a header")
+    photos: list[bytes] = Field(
+        default_factory=list, description="parts whose file names the CSV's photo column gives"
+    )
 
 
 def enroller_of(services: Services) -> Enroller:
@@ -156,6 +178,7 @@ async def _enrol(
     "Enrol a person from 1..max_photos_per_upload photos (multipart, one part per photo)",
     auth="admin",
     tag=_TAG,
+    body=PhotosUpload,
     body_kind="multipart",
     success=201,
     description="Each photo must hold exactly one usable face; otherwise 422 lists every "
@@ -173,6 +196,7 @@ async def upload_photos(request: web.Request) -> web.Response:
     "multipart part",
     auth="admin",
     tag=_TAG,
+    body=SnapshotUpload,
     body_kind="multipart",
     success=201,
 )
@@ -233,6 +257,7 @@ def _import_summary(result: ImportResult) -> dict[str, object]:
     "Add many people from a CSV (external_id,display_name[,photo][,course]) and their photos",
     auth="admin",
     tag=_TAG,
+    body=PeopleImportUpload,
     body_kind="multipart",
     success=201,
     description="Multipart: a part named 'csv' (or text/csv, or a .csv file) and one part per "

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field, StringConstraints
@@ -17,13 +18,14 @@ from web.api.auth import require
 from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
-from web.enrolment import CpuRunner
 from web.services import services_of
 
 routes = web.RouteTableDef()
 
 _TAG = "users"
 MIN_PASSWORD_CHARS = 10
+# run_cpu(function, *args) -> its result, off the event loop (Services.run_cpu, to_thread)
+CpuRunner = Callable[..., Awaitable[Any]]
 
 # Passwords are taken exactly as typed: spaces at either end are part of them.
 NewPassword = Annotated[
