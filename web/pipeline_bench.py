@@ -1,0 +1,302 @@
+"""`rollcall bench pipeline`: a classroom clip played as N file cameras through the whole
+service path, against InsightFace's FaceAnalysis run on every frame of the same clip.
+
+The service path is the real one: a throw-away embedded PostgreSQL (the students enrolled in
+it, one room, camera and open session per camera), the live runtime (supervisor -> presence
+engine -> write buffer -> change feed -> hub), measured from the hub's side like a board.
+
+- analyzed_fps_per_camera: frames the engine analysed, per camera and second of the run.
+- cpu_per_camera: process CPU time / wall time / cameras (1.0 = one core per camera).
+- event_latency_p50_s / _p95_s: from the first frame of the clip in which a student is wholly
+  in view and unhidden, to their "present" message leaving the hub.
+- naive_fps: FaceAnalysis (detection + recognition of every face, every frame) on the clip.
+- speedup_vs_faceanalysis: CPU time per frame of FaceAnalysis over CPU time per analysed
+  frame of the whole service (decoding, tracking, embedding only what needs it, voting, the
+  database, the feed and the hub included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import av
+import numpy as np
+
+from recognizer.analyzer import FaceAnalyzer
+from recognizer.benchmark import faceanalysis_reference
+from recognizer.gallery import Gallery
+from recognizer.model_pack import locate_model_pack
+from recognizer.providers import choose_providers
+from store.cameras import CameraKind
+from store.database import Database
+from store.sessions import SessionStatus
+from web.demo.cast import CastMember, find_cast, split_cast
+from web.demo.photos import locate_demo_photos
+from web.demo.scene import Actor, first_clear_view, write_scene
+from web.demo.staging import stage_actors
+from web.live.hub import Subscription
+from web.live.runtime import LiveRuntime
+from web.metrics import Metrics
+from web.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class PipelinePlan:
+    cameras: int = 1
+    seconds: float = 30.0
+    analysis_fps: float | None = None  # None: the service's configured rate
+    naive_frames: int = 60
+    students: int = 6
+    strangers: int = 4
+    clip_seconds: float = 20.0
+    clip_fps: int = 10
+    clip_size: tuple[int, int] = (1280, 720)
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    fps: int
+    actors: list[Actor]
+    students: list[CastMember]
+
+
+@dataclass(frozen=True)
+class BenchCamera:
+    camera_id: UUID
+    session_id: UUID
+
+
+def make_clip(analyzer: FaceAnalyzer, folder: Path, plan: PipelinePlan) -> Clip:
+    """Students and strangers of the demo photos taking seats, as an H.264 file. Sync."""
+    cast = find_cast(analyzer, locate_demo_photos().paths, plan.students + plan.strangers)
+    students, strangers = split_cast(cast, plan.students)
+    people = [m for pair in zip(students, strangers, strict=False) for m in pair]
+    people += students[len(strangers) :] + strangers[len(students) :]
+    actors = stage_actors(
+        [m.crop for m in people],
+        seconds=plan.clip_seconds,
+        columns=(len(people) + 1) // 2,
+        rows=2,
+        height=0.34,
+        scale=(0.8, 1.25),
+        names=[m.key for m in people],
+    )
+    path = write_scene(
+        folder / "clip.mp4", actors, plan.clip_size, plan.clip_fps, seconds=plan.clip_seconds
+    )
+    return Clip(path, plan.clip_fps, actors, students)
+
+
+async def _enrol(
+    database: Database, clip: Clip, pack: str, cameras: int
+) -> tuple[dict[UUID, str], list[BenchCamera]]:
+    """The students (person id -> actor name) and one room, camera and open session each."""
+    now = datetime.now(UTC)
+    course = await database.courses.create(code="BENCH-1", name="Pipeline benchmark")
+    people: dict[UUID, str] = {}
+    for number, member in enumerate(clip.students, start=1):
+        person = await database.people.create(
+            external_id=f"bench-{number}",
+            display_name=f"Bench {number}",
+            consent_at=now,
+            actor="bench",
+        )
+        await database.templates.add(
+            person.id,
+            member.embedding,
+            model_pack=pack,
+            quality=member.det_score,
+            source="bench",
+            actor="bench",
+        )
+        people[person.id] = member.key
+    await database.courses.enrol(course.id, list(people))
+    placed = []
+    for index in range(cameras):
+        room = await database.rooms.create(f"Bench room {index + 1}")
+        created = await database.cameras.create(
+            name=f"Bench camera {index + 1}",
+            kind=CameraKind.FILE,
+            url=str(clip.path),
+            room_id=room.id,
+        )
+        session = await database.sessions.create(
+            course_id=course.id,
+            room_id=room.id,
+            scheduled_start=now - timedelta(minutes=1),
+            scheduled_end=now + timedelta(hours=2),
+            grace_minutes=30,
+        )
+        await database.sessions.set_status(session.id, SessionStatus.OPEN)
+        placed.append(BenchCamera(created.camera.id, session.id))
+    return people, placed
+
+
+async def _clip_starts(
+    live: LiveRuntime, cameras: list[BenchCamera], fps: int, give_up_s: float
+) -> dict[UUID, float]:
+    """When each camera's clip began to play (monotonic), from its first frames' count."""
+    starts: dict[UUID, float] = {}
+    deadline = time.monotonic() + give_up_s
+    while len(starts) < len(cameras) and time.monotonic() < deadline:
+        for camera in cameras:
+            status = live.camera_status(camera.camera_id)
+            if camera.camera_id in starts or status is None or status.frames_received == 0:
+                continue
+            age = status.last_frame_age_s or 0.0
+            starts[camera.camera_id] = time.monotonic() - age - (status.frames_received - 1) / fps
+        await asyncio.sleep(_POLL_S)
+    return starts
+
+
+async def _collect_present(subscription: Subscription, into: dict[tuple[str, str], float]) -> None:
+    """(session id, person id) -> when its first "present" message left the hub."""
+    async for message in subscription:
+        if message.get("type") == "attendance" and message.get("inserted"):
+            key = (str(message["session_id"]), str(message["person_id"]))
+            into.setdefault(key, time.monotonic())
+
+
+def _frames_analyzed(metrics: Metrics, camera_id: UUID) -> float:
+    sample = metrics.registry.get_sample_value(
+        "rollcall_frames_analyzed_total", {"camera": str(camera_id)}
+    )
+    return sample or 0.0
+
+
+def _appearances(clip: Clip) -> dict[str, float]:
+    """Actor name -> clip time of their first clear view (their entry if never clear)."""
+    size = _frame_size(clip.path)
+    appearances = {}
+    for actor in clip.actors:
+        clear = first_clear_view(actor, size, clip.fps)
+        appearances[actor.name] = actor.enter_s if clear is None else clear
+    return appearances
+
+
+def _frame_size(path: Path) -> tuple[int, int]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return stream.codec_context.width, stream.codec_context.height
+
+
+async def run_live_part(
+    settings: Settings, plan: PipelinePlan, folder: Path, analyzer: FaceAnalyzer, clip: Clip
+) -> dict[str, Any]:
+    store = settings.store.model_copy(update={"database_url": None, "data_dir": folder / "pg"})
+    streamer = settings.streamer
+    if plan.analysis_fps is not None:
+        streamer = streamer.model_copy(update={"analysis_fps": plan.analysis_fps})
+    settings = settings.model_copy(update={"store": store, "streamer": streamer})
+    metrics = Metrics()
+    present: dict[tuple[str, str], float] = {}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="bench-cpu") as executor:
+        async with Database.open(store) as database:
+            people, cameras = await _enrol(database, clip, analyzer.pack_name, plan.cameras)
+            gallery = Gallery(settings.recognizer, analyzer.embedding_dim)
+            async with LiveRuntime(
+                settings, database, analyzer, gallery, metrics, executor
+            ) as live:
+                subscription = live.hub.subscribe(None)
+                collector = asyncio.create_task(_collect_present(subscription, present))
+                cpu_started, wall_started = time.process_time(), time.monotonic()
+                starts = await _clip_starts(live, cameras, clip.fps, give_up_s=plan.seconds)
+                await asyncio.sleep(max(0.0, plan.seconds - (time.monotonic() - wall_started)))
+                cpu = time.process_time() - cpu_started
+                wall = time.monotonic() - wall_started
+                # Read before the runtime stops: a stopped camera's series are dropped.
+                analyzed = [_frames_analyzed(metrics, camera.camera_id) for camera in cameras]
+                subscription.close()
+                await collector
+    appearances = _appearances(clip)
+    latencies = []
+    for camera in cameras:
+        start = starts.get(camera.camera_id)
+        for person_id, name in people.items():
+            sent = present.get((str(camera.session_id), str(person_id)))
+            if start is not None and sent is not None:
+                latencies.append(sent - (start + appearances[name]))
+    total_analyzed = sum(analyzed)
+    return {
+        "cameras": plan.cameras,
+        "seconds": round(wall, 1),
+        "clip_fps": clip.fps,
+        "analysis_fps_setting": settings.streamer.analysis_fps,
+        "analyzed_fps_per_camera": round(total_analyzed / wall / plan.cameras, 2),
+        "cpu_per_camera": round(cpu / wall / plan.cameras, 3),
+        "pipeline_cpu_ms_per_frame": (
+            round(cpu / total_analyzed * 1000.0, 1) if total_analyzed else None
+        ),
+        "students": len(people),
+        "present_events": len(latencies),
+        "present_expected": len(people) * plan.cameras,
+        "event_latency_p50_s": _percentile(latencies, 50),
+        "event_latency_p95_s": _percentile(latencies, 95),
+    }
+
+
+def naive_figures(settings: Settings, clip: Clip, frames: int) -> dict[str, Any]:
+    """FaceAnalysis (detection + recognition of every face) on the clip's first frames. Sync."""
+    config = settings.recognizer
+    pack = locate_model_pack(config.model_pack)
+    providers = choose_providers(config.providers, strict=config.strict_providers)
+    images = _decode(clip.path, frames)
+    with faceanalysis_reference(pack, providers, config) as reference:
+        if isinstance(reference, str):
+            return {"naive_fps": None, "naive_cpu_ms_per_frame": None, "naive_error": reference}
+        reference.get(images[0])  # warm-up: the first run allocates ONNX Runtime's arenas
+        cpu_started, wall_started = time.process_time(), time.perf_counter()
+        for image in images:
+            reference.get(image)
+        wall = time.perf_counter() - wall_started
+        cpu = time.process_time() - cpu_started
+    return {
+        "naive_frames": len(images),
+        "naive_fps": round(len(images) / wall, 2),
+        "naive_cpu_ms_per_frame": round(cpu / len(images) * 1000.0, 1),
+        "naive_error": None,
+    }
+
+
+def _decode(path: Path, count: int) -> list[np.ndarray]:
+    images = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            images.append(frame.to_ndarray(format="bgr24"))
+            if len(images) >= count:
+                break
+    return images
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 2) if values else None
+
+
+async def run_pipeline_benchmark(settings: Settings, plan: PipelinePlan) -> dict[str, Any]:
+    """Both measurements, one after the other in this process; the JSON-ready result."""
+    with tempfile.TemporaryDirectory(prefix="rcbench-", dir="/tmp") as root:
+        folder = Path(root)
+        analyzer = await asyncio.to_thread(FaceAnalyzer.from_config, settings.recognizer)
+        clip = await asyncio.to_thread(make_clip, analyzer, folder, plan)
+        result = await run_live_part(settings, plan, folder, analyzer, clip)
+        naive = await asyncio.to_thread(naive_figures, settings, clip, plan.naive_frames)
+    result.update(naive)
+    ours = result["pipeline_cpu_ms_per_frame"]
+    theirs = naive["naive_cpu_ms_per_frame"]
+    result["speedup_vs_faceanalysis"] = round(theirs / ours, 2) if ours and theirs else None
+    result["providers"] = analyzer.providers
+    return result
