@@ -100,6 +100,9 @@ async def test_serve_becomes_ready_and_exits_0_on_sigterm_within_the_timeout(
     async with asyncio.timeout(ServiceConfig().shutdown_timeout_s + 5):
         assert await serve.wait() == 0
     assert not (data_dir / "pg" / "postmaster.pid").exists(), "embedded PostgreSQL left running"
+    assert serve.stdout is not None
+    last_line = (await serve.stdout.read()).splitlines()[-1]
+    assert json.loads(last_line) == {"event": "stopped", "exit_status": 0}
     logs = (data_dir / "stderr.log").read_text().splitlines()
     records = [json.loads(line) for line in logs if line.startswith("{")]
     assert records, "no JSON log lines"

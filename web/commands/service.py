@@ -56,15 +56,21 @@ def register(groups: CommandGroups) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     limit_native_threads()
+    from store.errors import StoreError
+    from web.demo.errors import DemoError
     from web.runtime import run_service
     from web.settings import Settings
 
     try:
-        return asyncio.run(run_service(Settings(), demo=args.demo, port=args.port, host=args.host))
-    except OSError as error:  # most often: the port is taken
+        status = asyncio.run(
+            run_service(Settings(), demo=args.demo, port=args.port, host=args.host)
+        )
+    except (OSError, StoreError, DemoError) as error:  # a port taken, no database, no photos
         sys.stderr.write(f"rollcall serve: {error}\n")
         print_result({"error": str(error), "kind": type(error).__name__})
         return 1
+    print_result({"event": "stopped", "exit_status": status})
+    return status
 
 
 def _bench_pipeline(args: argparse.Namespace) -> int:
