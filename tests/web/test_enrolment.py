@@ -128,7 +128,7 @@ def test_a_photo_over_the_per_photo_limit_is_refused_before_it_is_decoded(
     assert refused.value.reason is RefusalReason.TOO_LARGE
 
 
-async def test_an_upload_over_the_request_limit_is_a_json_413(
+async def test_an_upload_or_snapshot_over_the_request_limit_is_a_json_413(
     api: TestClient, admin: SignedIn, db: Database
 ) -> None:
     person_id = await new_person(db)
@@ -140,6 +140,13 @@ async def test_an_upload_over_the_request_limit_is_a_json_413(
     )
     assert response.status == 413
     assert (await response.json())["error"]["code"] == "payload_too_large"
+    raw = await api.post(
+        f"/api/people/{person_id}/snapshot",
+        data=noise,
+        headers={**admin.headers, "Content-Type": "image/jpeg"},
+    )
+    assert raw.status == 413
+    assert (await raw.json())["error"]["code"] == "payload_too_large"
     assert await template_count(db, person_id) == 0
 
 
