@@ -154,6 +154,30 @@ class Cameras(Repository):
             await append_event(connection, EventKind.CAMERA_CHANGED, {"camera_id": str(camera_id)})
         return _camera(row)
 
+    async def update(
+        self,
+        camera_id: UUID,
+        *,
+        name: str | None = None,
+        room_id: UUID | None = None,
+        clear_room: bool = False,
+    ) -> Camera:
+        """Rename the camera or move it to another room (or to none with `clear_room`)."""
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                "UPDATE cameras SET name = coalesce($2, name),"
+                " room_id = CASE WHEN $4 THEN NULL ELSE coalesce($3, room_id) END"
+                f" WHERE id = $1 RETURNING {_COLUMNS}",
+                camera_id,
+                name,
+                room_id,
+                clear_room,
+            )
+            if row is None:
+                raise NotFound("camera", camera_id)
+            await append_event(connection, EventKind.CAMERA_CHANGED, {"camera_id": str(camera_id)})
+        return _camera(row)
+
     async def rotate_token(self, camera_id: UUID) -> str:
         """Replace the camera's token; the old one stops working at once."""
         token = new_token()

@@ -97,11 +97,12 @@ class ClassSessions(Repository):
         return _session(row)
 
     async def current_in_room(self, room_id: UUID, at: datetime) -> ClassSession | None:
-        """The open or scheduled session of the room whose schedule covers `at`, if any."""
+        """The session of the room taking attendance at `at`, if any: an open one until its
+        scheduled end (a teacher may open it early), else a scheduled one whose window covers
+        `at`."""
         row = await self._fetchrow(
-            f"SELECT {_COLUMNS} FROM class_sessions WHERE room_id = $1"
-            " AND status IN ('scheduled', 'open')"
-            " AND scheduled_start <= $2 AND scheduled_end > $2"
+            f"SELECT {_COLUMNS} FROM class_sessions WHERE room_id = $1 AND scheduled_end > $2"
+            " AND (status = 'open' OR (status = 'scheduled' AND scheduled_start <= $2))"
             " ORDER BY status = 'open' DESC, scheduled_start DESC LIMIT 1",
             room_id,
             at,

@@ -115,3 +115,24 @@ async def test_sessions_are_listed_newest_first_with_filters(
     assert len(scheduled.items) == 2 and scheduled.has_more
     with pytest.raises(NotFound):
         await db.sessions.get(uuid4())
+
+
+async def test_a_session_opened_early_takes_attendance_until_its_scheduled_end(
+    classroom: Classroom, db: Database
+) -> None:
+    await db.sessions.set_status(classroom.session.id, SessionStatus.CANCELLED)
+    early = await db.sessions.create(
+        course_id=classroom.course.id,
+        room_id=classroom.room.id,
+        scheduled_start=NINE,
+        scheduled_end=NINE + timedelta(hours=1),
+    )
+    before_nine = NINE - timedelta(minutes=20)
+    assert await db.sessions.current_in_room(classroom.room.id, before_nine) is None
+
+    await db.sessions.set_status(early.id, SessionStatus.OPEN)
+
+    current = await db.sessions.current_in_room(classroom.room.id, before_nine)
+    assert current is not None and current.id == early.id
+    after_end = NINE + timedelta(hours=1, seconds=1)
+    assert await db.sessions.current_in_room(classroom.room.id, after_end) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from uuid import uuid4
 
@@ -10,6 +11,7 @@ import pytest
 from store.cameras import CameraKind, split_password
 from store.database import Database
 from store.errors import Conflict, InvalidReference, InvalidValue, NotFound
+from store.events import EventCursor, EventKind
 
 RTSP = "rtsp://viewer:s3cr%2Ft@10.0.0.5:554/stream1"
 
@@ -91,3 +93,29 @@ async def test_rooms_are_unique_renamable_and_paged(db: Database) -> None:
     await db.rooms.delete(room.id)
     with pytest.raises(NotFound):
         await db.rooms.get(room.id)
+
+
+async def test_a_camera_is_renamed_and_moved_between_rooms_with_a_change_event(
+    db: Database,
+) -> None:
+    first, second = await db.rooms.create("C-1"), await db.rooms.create("C-2")
+    camera = (await db.cameras.create(name="back", kind=CameraKind.WEBRTC, room_id=first.id)).camera
+    before = await db.events.read_after(EventCursor(0, 0))
+
+    moved = await db.cameras.update(camera.id, name="back-left", room_id=second.id)
+    unplaced = await db.cameras.update(camera.id, clear_room=True)
+
+    assert (moved.name, moved.room_id) == ("back-left", second.id)
+    assert (unplaced.name, unplaced.room_id) == ("back-left", None)
+    for _ in range(500):
+        events = await db.events.read_after(EventCursor(0, 0))
+        if len(events) >= len(before) + 2:
+            break
+        await asyncio.sleep(0.01)
+    changed = [e for e in events[len(before) :] if e.kind == EventKind.CAMERA_CHANGED]
+    assert [e.payload["camera_id"] for e in changed] == [str(camera.id)] * 2
+    with pytest.raises(NotFound):
+        await db.cameras.update(uuid4(), name="nobody")
+    other = (await db.cameras.create(name="front", kind=CameraKind.WEBRTC)).camera
+    with pytest.raises(Conflict):
+        await db.cameras.update(other.id, name="back-left")
