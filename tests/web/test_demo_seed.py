@@ -26,7 +26,7 @@ from web.demo.seed import DemoSetup, seed_demo
 from web.demo.video import demo_actors
 
 # Smaller and shorter than the real demo's video, same cast: cheap to write in every test.
-CONFIG = DemoConfig(video_width=960, video_height=540, video_fps=5, video_seconds=10.0)
+CONFIG = DemoConfig(video_width=960, video_height=540, video_fps=5, video_seconds=6.0)
 
 
 async def counts(db: Database) -> dict[str, int]:
@@ -118,7 +118,7 @@ async def test_a_second_start_reuses_everything_and_only_changes_the_password(
     assert not verify_password(credentials.password_hash, first.password)
 
 
-async def test_a_start_after_the_session_ended_opens_a_new_one_and_a_lost_video_is_rewritten(
+async def test_later_starts_open_a_new_session_rewrite_a_lost_video_and_follow_the_cast_size(
     db: Database, analyzer: FaceAnalyzer, tmp_path: Path
 ) -> None:
     start = datetime.now(UTC)
@@ -133,6 +133,13 @@ async def test_a_start_after_the_session_ended_opens_a_new_one_and_a_lost_video_
     session = await db.sessions.get(later.session_id)
     assert session.status is SessionStatus.OPEN
     assert session.scheduled_start == start + timedelta(hours=9)
+
+    fewer = await seed_demo(
+        db, analyzer, tmp_path, CONFIG.model_copy(update={"students": 4}), now=start
+    )
+    roster = await db.courses.roster(fewer.course.id)
+    assert {person.id for person in roster.items} == set(fewer.student_ids)
+    assert fewer.student_ids == first.student_ids[:4]
 
     await db.sessions.set_status(later.session_id, SessionStatus.CLOSED)
     reopened = await seed_demo(db, analyzer, tmp_path, CONFIG, now=start + timedelta(hours=10))

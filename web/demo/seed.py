@@ -86,7 +86,7 @@ async def seed_demo(
         for number, member in enumerate(students, start=1)
     ]
     course = await _course(database)
-    await database.courses.enrol(course.id, [person.id for person in people])
+    await _roster(database, course, people)
     room = await _room(database)
     camera = await _camera(database, room, video_path)
     session = await _session(database, course, room, config, now)
@@ -152,6 +152,19 @@ async def _course(database: Database) -> Course:
     courses = await _all(database.courses.list)
     found = next((course for course in courses if course.code == COURSE_CODE), None)
     return found or await database.courses.create(code=COURSE_CODE, name=COURSE_NAME)
+
+
+async def _roster(database: Database, course: Course, students: Sequence[Person]) -> None:
+    """Exactly these demo students on the roster: an earlier start with more students left
+    some who are no longer in the video (they would only ever be absent)."""
+    wanted = {person.id for person in students}
+    await database.courses.enrol(course.id, list(wanted))
+    roster = await _all(
+        lambda limit, offset: database.courses.roster(course.id, limit=limit, offset=offset)
+    )
+    for person in roster:
+        if person.id not in wanted and person.external_id.startswith(STUDENT_ID_PREFIX):
+            await database.courses.unenrol(course.id, person.id)
 
 
 async def _room(database: Database) -> Room:
