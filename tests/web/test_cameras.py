@@ -148,6 +148,33 @@ async def test_a_disabled_camera_is_shown_disabled_and_its_token_opens_nothing(
     assert (await enabled.json())["enabled"] is True
 
 
+async def test_a_camera_is_renamed_moved_and_taken_out_of_its_room(
+    api: TestClient, admin: SignedIn
+) -> None:
+    room = await (await api.post("/api/rooms", json={"name": "D-1"}, headers=admin.headers)).json()
+    created = await (
+        await api.post(
+            "/api/cameras", json={"name": "phone", "kind": "webrtc"}, headers=admin.headers
+        )
+    ).json()
+    path = f"/api/cameras/{created['id']}"
+
+    moved = await api.patch(
+        path, json={"name": "desk", "room_id": room["id"]}, headers=admin.headers
+    )
+    assert moved.status == 200
+    assert (await moved.json())["name"] == "desk"
+    assert (await moved.json())["room_id"] == room["id"]
+    unplaced = await (await api.patch(path, json={"room_id": None}, headers=admin.headers)).json()
+    assert (unplaced["name"], unplaced["room_id"], unplaced["enabled"]) == ("desk", None, True)
+
+    nothing = await api.patch(path, json={}, headers=admin.headers)
+    assert nothing.status == 422
+    nowhere = await api.patch(path, json={"room_id": str(uuid4())}, headers=admin.headers)
+    assert nowhere.status == 422
+    assert (await (await api.get(path, headers=admin.headers)).json())["room_id"] is None
+
+
 async def test_deleting_a_camera_removes_it(api: TestClient, admin: SignedIn) -> None:
     created = await (
         await api.post(

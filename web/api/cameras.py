@@ -54,7 +54,17 @@ class NewCameraBody(Body):
 
 
 class CameraChange(Body):
-    enabled: StrictBool
+    """Only the fields sent change; `"room_id": null` takes the camera out of its room."""
+
+    enabled: StrictBool | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    room_id: UUID | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> CameraChange:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of enabled, name, room_id")
+        return self
 
 
 class CameraView(BaseModel):
@@ -192,7 +202,8 @@ async def get_camera(request: web.Request) -> web.Response:
 
 @routes.patch("/api/cameras/{camera_id}")
 @operation(
-    "Enable or disable a camera (a disabled camera is not read and its token opens nothing)",
+    "Rename a camera, move it to another room, or enable/disable it (a disabled camera is not"
+    " read and its token opens nothing)",
     auth="admin",
     tag="cameras",
     body=CameraChange,
@@ -203,13 +214,30 @@ async def change_camera(request: web.Request) -> web.Response:
     camera_id = path_uuid(request, "camera_id")
     body = await read_model(request, CameraChange)
     database = services_of(request).database
-    camera = await database.cameras.set_enabled(camera_id, body.enabled)
-    await database.audit.record(
-        actor=user.username,
-        action="camera.enable" if body.enabled else "camera.disable",
-        entity_type="camera",
-        entity_id=camera_id,
-    )
+    camera = await database.cameras.get(camera_id)
+    moves = "room_id" in body.model_fields_set
+    if body.name is not None or moves:
+        camera = await database.cameras.update(
+            camera_id,
+            name=body.name,
+            room_id=body.room_id,
+            clear_room=moves and body.room_id is None,
+        )
+        await database.audit.record(
+            actor=user.username,
+            action="camera.update",
+            entity_type="camera",
+            entity_id=camera_id,
+            details={"name": camera.name, "room_id": str(camera.room_id)},
+        )
+    if body.enabled is not None and body.enabled != camera.enabled:
+        camera = await database.cameras.set_enabled(camera_id, body.enabled)
+        await database.audit.record(
+            actor=user.username,
+            action="camera.enable" if body.enabled else "camera.disable",
+            entity_type="camera",
+            entity_id=camera_id,
+        )
     return json_response(CameraView.of(camera))
 
 
