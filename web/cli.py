@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from web.commands import CommandGroups
+from web.commands import people as people_commands
 from web.commands import recognizer as recognizer_commands
 from web.commands import store as store_commands
 from web.commands import streamer as streamer_commands
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         evaluate=evaluate.add_subparsers(dest="what", required=True, metavar="WHAT"),
         bench=bench.add_subparsers(dest="what", required=True, metavar="WHAT"),
     )
-    for module in (recognizer_commands, store_commands, streamer_commands):
+    for module in (recognizer_commands, store_commands, streamer_commands, people_commands):
         module.register(groups)
     return parser
 
