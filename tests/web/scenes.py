@@ -6,9 +6,9 @@ writes an H.264 clip of them arriving in a classroom and says when each face is 
 in view, so a test can measure the time from appearance to attendance event.
 
     clip = build_classroom_clip(faces_dir, tmp_path / "class.mp4")
-    for identity, photos in clip.enrolled.items(): ...enrol `photos` as `identity`...
+    for identity, photos in {**clip.enrolled, **clip.absent}.items(): ...enrol them...
     ...play clip.path as a camera...
-    assert present == set(clip.students) and not present & set(clip.strangers)
+    assert present == set(clip.students)  # never clip.strangers, never clip.absent
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class ClassroomClip:
     fps: int
     seconds: float
     enrolled: dict[str, tuple[Path, ...]]  # student identity -> enrolment photos (absolute)
+    absent: dict[str, tuple[Path, ...]]  # enrol these too: on the roster, never in the clip
     shown: dict[str, Path]  # every identity in the clip -> the photo shown (not enrolled)
     students: tuple[str, ...]  # enrolled, in the clip: expected present
     strangers: tuple[str, ...]  # in the clip, never enrolled: never present
@@ -75,6 +76,7 @@ def build_classroom_clip(
     *,
     students: int = 3,
     strangers: int = 2,
+    absentees: int = 1,
     size: tuple[int, int] = (960, 540),
     fps: int = 10,
     seconds: float = 12.0,
@@ -83,13 +85,18 @@ def build_classroom_clip(
     """Pick `students` identities with at least 3 photos and `strangers` with one photo
     (so they cannot be enrolled from another), reproducibly from `seed`, and write the clip
     to `out_path` (.mp4 or .mkv). Students and strangers alternate in arriving; every second
-    person is half hidden for a while after their first clear view. Takes a few seconds."""
+    person is half hidden for a while after their first clear view. `absentees` more people
+    with at least 3 photos are picked for enrolment only: they never appear. Takes a few
+    seconds."""
     identities = lfw_identities(faces_dir)
     rng = np.random.default_rng(seed)
     with_three = [name for name, paths in identities.items() if len(paths) >= 3]
     with_one = [name for name, paths in identities.items() if len(paths) == 1]
     chosen_students = [str(n) for n in rng.choice(with_three, size=students, replace=False)]
     chosen_strangers = [str(n) for n in rng.choice(with_one, size=strangers, replace=False)]
+    # Drawn last, so adding absentees leaves a seed's students and strangers as they were.
+    others = [name for name in with_three if name not in chosen_students]
+    chosen_absentees = [str(n) for n in rng.choice(others, size=absentees, replace=False)]
 
     enrolled = {
         name: tuple(faces_dir / p for p in identities[name][:ENROLMENT_PHOTOS])
@@ -121,6 +128,10 @@ def build_classroom_clip(
         fps=fps,
         seconds=seconds,
         enrolled=enrolled,
+        absent={
+            name: tuple(faces_dir / p for p in identities[name][:ENROLMENT_PHOTOS])
+            for name in chosen_absentees
+        },
         shown=shown,
         students=tuple(chosen_students),
         strangers=tuple(chosen_strangers),

@@ -32,6 +32,8 @@ def test_students_are_enrolled_from_other_photos_than_the_clip_shows_and_strange
     for identity, photos in clip.enrolled.items():
         assert len(photos) == 2 and all(photo.is_file() for photo in photos)
         assert clip.shown[identity] not in photos
+    assert len(clip.absent) == 1 and set(clip.absent).isdisjoint(clip.shown)
+    assert all(len(photos) == 2 for photos in clip.absent.values())
     assert set(clip.first_seen_s) == set(clip.shown)
     # People arrive in clear view, inside the frame: first seen on the first frame they are in.
     for actor in clip.actors:
@@ -46,15 +48,19 @@ def test_the_same_seed_picks_the_same_people_and_another_seed_others(
     again = build_classroom_clip(faces_dir, tmp_path / "again.mkv", seconds=6.0)
     other = build_classroom_clip(faces_dir, tmp_path / "other.mkv", seconds=6.0, seed=1)
 
-    assert (again.students, again.strangers) == (clip.students, clip.strangers)
+    assert (again.students, again.strangers, again.absent) == (
+        clip.students,
+        clip.strangers,
+        clip.absent,
+    )
     assert set(other.students) != set(clip.students)
 
 
-def test_each_student_is_recognised_where_and_when_the_clip_says_and_no_stranger_is(
+def test_each_student_is_recognised_where_and_when_the_clip_says_and_no_stranger_or_absentee(
     clip: ClassroomClip, analyzer: FaceAnalyzer
 ) -> None:
     templates = []
-    for identity, photos in clip.enrolled.items():
+    for identity, photos in {**clip.enrolled, **clip.absent}.items():
         for photo in photos:
             faces = analyzer.analyze([load_image(photo)])[0]
             assert faces and faces[0].embedding is not None
