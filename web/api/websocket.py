@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -32,6 +32,9 @@ from web.api.bodies import Body, to_jsonable
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.services import Services, services_of
+
+if TYPE_CHECKING:
+    from web.live.hub import Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -192,12 +195,13 @@ class LiveConnection:
                 elif message.type is WSMsgType.BINARY:
                     self._send(_error("unsupported", "send JSON text messages"))
         finally:
+            forwarder = self._forwarder
             self._unsubscribe()
             writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            if self._closing is not None:
-                await self._closing
+            for task in (forwarder, writer, self._closing):
+                if task is not None:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     def _send(self, message: dict[str, Any]) -> None:
         try:
@@ -257,7 +261,7 @@ class LiveConnection:
         self._send(snapshot)
         self._forwarder = asyncio.create_task(self._forward(subscription), name="ws-forward")
 
-    async def _forward(self, subscription: Any) -> None:
+    async def _forward(self, subscription: Subscription) -> None:
         try:
             async for event in subscription:
                 self._send(event)
