@@ -18,6 +18,7 @@ from recognizer.presence.config import PresenceConfig
 from store.config import StoreConfig
 from streamer.config import StreamerConfig
 from web.config import ServiceConfig
+from web.demo.config import DemoConfig
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     streamer: StreamerConfig = Field(default_factory=StreamerConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     presence: PresenceConfig = Field(default_factory=PresenceConfig)
+    demo: DemoConfig = Field(default_factory=DemoConfig)
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "ROLLCALL_DATABASE_URL"),
