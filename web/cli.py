@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from web.commands import CommandGroups
 from web.commands import people as people_commands
 from web.commands import recognizer as recognizer_commands
+from web.commands import service as service_commands
 from web.commands import store as store_commands
 from web.commands import streamer as streamer_commands
 from web.logging_setup import configure_logging
@@ -27,7 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
         evaluate=evaluate.add_subparsers(dest="what", required=True, metavar="WHAT"),
         bench=bench.add_subparsers(dest="what", required=True, metavar="WHAT"),
     )
-    for module in (recognizer_commands, store_commands, streamer_commands, people_commands):
+    for module in (
+        service_commands,
+        people_commands,
+        recognizer_commands,
+        store_commands,
+        streamer_commands,
+    ):
         module.register(groups)
     return parser
 
