@@ -101,7 +101,7 @@ async def _watch_shutdown(stop: asyncio.Event, timeout_s: float) -> threading.Ev
 async def _seed_demo(database: Database, analyzer: FaceAnalyzer, settings: Settings) -> DemoSetup:
     from web.demo.seed import seed_demo  # composing the demo video pulls in PyAV and OpenCV
 
-    return await seed_demo(database, analyzer, demo_data_dir(settings))
+    return await seed_demo(database, analyzer, demo_data_dir(settings), settings.demo)
 
 
 def _announce(announcement: Announcement, emit: Callable[[str], None]) -> None:
