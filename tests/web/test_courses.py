@@ -245,6 +245,15 @@ async def test_roster_files_that_are_not_csv_text_are_refused(
     form.add_field("roster", b"s1\n", filename="roster.csv", content_type="text/csv")
     no_file_part = await api.post(path, data=form, headers=admin.headers)
     assert no_file_part.status == 422
+    for content_type, body in (
+        ("multipart/form-data", b"s1\n"),
+        ("multipart/form-data; boundary=zzz", b"not a form--zzz\r\nbroken"),
+    ):
+        malformed = await api.post(
+            path, data=body, headers={**admin.headers, "Content-Type": content_type}
+        )
+        assert malformed.status == 400, content_type
+        assert (await malformed.json())["error"]["code"] == "bad_multipart"
     unknown_course = await api.post(
         f"/api/courses/{uuid4()}/roster/import", data="s1\n", headers=csv_headers
     )

@@ -248,13 +248,18 @@ async def _read_csv_upload(request: web.Request) -> bytes:
 
 
 async def _csv_part(request: web.Request) -> bytes:
-    reader = await request.multipart()
-    async for part in reader:
-        if isinstance(part, BodyPartReader) and part.name == "file":
-            data = bytearray()
-            while chunk := await part.read_chunk():
-                data.extend(chunk)
-                if len(data) > MAX_ROSTER_CSV_BYTES:
-                    break
-            return bytes(data)
+    # aiohttp's reader reports a missing boundary or a broken part as ValueError or
+    # AssertionError: the sender's mistake, so a 400 rather than a 500
+    try:
+        reader = await request.multipart()
+        async for part in reader:
+            if isinstance(part, BodyPartReader) and part.name == "file":
+                data = bytearray()
+                while chunk := await part.read_chunk():
+                    data.extend(chunk)
+                    if len(data) > MAX_ROSTER_CSV_BYTES:
+                        break
+                return bytes(data)
+    except (ValueError, AssertionError, KeyError):
+        raise ApiError(400, "bad_multipart", "the multipart body cannot be read") from None
     raise ApiError(422, "invalid", "the form has no 'file' part holding the CSV")
