@@ -141,11 +141,13 @@ async def _run(
         with ThreadPoolExecutor(
             max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="rollcall-cpu"
         ) as executor:
+            # Loading the models (ONNX Runtime sessions: seconds, off the loop) overlaps with
+            # starting and migrating the database.
+            loading = asyncio.get_running_loop().run_in_executor(
+                executor, FaceAnalyzer.from_config, settings.recognizer
+            )
             async with Database.open(settings.store) as database:
-                # Loading the models builds ONNX Runtime sessions: seconds, off the loop.
-                analyzer = await asyncio.get_running_loop().run_in_executor(
-                    executor, FaceAnalyzer.from_config, settings.recognizer
-                )
+                analyzer = await loading
                 seeded = await _seed_demo(database, analyzer, settings) if demo else None
                 gallery = Gallery(settings.recognizer, analyzer.embedding_dim)
                 metrics = Metrics()
@@ -200,6 +202,9 @@ async def _serve(
 
 
 def _url_host(host: str) -> str:
+    """The bound address as a browser can reach it from this machine."""
+    if host in ("0.0.0.0", "::"):
+        return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
 
 
