@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from store.cameras import CameraKind
 from store.database import Database
 from tests.web.conftest import SignedIn
+from web.app import build_app
+from web.live.runtime import LiveRuntime
+from web.services import Services
 
 
 async def test_camera_status_needs_a_signed_in_user(api: TestClient) -> None:
@@ -46,3 +50,33 @@ async def test_an_unknown_camera_is_a_json_404(api: TestClient, teacher: SignedI
         response = await api.get(f"/api/cameras/{camera_id}/status", headers=teacher.headers)
         assert response.status == 404
         assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_a_camera_run_here_reports_its_live_state_in_the_list_and_alone(
+    aiohttp_client: Any, services: Services, db: Database, teacher: SignedIn
+) -> None:
+    room = await db.rooms.create("Lab 3")
+    created = await db.cameras.create(name="Laptop", kind=CameraKind.WEBRTC, room_id=room.id)
+    async with LiveRuntime(
+        services.settings,
+        services.database,
+        services.analyzer,
+        services.gallery,
+        services.metrics,
+        services.executor,
+    ) as live:
+        services.live = live
+        client = await aiohttp_client(build_app(services))
+        listed = await (await client.get("/api/cameras/status", headers=teacher.headers)).json()
+        one = await (
+            await client.get(f"/api/cameras/{created.camera.id}/status", headers=teacher.headers)
+        ).json()
+        metrics = await (await client.get("/metrics")).text()
+        await client.close()
+        services.live = None
+    assert [item["camera_id"] for item in listed["items"]] == [str(created.camera.id)]
+    assert one == listed["items"][0]
+    assert one["name"] == "Laptop"
+    assert one["kind"] == "webrtc"
+    assert one["state"] == "connecting"  # a browser camera waits for its offer
+    assert f'rollcall_camera_up{{camera="{created.camera.id}"}} 0.0' in metrics
