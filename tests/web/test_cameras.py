@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 from store.cameras import CameraKind
 from store.database import Database
 from tests.web.conftest import SignedIn
+from web.api.cameras import CameraToken, NewCameraBody
 
 SECRET = "s3cret-Pa55"
 
@@ -211,3 +212,11 @@ async def test_bad_camera_list_filters_are_refused(api: TestClient, admin: Signe
     for query in ("room_id=room-1", "enabled=maybe", "limit=0"):
         response = await api.get(f"/api/cameras?{query}", headers=admin.headers)
         assert response.status == 422, query
+
+
+def test_a_camera_url_or_token_in_a_body_never_shows_in_its_repr() -> None:
+    body = NewCameraBody(name="door", kind="rtsp", url=f"rtsp://cam:{SECRET}@10.0.0.5/live")
+    token = CameraToken(camera_id=uuid4(), access_token=SECRET)
+    for model in (body, token):
+        assert SECRET not in repr(model) and SECRET not in str(model)
+        assert SECRET in str(model.model_dump())  # still sent where it must be

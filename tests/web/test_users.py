@@ -7,6 +7,8 @@ from aiohttp.test_utils import TestClient
 from store.database import Database
 from store.users import Role
 from tests.web.conftest import SignedIn, sign_in_as
+from web.api.sign_in import Login
+from web.api.users import NewUser, PasswordReset
 
 NEW_TEACHER = {
     "username": "grace",
@@ -110,3 +112,15 @@ async def test_an_unknown_user_id_is_a_404(api: TestClient, admin: SignedIn) -> 
         headers=admin.headers,
     )
     assert reset.status == 404
+
+
+def test_a_password_in_a_request_body_never_shows_in_its_repr() -> None:
+    secret = "ten-chars-or-more-secret"
+    bodies = (
+        NewUser(username="grace", password=secret, role=Role.TEACHER),
+        PasswordReset(password=secret),
+        Login(username="grace", password=secret),
+    )
+    for body in bodies:
+        assert secret not in repr(body) and secret not in str(body)
+        assert body.password == secret

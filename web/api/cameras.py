@@ -41,7 +41,9 @@ class NewCameraBody(Body):
     name: str = Field(min_length=1, max_length=200)
     room_id: UUID | None = None
     kind: Literal["rtsp", "webrtc"]
-    url: str | None = Field(default=None, description="rtsp://user:password@host/path (rtsp)")
+    url: str | None = Field(
+        default=None, repr=False, description="rtsp://user:password@host/path (rtsp)"
+    )
     enabled: StrictBool = True
 
     @model_validator(mode="after")
@@ -93,13 +95,13 @@ class CameraView(BaseModel):
 
 class CreatedCamera(CameraView):
     access_token: str | None = Field(
-        default=None, description="a browser camera's token: shown this once only"
+        default=None, repr=False, description="a browser camera's token: shown this once only"
     )
 
 
 class CameraToken(BaseModel):
     camera_id: UUID
-    access_token: str
+    access_token: str = Field(repr=False)
 
 
 def _checked_url(raw: str) -> str:

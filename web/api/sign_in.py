@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from store.errors import NotFound
 from store.passwords import verify_password
@@ -39,7 +39,7 @@ class Login(Body):
     # taken exactly as typed (no stripping); the length cap bounds the argon2 work
     password: Annotated[
         str, StringConstraints(strip_whitespace=False, min_length=1, max_length=1024)
-    ]
+    ] = Field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,13 @@ Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{1,100}$")
 
 class NewUser(Body):
     username: Username = Field(description="letters, digits and . _ @ - (1..100)")
-    password: NewPassword
+    password: NewPassword = Field(repr=False)
     role: Role
     display_name: str = Field(default="", max_length=200)
 
 
 class PasswordReset(Body):
-    password: NewPassword
+    password: NewPassword = Field(repr=False)
 
 
 async def create_account(
