@@ -158,7 +158,7 @@ class LiveRuntime:
 
     async def _camera_changed(self, camera_id: UUID, camera: Camera | None) -> None:
         if camera is None:
-            await self._contexts.detach_camera(camera_id)
+            self._contexts.detach_camera(camera_id)
         await self._contexts.refresh_all()
 
     # -- what the API reads --------------------------------------------------------------

@@ -102,7 +102,7 @@ class SessionContexts:
                 await self._attach(str(camera.id), context)
         self._metrics.sessions_open.set(len(self.open_sessions()))
 
-    async def detach_camera(self, camera_id: UUID) -> None:
+    def detach_camera(self, camera_id: UUID) -> None:
         """A camera that stopped or moved: its old room may have no camera left."""
         self._engine.forget_camera(str(camera_id))
         for room_id in list(self._sessions):
