@@ -155,12 +155,28 @@ def parse_people_csv(text: str) -> tuple[list[CsvRow], list[RowProblem]]:
 def rows_with_photos(
     csv_rows: Sequence[CsvRow], find_photo: Callable[[str], PhotoSource | None]
 ) -> tuple[list[ImportRow], list[RowProblem]]:
-    """Import rows whose photo names resolve (through `find_photo`), and problems for the rest."""
+    """Import rows whose photo names resolve (through `find_photo`), and problems for the rest.
+
+    A photo named by two rows is refused for the later one: one face enrolled as two people
+    would make every sighting of either ambiguous."""
     rows: list[ImportRow] = []
     problems: list[RowProblem] = []
+    first_row_of: dict[str, int] = {}
     for row in csv_rows:
         photos: tuple[PhotoSource, ...] = ()
         if row.photo is not None:
+            first = first_row_of.setdefault(Path(row.photo).as_posix(), row.number)
+            if first != row.number:
+                problems.append(
+                    RowProblem(
+                        row.number,
+                        row.external_id,
+                        "photo_reused",
+                        f"the photo {row.photo!r} is row {first}'s already",
+                        photo=row.photo,
+                    )
+                )
+                continue
             photo = find_photo(row.photo)
             if photo is None:
                 problems.append(

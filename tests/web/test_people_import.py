@@ -11,7 +11,8 @@ from aiohttp.test_utils import TestClient
 from recognizer.analyzer import FaceAnalyzer
 from store.database import Database
 from tests.web.conftest import SignedIn
-from web.people_import import ImportFormatError, parse_people_csv
+from web.enrolment import Photo
+from web.people_import import ImportFormatError, parse_people_csv, rows_with_photos
 
 OBAMA = "face_recognition/Barack_Obama/Barack_Obama_4.jpg"
 BIDEN = "face_recognition/Joseph_Biden/Joseph_Biden_2.jpg"
@@ -71,6 +72,7 @@ async def test_broken_rows_are_all_listed_by_row_number_and_nothing_is_written(
         "s-1,Twice,,\n"
         "s-5,Nowhere,,NOPE1\n"
         "s-6,Too,Many,Fields,Here\n"
+        "s-7,Obama Again,obama.jpg,\n"
     )
     form = import_form(
         csv_text, faces_dir, {"obama.jpg": OBAMA, "biden.jpg": BIDEN, "group.jpg": GROUP}
@@ -88,6 +90,7 @@ async def test_broken_rows_are_all_listed_by_row_number_and_nothing_is_written(
         (7, "duplicate"),
         (8, "unknown_course"),
         (9, "wrong_column_count"),
+        (10, "photo_reused"),
     ]
     assert await counts(db, analyzer.pack_name) == (1, 0)
 
@@ -125,3 +128,13 @@ def test_the_csv_header_names_the_columns_in_any_order() -> None:
     ]
     with pytest.raises(ImportFormatError, match="unknown: email"):
         parse_people_csv("external_id,display_name,email\n")
+
+
+def test_a_photo_named_by_two_rows_belongs_to_the_first_only() -> None:
+    rows, _ = parse_people_csv(
+        "external_id,display_name,photo\ns-1,Ada,ada.jpg\ns-2,Bob,./ada.jpg\ns-3,Cy,cy.jpg\n"
+    )
+    sent = {"ada.jpg": Photo("ada.jpg", b"a"), "cy.jpg": Photo("cy.jpg", b"c")}
+    found, problems = rows_with_photos(rows, lambda name: sent.get(name.removeprefix("./")))
+    assert [row.external_id for row in found] == ["s-1", "s-3"]
+    assert [(p.row, p.reason, p.photo) for p in problems] == [(3, "photo_reused", "./ada.jpg")]
