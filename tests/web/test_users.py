@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 from aiohttp.test_utils import TestClient
 
 from store.database import Database
@@ -124,3 +127,24 @@ def test_a_password_in_a_request_body_never_shows_in_its_repr() -> None:
     for body in bodies:
         assert secret not in repr(body) and secret not in str(body)
         assert body.password == secret
+
+
+async def test_two_admins_deactivating_each_other_at_once_leave_one_active(
+    api: TestClient, db: Database
+) -> None:
+    first = await sign_in_as(db, "ann-admin", Role.ADMIN)
+    second = await sign_in_as(db, "bob-admin", Role.ADMIN)
+    for _ in range(5):
+        await db.users.set_active(first.user.id, True)
+        await db.users.set_active(second.user.id, True)
+        headers = [
+            {"Authorization": f"Bearer {await db.users.issue_token(u.id, timedelta(hours=1))}"}
+            for u in (first.user, second.user)
+        ]
+        answers = await asyncio.gather(
+            api.post(f"/api/users/{second.user.id}/deactivate", headers=headers[0]),
+            api.post(f"/api/users/{first.user.id}/deactivate", headers=headers[1]),
+        )
+        # 401: the other request had already deactivated this one's admin (tokens end with it)
+        assert sorted(a.status for a in answers) in ([200, 401], [200, 409], [409, 409])
+        assert await db.users.count_admins() >= 1

@@ -113,9 +113,15 @@ async def deactivate_user(request: web.Request) -> web.Response:
     user_id = path_uuid(request, "user_id")
     database = services_of(request).database
     user = await database.users.get(user_id)
+    last_admin = ApiError(409, "last_admin", "this is the last active admin: add another first")
     if user.active and user.role is Role.ADMIN and await database.users.count_admins() <= 1:
-        raise ApiError(409, "last_admin", "this is the last active admin: add another first")
+        raise last_admin
     user = await database.users.set_active(user_id, False)
+    if user.role is Role.ADMIN and await database.users.count_admins() == 0:
+        # two admins deactivating each other at once both passed the check above: undo this
+        # one rather than leave nobody able to administer the service
+        await database.users.set_active(user_id, True)
+        raise last_admin
     await database.audit.record(
         actor=actor.username, action="user.deactivate", entity_type="user", entity_id=user_id
     )
