@@ -1,5 +1,6 @@
-"""A browser camera stand-in: an aiortc peer sending a clip's video in real time, looping, as
-a laptop's camera would stream a classroom."""
+"""A browser camera stand-in: an aiortc peer sending a clip's video in real time, as a
+laptop's camera would stream a classroom. It plays the clip once (aiortc's MediaPlayer does
+not loop a Matroska file under PyAV 18); the service's watchdog closes the peer after it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aiortc.contrib.media import MediaPlayer
 class ClipPeer:
     def __init__(self, clip: Path) -> None:
         # a Matroska file is paced by its timestamps, as a live camera would deliver it
-        self._player = MediaPlayer(str(clip), loop=True)
+        self._player = MediaPlayer(str(clip))
         self.connection = RTCPeerConnection(configuration=RTCConfiguration(iceServers=[]))
 
     async def offer(self) -> str:
