@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -11,6 +12,8 @@ from aiohttp.test_utils import TestClient
 from store.database import Database
 from store.people import Person
 from tests.web.conftest import SignedIn
+from web.api.rate_limit import Limit, RateLimiter
+from web.services import Services
 
 
 async def _people(db: Database, *external_ids: str) -> list[Person]:
@@ -259,3 +262,19 @@ async def test_roster_files_that_are_not_csv_text_are_refused(
     )
     assert unknown_course.status == 404
     assert await _roster_ids(db, course_id) == set()
+
+
+async def test_roster_imports_count_against_the_user_s_upload_limit(
+    api: TestClient, db: Database, admin: SignedIn, services: Services
+) -> None:
+    one_upload = RateLimiter(Limit(per_minute=0.01, burst=1))
+    services.limits = dataclasses.replace(services.limits, upload=one_upload)
+    course_id = await _course(api, admin)
+    await _people(db, "s1", "s2")
+    path = f"/api/courses/{course_id}/roster/import"
+    headers = {**admin.headers, "Content-Type": "text/csv"}
+    assert (await api.post(path, data="s1\n", headers=headers)).status == 200
+    refused = await api.post(path, data="s2\n", headers=headers)
+    assert refused.status == 429
+    assert (await refused.json())["error"]["code"] == "rate_limited"
+    assert await _roster_ids(db, course_id) == {"s1"}

@@ -195,12 +195,14 @@ async def remove_from_roster(request: web.Request) -> web.Response:
     body=RosterCsv,
     body_kind="csv",
     response=RosterImportResult,
-    description="Send the file as text/csv, or as the `file` part of multipart/form-data.",
+    description="Send the file as text/csv, or as the `file` part of multipart/form-data."
+    " Rate limited per user, with the other uploads.",
 )
 async def import_roster(request: web.Request) -> web.Response:
     user = await require(request, Role.ADMIN)
     course_id = path_uuid(request, "course_id")
     services = services_of(request)
+    services.limits.upload.check(f"user:{user.id}", "uploads")
     database = services.database
     await database.courses.get(course_id)
     data = await _read_csv_upload(request)
