@@ -5,8 +5,11 @@ first appearance in the clip to their present event on the board."""
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.web.e2e.api_client import ApiClient
 from tests.web.e2e.board import Board
@@ -43,17 +46,16 @@ def _everyone_expected_in(klass: ConfiguredClass) -> Callable[[Board], bool]:
     return reached
 
 
-async def _latency_mean(client: ApiClient) -> float:
+async def _scrape(client: ApiClient) -> dict[str, float]:
+    """/metrics as a Prometheus server reads it: each sample name's total over its labels."""
     async with client.http.get(f"{client.url}/metrics") as response:
         assert response.status == 200
         text = await response.text()
-    samples = dict(
-        line.rsplit(" ", 1)
-        for line in text.splitlines()
-        if line.startswith("rollcall_event_latency_seconds_")
-    )
-    count = float(samples["rollcall_event_latency_seconds_count"])
-    return float(samples["rollcall_event_latency_seconds_sum"]) / max(count, 1.0)
+    totals: dict[str, float] = defaultdict(float)
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            totals[sample.name] += sample.value
+    return totals
 
 
 async def expect_students_present_once(
@@ -65,7 +67,8 @@ async def expect_students_present_once(
     camera_kind: str,
 ) -> Timing:
     """Play out the clip on a camera just added to the class's room and check the outcome:
-    each student present exactly once on the board and in the database, from this camera;
+    each student present exactly once on the board, in the database and in the metrics, from
+    this camera;
     the absentee and the strangers never; the strangers counted as unknown faces."""
     snapshot = board.of_type("snapshot")[0].message  # taken before the camera was added
     assert snapshot["session"]["id"] == klass.session_id
@@ -112,11 +115,16 @@ async def expect_students_present_once(
     status = await teacher.call("GET", f"/api/cameras/{camera_id}/status")
     assert status["session_id"] == klass.session_id
 
+    metrics = await _scrape(teacher)
+    assert metrics["rollcall_attendance_events_total"] == len(student_ids)
+    latency_count = metrics["rollcall_event_latency_seconds_count"]
+    assert latency_count == len(student_ids)
+
     arrived = {student_ids[a.message["person_id"]]: a.at for a in events}
     return Timing(
         camera_kind=camera_kind,
         appearance_to_event_s={
             name: arrived[name] - (clock.start + clip.first_seen_s[name]) for name in klass.students
         },
-        capture_to_event_mean_s=await _latency_mean(teacher),
+        capture_to_event_mean_s=metrics["rollcall_event_latency_seconds_sum"] / latency_count,
     )

@@ -46,7 +46,8 @@ class Board:
             kinds = [a.message["type"] for a in self.arrivals]
             raise AssertionError(f"not reached in {timeout_s} s; the board got {kinds}") from None
 
-    async def _read(self) -> None:
+    async def collect(self) -> None:
+        """Note every message until the connection closes."""
         async for frame in self.ws:
             if frame.type is not aiohttp.WSMsgType.TEXT:
                 break
@@ -61,7 +62,7 @@ async def board_of(teacher: ApiClient, session_id: str) -> AsyncIterator[Board]:
     """Connected with the teacher's token and subscribed; starts once the snapshot is in."""
     async with teacher.http.ws_connect(f"{teacher.url}/ws", headers=teacher.headers) as ws:
         board = Board(ws)
-        reader = asyncio.create_task(board._read())
+        reader = asyncio.create_task(board.collect())
         try:
             await ws.send_json({"type": "subscribe", "session_id": session_id})
             await board.wait_until(lambda b: bool(b.of_type("snapshot")), timeout_s=30.0)

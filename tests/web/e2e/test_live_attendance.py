@@ -22,6 +22,8 @@ from tests.web.e2e.classroom import ConfiguredClass
 from tests.web.e2e.clip_peer import ClipPeer
 from tests.web.scenes import ClassroomClip
 
+pytestmark = pytest.mark.slow
+
 
 async def test_a_file_camera_makes_the_students_in_its_clip_present_once_and_strangers_never(
     db: Database,
