@@ -12,7 +12,7 @@ from recognizer.analyzer import FaceAnalyzer
 from store.database import Database
 from tests.web.conftest import SignedIn
 from web.enrolment import Photo
-from web.people_import import ImportFormatError, parse_people_csv, rows_with_photos
+from web.people_import import MAX_ROWS, ImportFormatError, parse_people_csv, rows_with_photos
 
 OBAMA = "face_recognition/Barack_Obama/Barack_Obama_4.jpg"
 BIDEN = "face_recognition/Joseph_Biden/Joseph_Biden_2.jpg"
@@ -138,3 +138,16 @@ def test_a_photo_named_by_two_rows_belongs_to_the_first_only() -> None:
     found, problems = rows_with_photos(rows, lambda name: sent.get(name.removeprefix("./")))
     assert [row.external_id for row in found] == ["s-1", "s-3"]
     assert [(p.row, p.reason, p.photo) for p in problems] == [(3, "photo_reused", "./ada.jpg")]
+
+
+async def test_more_photo_parts_than_a_csv_can_name_are_refused(
+    api: TestClient, admin: SignedIn, db: Database
+) -> None:
+    form = FormData()
+    form.add_field("csv", b"external_id,display_name\ns-1,Ada\n", filename="people.csv")
+    for n in range(MAX_ROWS + 1):
+        form.add_field(f"p{n}", b"", filename=f"{n}.jpg")
+    response = await api.post("/api/people/import", data=form, headers=admin.headers)
+    assert response.status == 422
+    assert (await response.json())["error"]["code"] == "too_many_photos"
+    assert len((await db.people.list()).items) == 0

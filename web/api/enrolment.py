@@ -19,6 +19,7 @@ from web.api.errors import ApiError
 from web.api.openapi import operation
 from web.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
 from web.people_import import (
+    MAX_ROWS,
     ImportFormatError,
     ImportResult,
     PeopleImport,
@@ -281,7 +282,11 @@ async def import_people(request: web.Request) -> web.Response:
             except UnicodeDecodeError:
                 raise ApiError(422, "invalid_csv", "the CSV must be UTF-8 text") from None
             continue
+        if len(photos) == MAX_ROWS:
+            # empty parts cost no body bytes, so the byte budget alone would not bound them
+            raise ApiError(422, "too_many_photos", f"send at most {MAX_ROWS:,} photos, one a row")
         name = _part_name(part, len(photos))
+        budget.spend(len(name))
         if name in photos:
             raise ApiError(422, "duplicate_photo", f"two photos are named {name!r}")
         photos[name] = Photo(name, await _read_part(part, enroller.rules.max_photo_bytes, budget))
