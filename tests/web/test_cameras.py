@@ -72,6 +72,7 @@ async def test_camera_bodies_must_match_their_kind(api: TestClient, admin: Signe
         {"name": "front", "kind": "usb"},
         {"name": "front", "kind": "webrtc", "enabled": "yes"},
         {"name": "front", "kind": "webrtc", "room_id": "room-1"},
+        {"name": "front", "kind": "rtsp", "url": f"rtsp://u:{SECRET}@h/" + "s" * 5000},
     )
     for body in bodies:
         response = await api.post("/api/cameras", json=body, headers=admin.headers)

@@ -42,7 +42,10 @@ class NewCameraBody(Body):
     room_id: UUID | None = None
     kind: Literal["rtsp", "webrtc"]
     url: str | None = Field(
-        default=None, repr=False, description="rtsp://user:password@host/path (rtsp)"
+        default=None,
+        max_length=2048,
+        repr=False,
+        description="rtsp://user:password@host/path (rtsp)",
     )
     enabled: StrictBool = True
 
