@@ -38,6 +38,8 @@ async def configure_class(
     admin: ApiClient, teacher: ApiClient, clip: ClassroomClip, absentee: Absentee
 ) -> ConfiguredClass:
     assert absentee.identity not in clip.shown, "the absentee must not be in the clip"
+    for name, photos in clip.enrolled.items():
+        assert clip.shown[name] not in photos, f"{name} is shown by a photo not enrolled"
     enrolments = {**clip.enrolled, absentee.identity: absentee.photos}
     person_ids = {}
     for number, (identity, photos) in enumerate(enrolments.items()):
