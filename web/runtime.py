@@ -108,8 +108,11 @@ def _announce(announcement: Announcement, emit: Callable[[str], None]) -> None:
     lines = [f"Rollcall is serving on {announcement.url}"]
     if announcement.demo is not None:
         demo = announcement.demo
-        lines.append(f"Demo board: {demo['board_url']}")
         lines.append(f"Demo login: {demo['username']} / {demo['password']}")
+        lines.append(f"Sign in:    POST {announcement.url}/api/auth/login -> a bearer token")
+        lines.append(f"Attendance: GET {demo['attendance_url']}")
+        lines.append(f"Live:       {demo['websocket_url']} then {demo['subscribe']}")
+        lines.append(f"API docs:   {announcement.url}/api/docs")
     for line in lines:
         emit(line)
     emit(json.dumps({"event": "serving", **announcement.__dict__}))
@@ -212,7 +215,10 @@ def _demo_details(seeded: DemoSetup | None, url: str) -> dict[str, Any] | None:
     if seeded is None:
         return None
     return {
-        "board_url": f"{url}/?session={seeded.session_id}",
+        # The teacher's board page comes with the pages; until then the API shows the demo.
+        "attendance_url": f"{url}/api/sessions/{seeded.session_id}/attendance",
+        "websocket_url": url.replace("http", "ws", 1) + "/ws",
+        "subscribe": json.dumps({"type": "subscribe", "session_id": str(seeded.session_id)}),
         "session_id": str(seeded.session_id),
         "camera_id": str(seeded.camera_id),
         "username": seeded.username,

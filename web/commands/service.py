@@ -29,7 +29,7 @@ def register(groups: CommandGroups) -> None:
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="seed a demo course, camera and video first; prints the board URL and a login",
+        help="seed a demo course, camera and video first; prints a login and where to watch",
     )
     serve.add_argument("--port", type=int, default=None, help="listen port (default: settings)")
     serve.add_argument("--host", default=None, help="listen address (default: settings)")
