@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -9,7 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
-from store.errors import NotFound
+from store.errors import Conflict, NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.repository import Repository
@@ -80,15 +81,33 @@ class ClassSessions(Repository):
             raise NotFound("class session", session_id)
         return _session(row)
 
-    async def set_status(self, session_id: UUID, status: SessionStatus) -> ClassSession:
+    async def set_status(
+        self,
+        session_id: UUID,
+        status: SessionStatus,
+        *,
+        only_from: Collection[SessionStatus] | None = None,
+    ) -> ClassSession:
+        """Set the status; with `only_from`, only if the session is in one of those statuses
+        at the moment of the write (Conflict otherwise), so two concurrent steps (a stop and a
+        cancel) cannot both succeed."""
+        allowed = None if only_from is None else [s.value for s in only_from]
         async with self._transaction() as connection:
             row = await connection.fetchrow(
-                f"UPDATE class_sessions SET status = $2 WHERE id = $1 RETURNING {_COLUMNS}",
+                "UPDATE class_sessions SET status = $2"
+                " WHERE id = $1 AND ($3::text[] IS NULL OR status = ANY($3::text[]))"
+                f" RETURNING {_COLUMNS}",
                 session_id,
                 status.value,
+                allowed,
             )
             if row is None:
-                raise NotFound("class session", session_id)
+                current = await connection.fetchval(
+                    "SELECT status FROM class_sessions WHERE id = $1", session_id
+                )
+                if current is None:
+                    raise NotFound("class session", session_id)
+                raise Conflict(f"a {current} class session cannot become {status.value}")
             await append_event(
                 connection,
                 EventKind.SESSION_CHANGED,

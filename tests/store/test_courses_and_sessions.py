@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -136,3 +137,25 @@ async def test_a_session_opened_early_takes_attendance_until_its_scheduled_end(
     assert current is not None and current.id == early.id
     after_end = NINE + timedelta(hours=1, seconds=1)
     assert await db.sessions.current_in_room(classroom.room.id, after_end) is None
+
+
+async def test_a_status_step_guarded_by_the_current_status_is_refused_once_it_moved(
+    classroom: Classroom, db: Database
+) -> None:
+    session_id = classroom.session.id
+    await db.sessions.set_status(session_id, SessionStatus.OPEN)
+
+    stop = db.sessions.set_status(session_id, SessionStatus.CLOSED, only_from={SessionStatus.OPEN})
+    cancel = db.sessions.set_status(
+        session_id,
+        SessionStatus.CANCELLED,
+        only_from={SessionStatus.SCHEDULED, SessionStatus.OPEN},
+    )
+    outcomes = await asyncio.gather(stop, cancel, return_exceptions=True)
+
+    assert sum(isinstance(outcome, Conflict) for outcome in outcomes) == 1
+    final = await db.sessions.get(session_id)
+    winner = next(o for o in outcomes if not isinstance(o, BaseException))
+    assert final.status is winner.status
+    with pytest.raises(NotFound):
+        await db.sessions.set_status(uuid4(), SessionStatus.OPEN, only_from={SessionStatus.OPEN})

@@ -15,7 +15,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import AwareDatetime, Field, model_validator
 
-from store.errors import NotFound
+from store.errors import Conflict, NotFound
 from store.sessions import ClassSession, SessionStatus
 from store.users import Role
 from web.api.auth import require
@@ -179,7 +179,11 @@ async def _move(request: web.Request, target: SessionStatus) -> ClassSession:
             "invalid_transition",
             f"a {session.status.value} session cannot become {target.value}",
         )
-    moved = await database.sessions.set_status(session_id, target)
+    try:
+        # Checked again by the write itself: a concurrent step may have moved it since.
+        moved = await database.sessions.set_status(session_id, target, only_from=_STEPS[target])
+    except Conflict as error:
+        raise ApiError(409, "invalid_transition", str(error)) from None
     logger.info(
         "class session %s",
         target.value,
@@ -191,7 +195,7 @@ async def _move(request: web.Request, target: SessionStatus) -> ClassSession:
 @routes.post("/api/sessions/{session_id}/start")
 @operation(
     "Open the session (allowed before its scheduled start); cameras in its room take"
-    " attendance while it is open and its schedule covers the present moment",
+    " attendance from then until its scheduled end",
     auth="teacher",
     tag="sessions",
 )
