@@ -95,3 +95,30 @@ def test_a_rate_limit_remembers_a_bounded_number_of_clients() -> None:
     # "a" was forgotten (oldest), so it starts again with a full bucket.
     assert limiter.take("a", now=0.0) == 0.0
     assert limiter.take("d", now=0.0) > 0
+
+
+async def test_json_nested_deeper_than_any_body_is_a_400_not_a_crash(
+    api: TestClient, admin: SignedIn
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    response = await api.post(
+        "/api/courses",
+        data=deep,
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == "bad_json"
+
+
+async def test_a_body_that_is_not_json_is_a_400_and_a_wrong_media_type_a_415(
+    api: TestClient, admin: SignedIn
+) -> None:
+    broken = await api.post(
+        "/api/courses",
+        data="{'code': 1",
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    form = await api.post("/api/courses", data={"code": "X"}, headers=admin.headers)
+    assert broken.status == 400
+    assert (await broken.json())["error"]["code"] == "bad_json"
+    assert form.status == 415

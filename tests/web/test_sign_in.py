@@ -48,6 +48,18 @@ async def test_signing_in_gives_a_working_token_and_an_http_only_strict_cookie(
     assert (await me.json())["username"] == "tom-teacher"
 
 
+async def test_behind_a_trusted_tls_proxy_the_cookie_is_secure(
+    api: TestClient, teacher: SignedIn
+) -> None:
+    response = await api.post(
+        "/api/auth/login",
+        json={"username": "tom-teacher", "password": teacher.password},
+        headers={"X-Forwarded-Proto": "https", **from_address("10.9.8.7")},
+    )
+    assert response.status == 200
+    assert response.cookies[SESSION_COOKIE]["secure"]
+
+
 async def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(
     api: TestClient, teacher: SignedIn
 ) -> None:

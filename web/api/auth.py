@@ -40,6 +40,15 @@ def client_address(request: web.Request) -> str:
     return request.remote or "unknown"
 
 
+def served_over_https(request: web.Request) -> bool:
+    """True for TLS here, or at a trusted proxy in front (then the cookie must be Secure)."""
+    if request.secure:
+        return True
+    if services_of(request).settings.service.trusted_proxy:
+        return request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip() == "https"
+    return False
+
+
 def _same_origin(request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None:

@@ -36,6 +36,9 @@ async def read_json(request: web.Request) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ApiError(400, "bad_json", f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        # thousands of nested brackets: valid JSON no endpoint takes, refused before parsing ends
+        raise ApiError(400, "bad_json", "the body is nested too deeply") from None
 
 
 async def read_model(request: web.Request, model: type[M]) -> M:

@@ -17,7 +17,13 @@ from pydantic import Field, StringConstraints
 from store.errors import NotFound
 from store.passwords import verify_password
 from store.users import User
-from web.api.auth import SESSION_COOKIE, bearer_token, client_address, require
+from web.api.auth import (
+    SESSION_COOKIE,
+    bearer_token,
+    client_address,
+    require,
+    served_over_https,
+)
 from web.api.bodies import Body, json_response, read_model
 from web.api.errors import ApiError
 from web.api.openapi import operation
@@ -80,7 +86,7 @@ async def login(request: web.Request) -> web.Response:
         path="/",
         httponly=True,
         samesite="Strict",
-        secure=request.secure,
+        secure=served_over_https(request),
     )
     return response
 
