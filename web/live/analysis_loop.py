@@ -93,7 +93,11 @@ class AnalysisLoop:
             self.batches += 1
             for frame in frames:
                 self._frame_sizes[frame.camera_id] = (frame.image.shape[1], frame.image.shape[0])
-            await self._handle(update, frames)
+            try:
+                await self._handle(update, frames)
+            except Exception:
+                # one bad batch must not end attendance taking for the rest of the process
+                logger.exception("acting on a presence batch failed; carrying on")
 
     async def _handle(self, update: PresenceUpdate, frames: list[Frame]) -> None:
         self._measure(update.stats, frames)
@@ -107,7 +111,11 @@ class AnalysisLoop:
                     error,
                     extra={"camera_id": event.camera_id, "error": str(error)},
                 )
-        await self._send_boxes(update.boxes)
+        try:
+            await self._send_boxes(update.boxes)
+        except StoreError as error:
+            # the names of the boxes' people could not be read: camera pages skip a beat
+            logger.warning("face boxes not sent: %s", error, extra={"error": str(error)})
 
     async def _act(self, event: PresenceEvent) -> None:
         match event:
