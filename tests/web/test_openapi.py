@@ -47,6 +47,44 @@ async def test_every_route_that_is_not_public_answers_401_without_a_token(
     assert {route: status for route, status in answered.items() if status != 401} == {}
 
 
+async def test_every_admin_route_refuses_a_teacher_and_says_the_role_in_the_document(
+    api: TestClient, services: Services, teacher: SignedIn
+) -> None:
+    admin_only = [
+        (method, path)
+        for method, path, handler in _app_routes(services)
+        if (op := operation_of(handler)) is not None and op.auth == "admin"
+    ]
+    assert ("DELETE", "/api/people/{person_id}") in admin_only
+    answered = {}
+    for method, path in admin_only:
+        response = await api.request(method, _with_made_up_ids(path), headers=teacher.headers)
+        answered[f"{method} {path}"] = response.status
+    assert {route: status for route, status in answered.items() if status != 403} == {}
+
+
+async def test_every_camera_route_refuses_a_teacher_and_another_camera_s_token(
+    api: TestClient, services: Services, teacher: SignedIn, admin: SignedIn
+) -> None:
+    camera_routes = [
+        (method, path)
+        for method, path, handler in _app_routes(services)
+        if (op := operation_of(handler)) is not None and op.auth == "camera"
+    ]
+    assert camera_routes
+    created = await api.post(
+        "/api/cameras", json={"name": "other", "kind": "webrtc"}, headers=admin.headers
+    )
+    other_token = (await created.json())["access_token"]
+    for method, path in camera_routes:
+        unknown_camera = _with_made_up_ids(path)
+        as_teacher = await api.request(method, unknown_camera, headers=teacher.headers)
+        as_other = await api.request(
+            method, unknown_camera, headers={"Authorization": f"Bearer {other_token}"}
+        )
+        assert (as_teacher.status, as_other.status) == (403, 403), path
+
+
 async def test_public_routes_answer_without_a_token(api: TestClient, services: Services) -> None:
     public = [
         path
