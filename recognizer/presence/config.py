@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -25,6 +26,8 @@ class PresenceConfig(BaseModel):
     - unknown_after_attempts 8: more than twice votes_needed, so a student whose first frames
       are poor still gets decided before being counted as an unknown face.
     - seen_refresh_s 30: last-seen stays current to the half minute at one write per person.
+    - keep_unknown_faces off: a face nobody could identify is personal data of someone who
+      never agreed to be enrolled, so no image of it is kept unless the operator asks.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -54,6 +57,17 @@ class PresenceConfig(BaseModel):
     )
     max_faces_per_frame: int = Field(
         default=64, ge=1, description="faces kept per frame, best detection score first"
+    )
+    keep_unknown_faces: bool = Field(
+        default=False,
+        description="keep the best face image of each unknown face (off: no image is kept)",
+    )
+    unknown_face_retention_days: float = Field(
+        default=7.0, gt=0.0, description="kept unknown-face images older than this are deleted"
+    )
+    unknown_faces_dir: Path | None = Field(
+        default=None,
+        description="folder of kept unknown-face images; unset: <store data_dir>/unknown-faces",
     )
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from recognizer.analyzer import FaceAnalyzer
 from recognizer.decision import Match, PersonId
 from recognizer.detector import Detection
 from recognizer.gallery import Gallery
+from recognizer.presence.best_face import better_face
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.context import ClassContext
 from recognizer.presence.events import (
@@ -157,6 +158,8 @@ class PresenceEngine:
 
             with self._lock:
                 changes = self._observe(usable, matches)
+                if self._config.keep_unknown_faces:
+                    self._keep_best_faces(usable, changes)
                 events = self._events(sightings, changes)
                 boxes = self._boxes(frames, sightings, assessed)
 
@@ -225,6 +228,16 @@ class PresenceEngine:
             )
         return changes
 
+    def _keep_best_faces(self, usable: list[_Assessed], changes: dict[int, Change]) -> None:
+        """Each still-undecided track's best face so far; identified tracks let theirs go."""
+        for item in usable:
+            track = item.sighting.track
+            undecided = track.identity.state is IdentityState.VOTING
+            if undecided or changes.get(id(track)) is Change.COUNTED_UNKNOWN:
+                track.best_face = better_face(track.best_face, item.crop, item.quality)
+            else:
+                track.best_face = None
+
     def _events(
         self, sightings: list[list[_Sighting]], changes: dict[int, Change]
     ) -> list[PresenceEvent]:
@@ -246,7 +259,11 @@ class PresenceEngine:
         context = self._contexts.get(frame.camera_id)
         if change is Change.COUNTED_UNKNOWN:
             session_id = context.session_id if context else None
-            return [UnknownFace(frame.camera_id, session_id, track.track_id, frame.captured_at)]
+            face = None if track.best_face is None else track.best_face.image
+            track.best_face = None
+            return [
+                UnknownFace(frame.camera_id, session_id, track.track_id, frame.captured_at, face)
+            ]
         if context is None or identity.state is not IdentityState.IDENTIFIED:
             return []
         person_id = identity.person_id

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+
+import numpy as np
 
 from recognizer.decision import PersonId
 
@@ -55,12 +57,17 @@ class OtherCourseSeen:
 
 @dataclass(frozen=True, slots=True)
 class UnknownFace:
-    """A track that no vote identified: one unknown face (once per track)."""
+    """A track that no vote identified: one unknown face (once per track).
+
+    `face` is the track's best aligned face crop (112x112 BGR) when the engine's config keeps
+    unknown faces, else None.
+    """
 
     camera_id: str
     session_id: str | None
     track_id: int
     seen_at: datetime
+    face: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 PresenceEvent = PersonPresent | PersonSeen | OtherCourseSeen | UnknownFace

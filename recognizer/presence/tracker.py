@@ -8,6 +8,7 @@ from datetime import datetime
 
 import numpy as np
 
+from recognizer.presence.best_face import BestFace
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.identity import TrackIdentity
 
@@ -22,6 +23,7 @@ class Track:
     last_seen: float
     face_since: datetime  # wall-clock capture time since which the track shows its face
     identity: TrackIdentity
+    best_face: BestFace | None = None  # kept only while it may become an unknown face
 
 
 class CameraTracker:
