@@ -33,6 +33,7 @@ from web.live.latency import EventLatency
 from web.live.newest_frames import newest_frames
 from web.live.people import PeopleDirectory
 from web.metrics import Metrics
+from web.unknown_faces import UnknownFaceStore
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class AnalysisLoop:
         latency: EventLatency,
         metrics: Metrics,
         executor: Executor,
+        unknown_faces: UnknownFaceStore | None = None,
     ) -> None:
         self._supervisor = supervisor
         self._engine = engine
@@ -68,6 +70,7 @@ class AnalysisLoop:
         self._latency = latency
         self._metrics = metrics
         self._executor = executor
+        self._unknown_faces = unknown_faces
         self._stopping = asyncio.Event()
         self._faces_sent: dict[str, float] = {}
         self._frame_sizes: dict[str, tuple[int, int]] = {}
@@ -147,6 +150,7 @@ class AnalysisLoop:
                 )
             case UnknownFace():
                 self._metrics.unknown_faces.labels(camera=event.camera_id).inc()
+                await self._keep_face(event)
                 if event.session_id is not None:
                     await self._database.events.publish(
                         EventKind.PRESENCE_UNKNOWN_FACE,
@@ -166,6 +170,30 @@ class AnalysisLoop:
                         "score": round(event.score, 4),
                     },
                 )
+
+    async def _keep_face(self, event: UnknownFace) -> None:
+        """Store the face's image when the engine kept one (presence.keep_unknown_faces) and
+        the camera's room has a session to file it under."""
+        store = self._unknown_faces
+        if store is None or event.face is None or event.session_id is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(
+                self._executor,
+                store.write,
+                UUID(event.session_id),
+                UUID(event.camera_id),
+                event.track_id,
+                event.seen_at,
+                event.face,
+            )
+        except (OSError, ValueError) as error:
+            logger.warning(
+                "unknown face image not kept: %s",
+                error,
+                extra={"camera_id": event.camera_id, "error": str(error)},
+            )
 
     async def _send_boxes(self, boxes: dict[str, list[FaceBox]]) -> None:
         now = time.monotonic()

@@ -34,6 +34,7 @@ from web.live.session_contexts import SessionContexts
 from web.live.tasks import TaskSet
 from web.metrics import Metrics
 from web.settings import Settings
+from web.unknown_faces import UnknownFaceStore
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class LiveRuntime:
         self.hub = EventHub(metrics)
         people = PeopleDirectory(database)
         latency = EventLatency(metrics)
+        self._executor = executor
+        self._unknown_faces = UnknownFaceStore.from_settings(settings)
         self._cameras = CameraSync(database, self.supervisor, self._camera_changed)
         self._contexts = SessionContexts(database, self.engine, self._cameras, metrics)
         self._gallery_sync = GallerySync(
@@ -94,6 +97,7 @@ class LiveRuntime:
             latency,
             metrics,
             executor,
+            unknown_faces=self._unknown_faces,
         )
         self._watch = CameraWatch(self.supervisor, database, metrics)
         self._tasks = TaskSet()
@@ -139,7 +143,10 @@ class LiveRuntime:
         self._tasks.start(self._dispatcher.run(), "live-change-feed")
         self._tasks.start(self._watch.run(), "live-camera-watch")
         self._tasks.start(self._contexts.follow_schedule(), "live-session-schedule")
-        self._tasks.start(maintain(self._database), "live-maintenance")
+        self._tasks.start(
+            maintain(self._database, unknown_faces=self._unknown_faces, executor=self._executor),
+            "live-maintenance",
+        )
         logger.info(
             "live runtime started",
             extra={"cameras": len(self._cameras.cameras()), "templates": len(self._gallery)},
