@@ -155,6 +155,23 @@ class PersonRate:
         return self.attended / self.sessions if self.sessions else None
 
 
+@dataclass(frozen=True)
+class CourseRate:
+    """One person's attendance over the sessions held so far of one course they are on."""
+
+    course_id: UUID
+    code: str
+    name: str
+    sessions: int
+    attended: int
+    late: int
+    excused: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.attended / self.sessions if self.sessions else None
+
+
 class Attendance(Repository):
     async def record(self, sighting: Sighting) -> AttendanceUpsert | None:
         """Upsert one sighting; None when this write was applied before (a retry)."""
@@ -304,6 +321,23 @@ class Attendance(Repository):
             offset,
         )
         return build_page(rows, limit, offset, lambda row: PersonRate(**dict(row)))
+
+    async def rates_for_person(self, person_id: UUID) -> list[CourseRate]:
+        """Per course the person is on: sessions held, attended, late and excused (by code).
+        Unpaged: one row per course of one person."""
+        rows = await self._fetch(
+            "SELECT k.id AS course_id, k.code, k.name, count(s.id) AS sessions,"
+            "  count(a.id) FILTER (WHERE a.status IN ('present', 'late')) AS attended,"
+            "  count(a.id) FILTER (WHERE a.status = 'late') AS late,"
+            "  count(a.id) FILTER (WHERE a.status = 'excused') AS excused"
+            " FROM course_people c JOIN courses k ON k.id = c.course_id"
+            " LEFT JOIN class_sessions s ON s.course_id = c.course_id"
+            "  AND s.status <> 'cancelled' AND s.scheduled_start <= now()"
+            " LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = c.person_id"
+            " WHERE c.person_id = $1 GROUP BY k.id, k.code, k.name ORDER BY k.code",
+            person_id,
+        )
+        return [CourseRate(**dict(row)) for row in rows]
 
     async def summary(self, session_id: UUID) -> dict[AttendanceStatus, int]:
         """How many rows of the session have each status."""

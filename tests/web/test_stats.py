@@ -99,3 +99,34 @@ async def test_stats_need_a_token_and_an_existing_course(
         response = await api.get(path, headers=teacher.headers)
         assert response.status == 404, path
         assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_a_person_s_rate_is_given_over_all_their_courses_and_per_course(
+    api: TestClient, db: Database, teacher: SignedIn, course: Course
+) -> None:
+    room = await db.rooms.create("B-205")
+    art = await db.courses.create(code="ART1", name="Drawing")
+    idle = await db.courses.create(code="ZOO1", name="Zoology")  # no session held yet
+    ada = await db.people.create(external_id="s1", display_name="Ada")
+    for enrolled_in in (course, art, idle):
+        await db.courses.enrol(enrolled_in.id, [ada.id])
+    now = datetime.now(UTC)
+    biology = await _session(db, course, room.id, now - timedelta(days=2))
+    await _session(db, course, room.id, now - timedelta(days=1))  # missed
+    drawing = await _session(db, art, room.id, now - timedelta(hours=3))
+    await _seen(db, biology, ada.id, AttendanceStatus.PRESENT)
+    await _seen(db, drawing, ada.id, AttendanceStatus.LATE)
+
+    response = await api.get(f"/api/stats/people/{ada.id}", headers=teacher.headers)
+
+    assert response.status == 200
+    stats = await response.json()
+    assert (stats["display_name"], stats["sessions"], stats["attended"]) == ("Ada", 3, 2)
+    assert stats["rate"] == pytest.approx(2 / 3)
+    per_course = {
+        c["code"]: (c["sessions"], c["attended"], c["late"], c["rate"]) for c in stats["courses"]
+    }
+    assert per_course == {"ART1": (1, 1, 1, 1.0), "BIO1": (2, 1, 0, 0.5), "ZOO1": (0, 0, 0, None)}
+    missing = await api.get(f"/api/stats/people/{uuid4()}", headers=teacher.headers)
+    assert missing.status == 404
+    assert (await api.get(f"/api/stats/people/{ada.id}")).status == 401

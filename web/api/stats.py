@@ -1,4 +1,5 @@
-"""Attendance rates: of a course as a whole and of each person on its roster.
+"""Attendance rates: of a course as a whole and of each person on its roster, and of one
+person across their courses.
 
 Counted over the course's sessions held so far (started and not cancelled, as the store
 defines them); present and late both count as attended, excused does not.
@@ -106,5 +107,63 @@ async def course_stats(request: web.Request) -> web.Response:
         expected=expected,
         rate=attended / expected if expected else None,
         people=[PersonStats.of(rate) for rate in rates],
+    )
+    return json_response(stats)
+
+
+class PersonCourseStats(BaseModel):
+    course_id: UUID
+    code: str
+    name: str
+    sessions: int
+    attended: int
+    late: int
+    excused: int
+    rate: float | None = Field(description="attended / sessions; null before any session")
+
+
+class PersonStatsAcrossCourses(BaseModel):
+    person_id: UUID
+    display_name: str
+    sessions: int = Field(description="sessions held of every course the person is on")
+    attended: int
+    rate: float | None = Field(description="attended / sessions; null before any session")
+    courses: list[PersonCourseStats]
+
+
+@routes.get("/api/stats/people/{person_id}")
+@operation(
+    "Attendance rate of one person, over all their courses and per course",
+    auth="teacher",
+    tag="stats",
+    response=PersonStatsAcrossCourses,
+)
+async def person_stats(request: web.Request) -> web.Response:
+    await require(request)
+    person_id = path_uuid(request, "person_id")
+    database = services_of(request).database
+    person = await database.people.get(person_id)
+    courses = await database.attendance.rates_for_person(person_id)
+    sessions = sum(course.sessions for course in courses)
+    attended = sum(course.attended for course in courses)
+    stats = PersonStatsAcrossCourses(
+        person_id=person.id,
+        display_name=person.display_name,
+        sessions=sessions,
+        attended=attended,
+        rate=attended / sessions if sessions else None,
+        courses=[
+            PersonCourseStats(
+                course_id=c.course_id,
+                code=c.code,
+                name=c.name,
+                sessions=c.sessions,
+                attended=c.attended,
+                late=c.late,
+                excused=c.excused,
+                rate=c.rate,
+            )
+            for c in courses
+        ],
     )
     return json_response(stats)
