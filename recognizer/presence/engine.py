@@ -36,6 +36,11 @@ from recognizer.quality import FaceQuality
 
 logger = logging.getLogger(__name__)
 
+# How long an erased person's matches are refused while the gallery still holds them: far
+# longer than the web layer takes to remove them from it, short enough that re-enrolling
+# them soon after works.
+_ERASURE_GRACE_S = 60.0
+
 
 @dataclass(frozen=True, slots=True)
 class _Sighting:
@@ -73,9 +78,10 @@ class PresenceEngine:
         self._trackers: dict[str, CameraTracker] = {}
         self._contexts: dict[str, ClassContext] = {}
         self._ledger = SessionLedger(self._config.seen_refresh_s)
-        # People erased while a batch was between its bookkeeping phases: the gallery may
-        # still have matched them.
-        self._erased_during_batch: set[PersonId] = set()
+        # Erased people the gallery may still match: the web layer erases from the engine
+        # first and from the gallery a moment later, and batches run in between. Person id
+        # -> monotonic time of the erasure.
+        self._erased: dict[PersonId, float] = {}
 
     @property
     def config(self) -> PresenceConfig:
@@ -117,13 +123,15 @@ class PresenceEngine:
 
     def forget_person(self, person_id: PersonId) -> None:
         """Erasure: no track stays identified as the person, no vote counts them, no session
-        remembers them. (Remove them from the gallery too, or they will be voted again.)"""
+        remembers them. Remove them from the gallery too: until it has let them go (or for
+        at most a minute, so that a person enrolled again is not ignored forever) the
+        gallery's matches of them are refused."""
         with self._lock:
             for tracker in self._trackers.values():
                 for track in tracker.tracks:
                     track.identity.forget(person_id)
             self._ledger.forget_person(person_id)
-            self._erased_during_batch.add(person_id)
+            self._erased[person_id] = time.monotonic()
 
     # -- frames --------------------------------------------------------------------------
 
@@ -137,6 +145,7 @@ class PresenceEngine:
         if not frames:
             return PresenceUpdate([], {}, ProcessStats(0, 0, 0, 0, 0, 0.0, 0, 0.0, 0))
         with self._batch_lock:
+            self._prune_erased()
             started = time.perf_counter()
             limit = self._config.max_faces_per_frame
             detections = [
@@ -145,7 +154,6 @@ class PresenceEngine:
             detect_seconds = time.perf_counter() - started
 
             with self._lock:
-                self._erased_during_batch.clear()
                 sightings = self._track(frames, detections)
                 due = self._due(sightings)
 
@@ -176,6 +184,21 @@ class PresenceEngine:
             embed_batch=len(usable),
         )
         return PresenceUpdate(events, boxes, stats)
+
+    def _prune_erased(self) -> None:
+        """Stop refusing erased people the gallery no longer holds. Asks the gallery outside
+        the state lock: a gallery being rebuilt must not hold up `set_context` callers."""
+        with self._lock:
+            erased = dict(self._erased)
+        held = {person_id for person_id in erased if self._gallery.templates_of(person_id)}
+        now = time.monotonic()
+        with self._lock:
+            self._erased = {
+                person_id: at
+                for person_id, at in self._erased.items()
+                if now - at < _ERASURE_GRACE_S
+                and (person_id in held or erased.get(person_id) != at)
+            }
 
     def _track(
         self, frames: Sequence[CameraFrame], detections: list[list[Detection]]
@@ -211,7 +234,7 @@ class PresenceEngine:
         """Feed each embedded face's match to its track; the transitions, by id(track)."""
         changes: dict[int, Change] = {}
         for item, found in zip(usable, matches, strict=True):
-            if found.person_id in self._erased_during_batch:
+            if found.person_id in self._erased:
                 found = Match(None, found.score, found.margin, accepted=False)
             track, frame = item.sighting.track, item.sighting.frame
             change = track.identity.observe(found, frame.monotonic)

@@ -196,6 +196,26 @@ def test_an_erased_person_is_dropped_from_tracks_and_votes(
     assert [type(e) for u in after for e in u.events] == [UnknownFace]
 
 
+def test_an_erased_person_is_not_voted_again_while_the_gallery_still_holds_them(
+    engine: PresenceEngine, gallery: Gallery, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[ANN], 0)]
+    engine.set_context("cam", context())
+    # The web layer erases from the engine first and from the gallery a moment later.
+    engine.forget_person(ANN)
+    meanwhile = play(engine, times(4, 0.5), lambda t: [frame("cam", t, seats)])
+    gallery.remove_person(ANN)
+    after = play(engine, times(2, 0.5, start_s=2.0), lambda t: [frame("cam", t, seats)])
+    assert all(box.person_id is None for u in meanwhile + after for box in u.boxes["cam"])
+    assert events_of(meanwhile + after, PersonPresent) == []
+    # Once the gallery let her go, enrolling her again makes her recognisable again.
+    gallery.add(ANN, [t for t in cast.templates if t.person_id == ANN])
+    engine.forget_camera("cam")
+    engine.set_context("cam", context())
+    again = play(engine, times(3, 0.5, start_s=3.0), lambda t: [frame("cam", t, seats)])
+    assert [e.person_id for e in events_of(again, PersonPresent)] == [ANN]
+
+
 def test_people_already_reported_are_not_reported_again_but_their_last_seen_is_refreshed(
     analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
 ) -> None:
