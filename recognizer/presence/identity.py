@@ -31,7 +31,8 @@ class TrackIdentity:
     are embedded only every `recheck_interval_s`: an identified track keeps its person only
     while re-checks are accepted as that same person (a tracker that swapped two faces, or a
     different face stepping into the box, is caught), and an unknown track whose re-check is
-    accepted as somebody votes again (a student whose first frames were poor). Not
+    accepted as somebody votes again on the frames that follow (a student whose first frames
+    were poor). Not
     thread-safe: the engine guards it.
     """
 
@@ -61,9 +62,13 @@ class TrackIdentity:
             self._restart_vote()
             return self._vote_on(match, now) or Change.DROPPED
         if self.state is IdentityState.UNKNOWN:
-            if not match.accepted:
-                return None
-            self._restart_vote()
+            # The accepted re-check only reopens the vote, it is no ballot: a stranger who
+            # resembles a student gets a lucky frame now and then, every re-check interval
+            # for as long as they sit there, and each one counted would leave only
+            # votes_needed - 1 more lucky frames between them and being marked present.
+            if match.accepted:
+                self._restart_vote()
+            return None
         return self._vote_on(match, now)
 
     def forget(self, person_id: PersonId) -> None:

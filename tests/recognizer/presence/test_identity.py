@@ -58,9 +58,21 @@ def test_a_track_undecided_after_its_attempts_counts_as_unknown_once() -> None:
     assert identity.state is IdentityState.UNKNOWN and not identity.due(5.0)
     # An accepted re-check votes again; running out of attempts again is not counted twice.
     assert identity.observe(accepted("ann"), 12.0) is None
-    assert identity.state is IdentityState.VOTING
-    assert [identity.observe(REFUSED, 12.0 + t) for t in range(4)] == [None] * 4
+    assert identity.state is IdentityState.VOTING and identity.due(12.1)
+    assert [identity.observe(REFUSED, 12.1 + t) for t in range(5)] == [None] * 5
     assert identity.state is IdentityState.UNKNOWN
+
+
+def test_the_lucky_recheck_that_reopens_an_unknown_track_is_no_ballot() -> None:
+    identity = TrackIdentity(CONFIG)
+    for t in range(5):
+        identity.observe(REFUSED, t * 0.2)
+    assert identity.state is IdentityState.UNKNOWN
+    assert identity.observe(accepted("ann"), 11.0) is None
+    # Votes of the frames after it decide, all votes_needed of them.
+    assert identity.observe(accepted("ann"), 11.2) is None
+    assert identity.observe(accepted("ann"), 11.4) is None
+    assert identity.observe(accepted("ann"), 11.6) is Change.IDENTIFIED
 
 
 def test_forgetting_the_identified_person_restarts_the_vote() -> None:
