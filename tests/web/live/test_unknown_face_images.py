@@ -1,12 +1,16 @@
 """A running service keeps images of unknown faces only when its settings ask: by default a
-stranger in the classroom is counted, and no image of them is written anywhere."""
+stranger in the classroom is counted, and no image of them is written anywhere. Kept images
+expire with the retention."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import cv2
 import numpy as np
@@ -24,7 +28,9 @@ from tests.web.live.conftest import (
     Live,
     receive_until,
     seed_classroom,
+    until,
 )
+from web.live.maintenance import maintain
 from web.settings import Settings
 from web.unknown_faces import UnknownFaceStore, unknown_faces_folder
 
@@ -126,3 +132,21 @@ def _embedding_of(analyzer: FaceAnalyzer, faces_dir: Path, name: str) -> np.ndar
     face = max(faces, key=lambda f: f.quality.size_px)
     assert face.embedding is not None
     return face.embedding
+
+
+async def test_maintenance_deletes_kept_images_past_their_retention(
+    db: Database, executor: ThreadPoolExecutor, data_dir: Path
+) -> None:
+    store = UnknownFaceStore(data_dir / "unknown-faces", retention_days=1)
+    session, camera, now = uuid4(), uuid4(), datetime.now(UTC)
+    face = np.full((112, 112, 3), 90, np.uint8)
+    expired = store.write(session, camera, 1, now - timedelta(days=2), face)
+    recent = store.write(session, camera, 2, now - timedelta(hours=1), face)
+
+    task = asyncio.create_task(maintain(db, 0.05, unknown_faces=store, executor=executor))
+    try:
+        await until(lambda: expired not in store.faces(session))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert store.faces(session) == [recent]
