@@ -222,7 +222,7 @@ async def run_live_part(
                 analyzed = [_frames_analyzed(metrics, camera.camera_id) for camera in cameras]
                 subscription.close()
                 await collector
-    appearances = _appearances(clip)
+    appearances = await asyncio.to_thread(_appearances, clip)  # reads the clip: file I/O
     latencies = []
     for camera in cameras:
         start = starts.get(camera.camera_id)
@@ -273,9 +273,16 @@ def naive_figures(settings: Settings, clip: Clip, frames: int) -> dict[str, Any]
 
 
 def _decode(path: Path, count: int) -> list[np.ndarray]:
+    """`count` frames spread evenly over the clip: people arrive one after another, so its
+    first seconds alone hold fewer faces (less work for FaceAnalysis) than the clip as a whole
+    that the live part analyses."""
     images = []
     with av.open(str(path)) as container:
-        for frame in container.decode(video=0):
+        stream = container.streams.video[0]
+        step = max(1, (stream.frames or count) // max(count, 1))
+        for index, frame in enumerate(container.decode(stream)):
+            if index % step:
+                continue
             images.append(frame.to_ndarray(format="bgr24"))
             if len(images) >= count:
                 break

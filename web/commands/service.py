@@ -46,7 +46,8 @@ def register(groups: CommandGroups) -> None:
         "--analysis-fps",
         type=float,
         default=None,
-        help="frames analysed per second per camera (default: the clip's rate, every frame)",
+        help="frames analysed per second per camera "
+        "(default: the service's setting, ROLLCALL_STREAMER__ANALYSIS_FPS)",
     )
     bench.add_argument(
         "--naive-frames", type=int, default=60, help="clip frames timed through FaceAnalysis"
