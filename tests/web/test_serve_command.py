@@ -108,3 +108,52 @@ async def test_serve_becomes_ready_and_exits_0_on_sigterm_within_the_timeout(
     assert records, "no JSON log lines"
     messages = {record["message"] for record in records}
     assert {"serving", "shutting down", "stopped"} <= messages
+
+
+BENCH_TIMEOUT_S = 240.0  # builds a clip, starts its own PostgreSQL, loads the models twice
+
+
+@pytest.mark.slow
+async def test_bench_pipeline_prints_the_issue_s_figures_as_its_last_json_line(
+    data_dir: Path, stderr_log: BinaryIO
+) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "ROLLCALL_DATABASE_URL") and not key.startswith("ROLLCALL_")
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "web.cli",
+        "bench",
+        "pipeline",
+        "--cameras",
+        "1",
+        "--seconds",
+        "8",
+        "--naive-frames",
+        "4",
+        env=env,
+        cwd=data_dir,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=stderr_log,
+    )
+    try:
+        async with asyncio.timeout(BENCH_TIMEOUT_S):
+            stdout, _ = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, (data_dir / "stderr.log").read_text()[-2000:]
+    result = json.loads(stdout.decode().strip().splitlines()[-1])
+    assert result["cameras"] == 1
+    assert result["analyzed_fps_per_camera"] > 0
+    assert result["cpu_per_camera"] > 0
+    # students step in from half a second into the clip: some are voted present in 8 s
+    assert 1 <= result["present_events"] <= result["present_expected"]
+    assert result["event_latency_p50_s"] <= result["event_latency_p95_s"]
+    assert result["naive_error"] is None and result["naive_frames"] == 4
+    assert result["naive_fps"] > 0
+    assert result["speedup_vs_faceanalysis"] > 0
