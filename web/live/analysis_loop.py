@@ -83,7 +83,9 @@ class AnalysisLoop:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
-            feeds = [self._supervisor.feed(c) for c in self._supervisor.camera_ids]
+            cameras = self._supervisor.camera_ids
+            self._forget_removed(set(cameras))
+            feeds = [self._supervisor.feed(c) for c in cameras]
             frames = await newest_frames(feeds, IDLE_WAIT_S)
             if not frames:
                 continue
@@ -225,11 +227,19 @@ class AnalysisLoop:
                 }
             )
 
+    def _forget_removed(self, cameras: set[str]) -> None:
+        for state in (self._faces_sent, self._frame_sizes):
+            for camera_id in state.keys() - cameras:
+                del state[camera_id]
+
     def _measure(self, stats: ProcessStats, frames: list[Frame]) -> None:
         self.last_stats = stats
         m = self._metrics
+        running = set(self._supervisor.camera_ids)
         for frame in frames:
-            m.frames_analyzed.labels(camera=frame.camera_id).inc()
+            # a camera removed during the batch loses its series (CameraWatch): none made anew
+            if frame.camera_id in running:
+                m.frames_analyzed.labels(camera=frame.camera_id).inc()
         m.inference_seconds.labels(
             model="detector", batch=_batch_label(stats.detect_batch)
         ).observe(stats.detect_seconds)
