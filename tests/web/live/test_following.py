@@ -45,9 +45,12 @@ async def test_cameras_added_disabled_and_deleted_while_running_are_followed(
         assert (status.name, status.kind, status.room_id) == ("front", "file", room.camera.room_id)
         assert status.session_id == room.session.id
 
+        await until(lambda: _series_of(live, str(camera_id)) >= {"rollcall_frames_analyzed_total"})
         await db.cameras.set_enabled(camera_id, False)
         await until(lambda: runtime.camera_status(camera_id) is None)
         assert str(camera_id) not in runtime.supervisor.camera_ids
+        # a stopped camera's series leave the metrics (camera labels stay bounded)
+        await until(lambda: not _series_of(live, str(camera_id)), timeout_s=10.0)
 
         await db.cameras.set_enabled(camera_id, True)
         await until(lambda: runtime.camera_status(camera_id) is not None)
@@ -121,3 +124,13 @@ async def test_a_bulk_import_and_a_deactivation_reach_the_gallery_of_a_running_r
         await db.people.update(student, active=True)
         await until(lambda: str(student) in gallery.person_ids(), timeout_s=10.0)
         assert len(gallery) == len(await db.templates.load_matrix(analyzer.pack_name))
+
+
+def _series_of(live: Live, camera_id: str) -> set[str]:
+    """The names of the metric series labelled with the camera."""
+    return {
+        sample.name
+        for metric in live.metrics.registry.collect()
+        for sample in metric.samples
+        if sample.labels.get("camera") == camera_id
+    }
