@@ -166,6 +166,9 @@ class LiveRuntime:
     async def _camera_changed(self, camera_id: UUID, camera: Camera | None) -> None:
         if camera is None:
             self._contexts.detach_camera(camera_id)
+            # CameraWatch forgets the cameras the streamer ran; a refused one (its gauges set
+            # at scrape time) has only this moment to go
+            self._metrics.forget_camera(str(camera_id))
         await self._contexts.refresh_all()
 
     # -- what the API reads --------------------------------------------------------------
