@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 from store.cameras import CameraKind
 from store.database import Database
 from tests.web.conftest import SignedIn
+from tests.web.live.conftest import until
 from web.app import build_app
 from web.live.runtime import LiveRuntime
 from web.services import Services
@@ -80,3 +81,33 @@ async def test_a_camera_run_here_reports_its_live_state_in_the_list_and_alone(
     assert one["kind"] == "webrtc"
     assert one["state"] == "connecting"  # a browser camera waits for its offer
     assert f'rollcall_camera_up{{camera="{created.camera.id}"}} 0.0' in metrics
+
+
+async def test_a_camera_whose_url_the_streamer_refuses_reads_failed_and_its_series_go_with_it(
+    aiohttp_client: Any, services: Services, db: Database, teacher: SignedIn
+) -> None:
+    created = await db.cameras.create(name="Broken", kind=CameraKind.RTSP, url="rtsp://:554/x")
+    camera_id = created.camera.id
+    async with LiveRuntime(
+        services.settings,
+        services.database,
+        services.analyzer,
+        services.gallery,
+        services.metrics,
+        services.executor,
+    ) as live:
+        services.live = live
+        client = await aiohttp_client(build_app(services))
+        one = await (
+            await client.get(f"/api/cameras/{camera_id}/status", headers=teacher.headers)
+        ).json()
+        while_stored = await (await client.get("/metrics")).text()
+        await db.cameras.delete(camera_id)
+        await until(lambda: live.camera_status(camera_id) is None, timeout_s=30.0)
+        once_deleted = await (await client.get("/metrics")).text()
+        await client.close()
+        services.live = None
+    assert (one["state"], one["analysis_fps"]) == ("failed", 0.0)
+    assert "host" in one["error"]
+    assert f'rollcall_camera_up{{camera="{camera_id}"}} 0.0' in while_stored
+    assert str(camera_id) not in once_deleted
