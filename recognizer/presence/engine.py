@@ -165,10 +165,10 @@ class PresenceEngine:
             matches = self._gallery.identify(embeddings) if usable else []
 
             with self._lock:
-                changes = self._observe(usable, matches)
+                self._observe(usable, matches)
                 if self._config.keep_unknown_faces:
-                    self._keep_best_faces(usable, changes)
-                events = self._events(sightings, changes)
+                    self._keep_best_faces(usable)
+                events = self._events(sightings)
                 boxes = self._boxes(frames, sightings, assessed)
 
         accepted = sum(m.accepted for m in matches)
@@ -230,9 +230,9 @@ class PresenceEngine:
                 assessed[id(sighting.track)] = _Assessed(sighting, quality, crop)
         return assessed
 
-    def _observe(self, usable: list[_Assessed], matches: list[Match]) -> dict[int, Change]:
-        """Feed each embedded face's match to its track; the transitions, by id(track)."""
-        changes: dict[int, Change] = {}
+    def _observe(self, usable: list[_Assessed], matches: list[Match]) -> None:
+        """Feed each embedded face's match to its track. Events follow from the tracks' states,
+        not from these transitions, so a session that starts later still gets them."""
         for item, found in zip(usable, matches, strict=True):
             if found.person_id in self._erased:
                 found = Match(None, found.score, found.margin, accepted=False)
@@ -240,7 +240,6 @@ class PresenceEngine:
             change = track.identity.observe(found, frame.monotonic)
             if change is None:
                 continue
-            changes[id(track)] = change
             if change is Change.DROPPED:
                 # A different face (or a swapped track) from now on: lateness counts from here.
                 track.face_since = frame.captured_at
@@ -249,27 +248,27 @@ class PresenceEngine:
                 change.value,
                 extra={"camera_id": frame.camera_id, "track_id": track.track_id},
             )
-        return changes
 
-    def _keep_best_faces(self, usable: list[_Assessed], changes: dict[int, Change]) -> None:
-        """Each still-undecided track's best face so far; identified tracks let theirs go."""
+    def _keep_best_faces(self, usable: list[_Assessed]) -> None:
+        """Each still-undecided track's best face so far, and each unknown one's until it is
+        reported to a session (the only report whose face is stored); identified tracks let
+        theirs go."""
         for item in usable:
             track = item.sighting.track
-            undecided = track.identity.state is IdentityState.VOTING
-            if undecided or changes.get(id(track)) is Change.COUNTED_UNKNOWN:
+            state = track.identity.state
+            awaiting_session = state is IdentityState.UNKNOWN and track.unknown_in <= {None}
+            if state is IdentityState.VOTING or awaiting_session:
                 track.best_face = better_face(track.best_face, item.crop, item.quality)
             else:
                 track.best_face = None
 
-    def _events(
-        self, sightings: list[list[_Sighting]], changes: dict[int, Change]
-    ) -> list[PresenceEvent]:
+    def _events(self, sightings: list[list[_Sighting]]) -> list[PresenceEvent]:
         """Events of every track seen in the batch, at its latest sighting."""
         latest = _latest_by_track(sightings)
         events: list[PresenceEvent] = []
-        for key, sighting in latest.items():
+        for sighting in latest.values():
             if self._alive(sighting):
-                events.extend(self._events_of(sighting, changes.get(key)))
+                events.extend(self._events_of(sighting))
         return events
 
     def _alive(self, sighting: _Sighting) -> bool:
@@ -277,16 +276,11 @@ class PresenceEngine:
         tracker = self._trackers.get(sighting.frame.camera_id)
         return tracker is not None and tracker.get(sighting.track.track_id) is sighting.track
 
-    def _events_of(self, sighting: _Sighting, change: Change | None) -> list[PresenceEvent]:
+    def _events_of(self, sighting: _Sighting) -> list[PresenceEvent]:
         frame, track, identity = sighting.frame, sighting.track, sighting.track.identity
         context = self._contexts.get(frame.camera_id)
-        if change is Change.COUNTED_UNKNOWN:
-            session_id = context.session_id if context else None
-            face = None if track.best_face is None else track.best_face.image
-            track.best_face = None
-            return [
-                UnknownFace(frame.camera_id, session_id, track.track_id, frame.captured_at, face)
-            ]
+        if identity.state is IdentityState.UNKNOWN:
+            return self._unknown_face(sighting, context.session_id if context else None)
         if context is None or identity.state is not IdentityState.IDENTIFIED:
             return []
         person_id = identity.person_id
@@ -321,6 +315,19 @@ class PresenceEngine:
                 )
             ]
         return []
+
+    def _unknown_face(self, sighting: _Sighting, session_id: str | None) -> list[PresenceEvent]:
+        """Once per unknown track and session: a stranger who sat in the room before the class
+        began is one of its unknown faces too (a track counted with no session running, or in
+        the previous class, was never reported to this one)."""
+        frame, track = sighting.frame, sighting.track
+        if session_id in track.unknown_in or (session_id is None and track.unknown_in):
+            return []
+        track.unknown_in.add(session_id)
+        face = None if track.best_face is None else track.best_face.image
+        if session_id is not None:
+            track.best_face = None
+        return [UnknownFace(frame.camera_id, session_id, track.track_id, frame.captured_at, face)]
 
     def _boxes(
         self,

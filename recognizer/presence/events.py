@@ -57,7 +57,8 @@ class OtherCourseSeen:
 
 @dataclass(frozen=True, slots=True)
 class UnknownFace:
-    """A track that no vote identified: one unknown face (once per track).
+    """A track that no vote identified: one unknown face (once per track and session;
+    a track counted while no session ran is reported again to the session that starts).
 
     `face` is the track's best aligned face crop (112x112 BGR) when the engine's config keeps
     unknown faces, else None.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -24,6 +24,8 @@ class Track:
     face_since: datetime  # wall-clock capture time since which the track shows its face
     identity: TrackIdentity
     best_face: BestFace | None = None  # kept only while it may become an unknown face
+    # Sessions it was reported to as an unknown face (None: while no session ran).
+    unknown_in: set[str | None] = field(default_factory=set)
 
 
 class CameraTracker:

@@ -175,11 +175,33 @@ def test_without_a_class_context_faces_are_identified_for_the_camera_page_but_no
     labels = {box.person_id: box.label for box in updates[-1].boxes["cam"]}
     assert labels == {ANN: "identified", None: "unknown"}
     # A session starting in the room reports the student already identified on the next
-    # frame, without embedding her again.
+    # frame, without embedding her again, and counts the stranger sitting there among its
+    # unknown faces, once.
     engine.set_context("cam", context())
-    update = engine.process([frame("cam", 5.0, seats)])
+    update, later = play(engine, [5.0, 5.5], lambda t: [frame("cam", t, seats)])
     assert update.stats.embeddings == 0
-    assert [(type(e), e.person_id) for e in update.events] == [(PersonPresent, ANN)]
+    (present,) = [e for e in update.events if isinstance(e, PersonPresent)]
+    (unknown,) = [e for e in update.events if isinstance(e, UnknownFace)]
+    assert present.person_id == ANN and len(update.events) == 2
+    assert (unknown.session_id, unknown.track_id) == (
+        "s1",
+        events_of(updates, UnknownFace)[0].track_id,
+    )
+    assert later.events == []
+
+
+def test_a_stranger_counted_before_the_session_brings_a_kept_face_to_it(
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
+) -> None:
+    engine = PresenceEngine(analyzer, gallery, PresenceConfig(keep_unknown_faces=True))
+    seats = [Seat(cast.cutouts[STRANGER], 1)]
+    before = play(engine, times(8, 0.5), lambda t: [frame("cam", t, seats)])
+    assert [e.session_id for e in events_of(before, UnknownFace)] == [None]
+    engine.set_context("cam", context())
+    (update,) = play(engine, [4.0], lambda t: [frame("cam", t, seats)])
+    (reported,) = update.events
+    assert isinstance(reported, UnknownFace) and reported.session_id == "s1"
+    assert reported.face is not None and reported.face.shape == (112, 112, 3)
 
 
 def test_an_erased_person_is_dropped_from_tracks_and_votes(
