@@ -23,6 +23,7 @@ from web.api import (
     sign_in,
     signalling,
     stats,
+    unknown_faces,
     users,
     websocket,
 )
@@ -41,6 +42,7 @@ RESOURCES = (
     camera_status,
     sessions,
     attendance,
+    unknown_faces,
     stats,
     signalling,
     websocket,

@@ -19,8 +19,7 @@ from recognizer.presence.config import PresenceConfig
 from store.database import Database
 from store.sessions import ClassSession
 from tests.web.conftest import SignedIn
-from web.api import unknown_faces as unknown_faces_api
-from web.app import RESOURCES, build_app
+from web.app import build_app
 from web.services import Services
 from web.settings import Settings
 from web.unknown_faces import UnknownFaceNotFound, UnknownFaceStore, unknown_faces_folder
@@ -167,10 +166,7 @@ def _app_services(services: Services, tmp_path: Path, *, keep: bool) -> Services
 
 
 async def _client(aiohttp_client, services: Services) -> TestClient:
-    app = build_app(services)
-    if unknown_faces_api not in RESOURCES:  # until web/app.py lists the module
-        app.router.add_routes(unknown_faces_api.routes)
-    return await aiohttp_client(app)
+    return await aiohttp_client(build_app(services))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ route carries one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -142,8 +143,12 @@ class _Schemas:
         return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+_PATH_VARIABLE = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+
+
 def _path_parameters(path: str) -> list[dict[str, Any]]:
-    names = [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")]
+    # aiohttp allows a variable inside a segment ("{face_id}.jpg"), so search, not split
+    names = _PATH_VARIABLE.findall(path)
     return [
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names
     ]

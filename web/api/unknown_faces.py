@@ -100,9 +100,9 @@ async def list_unknown_faces(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/api/sessions/{session_id}/unknown-faces/{image}")
+@routes.get("/api/sessions/{session_id}/unknown-faces/{face_id}.jpg")
 @operation(
-    "One kept image of an unknown face, as JPEG (image: the face's id followed by .jpg)",
+    "One kept image of an unknown face, as JPEG",
     auth="admin",
     tag="unknown-faces",
     success_media="image/jpeg",
@@ -110,17 +110,13 @@ async def list_unknown_faces(request: web.Request) -> web.Response:
 async def get_unknown_face(request: web.Request) -> web.Response:
     await require(request, Role.ADMIN)
     session_id = path_uuid(request, "session_id")
-    image = request.match_info["image"]
+    face_id = request.match_info["face_id"]
     services = services_of(request)
     await services.database.sessions.get(session_id)
     if not services.settings.presence.keep_unknown_faces:
         raise ApiError(404, "not_found", "this service keeps no images of unknown faces")
-    if not image.endswith(_IMAGE_SUFFIX):
-        raise ApiError(404, "not_found", f"{image!r} is not an unknown face's image")
     try:
-        data = await services.run_cpu(
-            _store(services).read, session_id, image.removesuffix(_IMAGE_SUFFIX)
-        )
+        data = await services.run_cpu(_store(services).read, session_id, face_id)
     except UnknownFaceNotFound as error:
         raise ApiError(404, "not_found", str(error)) from None
     return web.Response(
