@@ -6,8 +6,12 @@ import argparse
 import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from web.commands import CommandGroups, print_result
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 # Native libraries size their thread pools when they load. numpy's BLAS would start one
 # thread per core beside ONNX Runtime's own pool and the executor's threads: on a small
@@ -57,6 +61,9 @@ def register(groups: CommandGroups) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     limit_native_threads()
+    from pydantic import ValidationError
+
+    from recognizer.errors import RecognizerError
     from store.errors import StoreError
     from web.demo.errors import DemoError
     from web.runtime import run_service
@@ -66,12 +73,23 @@ def _serve(args: argparse.Namespace) -> int:
         status = asyncio.run(
             run_service(Settings(), demo=args.demo, port=args.port, host=args.host)
         )
-    except (OSError, StoreError, DemoError) as error:  # a port taken, no database, no photos
-        sys.stderr.write(f"rollcall serve: {error}\n")
-        print_result({"error": str(error), "kind": type(error).__name__})
+    # a port taken, no database, no model pack, no photos, a bad setting
+    except (OSError, StoreError, RecognizerError, DemoError, ValidationError) as error:
+        message = _settings_problems(error) if isinstance(error, ValidationError) else str(error)
+        sys.stderr.write(f"rollcall serve: {message}\n")
+        print_result({"error": message, "kind": type(error).__name__})
         return 1
     print_result({"event": "stopped", "exit_status": status})
     return status
+
+
+def _settings_problems(error: ValidationError) -> str:
+    """Which settings are wrong and why, without their values (a URL may hold a password)."""
+    problems = error.errors(include_url=False, include_input=False)
+    return "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+        for problem in problems
+    )
 
 
 def _bench_pipeline(args: argparse.Namespace) -> int:
