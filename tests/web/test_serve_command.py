@@ -110,6 +110,30 @@ async def test_serve_becomes_ready_and_exits_0_on_sigterm_within_the_timeout(
     assert {"serving", "shutting down", "stopped"} <= messages
 
 
+async def test_a_bad_setting_ends_serve_with_1_and_a_json_error_naming_it_but_not_its_value(
+    data_dir: Path,
+) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ROLLCALL_")}
+    env["ROLLCALL_RECOGNIZER__DET_THRESHOLD"] = "s3cret-looking-value"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "web.cli",
+        "serve",
+        env=env,
+        cwd=data_dir,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(START_TIMEOUT_S):
+        stdout, stderr = await process.communicate()
+    assert process.returncode == 1
+    result = json.loads(stdout.decode().strip().splitlines()[-1])
+    assert result["kind"] == "ValidationError"
+    assert "recognizer.det_threshold" in result["error"]
+    assert b"s3cret-looking-value" not in stdout + stderr
+
+
 BENCH_TIMEOUT_S = 240.0  # builds a clip, starts its own PostgreSQL, loads the models twice
 
 
