@@ -32,8 +32,7 @@ class TrackIdentity:
     while re-checks are accepted as that same person (a tracker that swapped two faces, or a
     different face stepping into the box, is caught), and an unknown track whose re-check is
     accepted as somebody votes again on the frames that follow (a student whose first frames
-    were poor). Not
-    thread-safe: the engine guards it.
+    were poor). Not thread-safe: the engine guards it.
     """
 
     def __init__(self, config: PresenceConfig) -> None:
