@@ -362,11 +362,30 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     if not ws.can_prepare(request).ok:
         raise ApiError(400, "not_websocket", "connect with a WebSocket client")
     await ws.prepare(request)
+    try:
+        await _serve_upgraded(request, ws, services, user, first)
+    # Upgraded already: an error answer of the middleware would be written into the WebSocket
+    # stream as garbage, so the close code tells the client instead.
+    except StoreError:
+        await _close(ws, WSCloseCode.TRY_AGAIN_LATER, "the database is unavailable")
+    except Exception:
+        logger.exception("websocket connection failed")
+        await _close(ws, WSCloseCode.INTERNAL_ERROR, "internal error")
+    return ws
+
+
+async def _serve_upgraded(
+    request: web.Request,
+    ws: web.WebSocketResponse,
+    services: Services,
+    user: User | None,
+    first: SubscribeMessage | None,
+) -> None:
     if user is None:
         user = await _authenticate_by_message(services, ws)
         if user is None:
             await _close(ws, UNAUTHORIZED_CLOSE, "unauthorized")
-            return ws
+            return
     sockets: set[web.WebSocketResponse] | None = request.app.get(OPEN_SOCKETS)
     if sockets is not None:
         sockets.add(ws)
@@ -375,4 +394,3 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     finally:
         if sockets is not None:
             sockets.discard(ws)
-    return ws
