@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from store.attendance import AttendanceStatus, Sighting
 from store.database import Database
 from store.sessions import SessionStatus
+from tests.postgres_fixtures import PostgresForTests
 from tests.web.conftest import SignedIn
 from web.api.websocket import AUTH_PROTOCOL, UNAUTHORIZED_CLOSE
 from web.app import build_app
@@ -149,6 +150,20 @@ async def test_a_client_without_headers_signs_in_with_its_first_message(
         closing = await asyncio.wait_for(ws.receive(), RECEIVE_TIMEOUT_S)
         assert closing.type is aiohttp.WSMsgType.CLOSE
         assert ws.close_code == UNAUTHORIZED_CLOSE
+
+
+async def test_a_failure_after_the_upgrade_closes_the_socket_with_a_code_not_a_broken_frame(
+    live_api: TestClient, teacher: SignedIn, postgres: PostgresForTests, database_url: str
+) -> None:
+    async with live_api.ws_connect("/ws", protocols=(AUTH_PROTOCOL,)) as ws:
+        await postgres.drop_database(database_url)  # the sign-in can no longer be checked
+        await ws.send_json({"type": "auth", "token": teacher.token})
+        closing = await asyncio.wait_for(ws.receive(), RECEIVE_TIMEOUT_S)
+        assert closing.type is aiohttp.WSMsgType.CLOSE
+        assert ws.close_code in (
+            aiohttp.WSCloseCode.TRY_AGAIN_LATER,
+            aiohttp.WSCloseCode.INTERNAL_ERROR,
+        )
 
 
 async def test_bad_messages_get_an_error_message_and_the_connection_lives_on(
