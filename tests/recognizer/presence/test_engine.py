@@ -4,7 +4,8 @@ and each person's attendance is reported once per session, at the right status."
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+import typing
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from recognizer.analyzer import FaceAnalyzer
+from recognizer.detector import Detection
 from recognizer.errors import ImageError
 from recognizer.gallery import Gallery
 from recognizer.presence.config import PresenceConfig
@@ -88,12 +90,35 @@ def test_each_person_is_present_once_per_session_across_many_frames_and_two_came
     assert sorted(e.person_id for e in events_of(again, PersonPresent)) == [ANN, GRANT]
 
 
+class ModelCalls:
+    """The real analyzer, recording how many images each detector and embedder call got."""
+
+    def __init__(self, analyzer: FaceAnalyzer) -> None:
+        self._analyzer = analyzer
+        self.detect_batches: list[int] = []
+        self.embed_batches: list[int] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._analyzer, name)
+
+    def detect(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
+        self.detect_batches.append(len(frames))
+        return self._analyzer.detect(frames)
+
+    def embed_crops(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        self.embed_batches.append(len(crops))
+        return self._analyzer.embed_crops(crops)
+
+
 def test_frames_of_two_cameras_share_one_detector_batch_and_one_embedder_batch(
-    engine: PresenceEngine, cast: Cast
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
 ) -> None:
+    calls = ModelCalls(analyzer)
+    engine = PresenceEngine(typing.cast(FaceAnalyzer, calls), gallery, PresenceConfig())
     front = [Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 1)]
     back = [Seat(cast.cutouts[JOHN], 2)]
     update = engine.process([frame("front", 0.0, front), frame("back", 0.0, back)])
+    assert (calls.detect_batches, calls.embed_batches) == ([2], [3])
     assert (update.stats.frames, update.stats.detect_batch) == (2, 2)
     assert update.stats.faces_detected == 3
     assert update.stats.embed_batch == update.stats.embeddings == 3
