@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 # longer than the web layer takes to remove them from it, short enough that re-enrolling
 # them soon after works.
 _ERASURE_GRACE_S = 60.0
+# A camera silent this long has no live track left (they end after track_max_age_s of their
+# own frames); far longer than any analysis backlog, so a lagging camera keeps its tracks.
+_IDLE_CAMERA_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +213,16 @@ class PresenceEngine:
                 tracker = self._trackers[frame.camera_id] = CameraTracker(self._config)
             tracks = tracker.update([d.bbox for d in found], frame.monotonic, frame.captured_at)
             sightings.append([_Sighting(frame, t, d) for t, d in zip(tracks, found, strict=True)])
+        self._let_idle_cameras_go(max(f.monotonic for f in frames))
         return sightings
+
+    def _let_idle_cameras_go(self, now: float) -> None:
+        """Drop the trackers of cameras that sent no frame for a while: a camera stopped
+        without `forget_camera`, or one forgotten while its last frames were in a batch,
+        would otherwise keep its tracks (and their kept faces) for good."""
+        for camera_id, tracker in list(self._trackers.items()):
+            if tracker.last_update is not None and now - tracker.last_update > _IDLE_CAMERA_S:
+                del self._trackers[camera_id]
 
     def _due(self, sightings: list[list[_Sighting]]) -> list[_Sighting]:
         """The latest sighting of each track that wants an embedding now."""

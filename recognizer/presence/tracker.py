@@ -42,6 +42,7 @@ class CameraTracker:
         self._max_age_s = config.track_max_age_s
         self._tracks: dict[int, Track] = {}
         self._next_id = 1
+        self.last_update: float | None = None  # monotonic time of the latest frame
 
     @property
     def tracks(self) -> list[Track]:
@@ -53,6 +54,7 @@ class CameraTracker:
     def update(self, boxes: Sequence[np.ndarray], now: float, captured_at: datetime) -> list[Track]:
         """The track of each box (in the boxes' order) after ending tracks unseen too long."""
         self._expire(now)
+        self.last_update = now
         tracks = list(self._tracks.values())
         assigned: list[Track | None] = [None] * len(boxes)
         if tracks and boxes:

@@ -305,6 +305,17 @@ def test_a_forgotten_camera_starts_over_with_new_tracks(engine: PresenceEngine, 
     assert update.boxes["cam"][0].label == "voting"
 
 
+def test_a_camera_silent_for_a_minute_is_let_go_as_if_forgotten(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    ann, grant = [Seat(cast.cutouts[ANN], 0)], [Seat(cast.cutouts[GRANT], 1)]
+    engine.process([frame("front", 0.0, ann), frame("back", 0.0, grant)])
+    engine.process([frame("front", 61.0, ann)])  # the back camera stopped, nobody said so
+    update = engine.process([frame("back", 62.0, grant)])
+    assert [(box.track_id, box.label) for box in update.boxes["back"]] == [(1, "voting")]
+    assert update.stats.embeddings == 1
+
+
 def test_only_the_best_faces_up_to_the_limit_are_followed(
     analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
 ) -> None:
