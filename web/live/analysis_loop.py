@@ -27,6 +27,7 @@ from store.errors import StoreError
 from store.events import EventKind
 from streamer.frame import Frame
 from streamer.supervisor import Supervisor
+from web.live.announcements import Announcements
 from web.live.attendance_writer import AttendanceWriter
 from web.live.hub import EventHub
 from web.live.latency import EventLatency
@@ -37,6 +38,7 @@ from web.unknown_faces import UnknownFaceStore
 
 logger = logging.getLogger(__name__)
 
+ANNOUNCE_STOP_TIMEOUT_S = 5.0  # at shutdown, unknown-face notices get this long to land
 IDLE_WAIT_S = 0.5  # how long one wait for frames lasts before the loop looks around again
 FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
 
@@ -64,7 +66,7 @@ class AnalysisLoop:
         self._supervisor = supervisor
         self._engine = engine
         self._writer = writer
-        self._database = database
+        self._announcements = Announcements(database)
         self._hub = hub
         self._people = people
         self._latency = latency
@@ -81,6 +83,12 @@ class AnalysisLoop:
         self._stopping.set()
 
     async def run(self) -> None:
+        try:
+            await self._analyse()
+        finally:
+            await self._announcements.finish(ANNOUNCE_STOP_TIMEOUT_S)
+
+    async def _analyse(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
             cameras = self._supervisor.camera_ids
@@ -154,7 +162,7 @@ class AnalysisLoop:
                 self._metrics.unknown_faces.labels(camera=event.camera_id).inc()
                 await self._keep_face(event)
                 if event.session_id is not None:
-                    await self._database.events.publish(
+                    self._announcements.announce(
                         EventKind.PRESENCE_UNKNOWN_FACE,
                         {
                             "session_id": event.session_id,
@@ -163,7 +171,7 @@ class AnalysisLoop:
                         },
                     )
             case OtherCourseSeen():
-                await self._database.events.publish(
+                self._announcements.announce(
                     EventKind.PRESENCE_OTHER_COURSE,
                     {
                         "session_id": event.session_id,
