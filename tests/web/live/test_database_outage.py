@@ -1,12 +1,14 @@
-"""The live runtime across a PostgreSQL restart: it keeps analysing, and nobody becomes
-present twice."""
+"""The live runtime while PostgreSQL is away or hangs: it keeps analysing, holds the writes,
+and nobody becomes present twice."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 
+import asyncpg
 import pytest
 
 from recognizer.analyzer import FaceAnalyzer
@@ -20,6 +22,7 @@ from tests.postgres_fixtures import short_temp_dir
 from tests.web.live.conftest import (
     STUDENTS,
     Cast,
+    Live,
     Message,
     present,
     receive_for,
@@ -30,6 +33,8 @@ from tests.web.live.conftest import (
 from web.live.runtime import LiveRuntime
 from web.metrics import Metrics
 from web.settings import Settings
+
+StartLive = Callable[[], AbstractAsyncContextManager[Live]]
 
 BACK_WITHIN_S = 30.0  # after the restart, the analysis loop must be seen working again by then
 
@@ -90,6 +95,49 @@ async def test_a_database_restart_while_a_camera_page_watches_stops_nothing_and_
     assert not [m for s in students for m in present(after_restart, s)]
     assert sorted((r.person_id, r.status) for r in rows) == sorted(
         (s, AttendanceStatus.PRESENT) for s in students
+    )
+
+
+@pytest.mark.slow
+async def test_a_hung_events_table_holds_up_no_camera_s_analysis_and_the_writes_land_after(
+    db: Database,
+    analyzer: FaceAnalyzer,
+    cast: Cast,
+    start_live: StartLive,
+    database_url: str,
+) -> None:
+    room = await seed_classroom(db, cast, analyzer.pack_name)
+    students = [room.people[name].id for name in STUDENTS]
+    blocker = await asyncpg.connect(database_url)
+    try:
+        async with start_live() as live:
+            runtime = live.runtime
+            board = runtime.hub.subscribe(room.session.id)
+            await until(lambda: _batches(runtime) > 0)
+            hold = blocker.transaction()
+            await hold.start()
+            # every insert into the events table (unknown-face notices, the attendance writes'
+            # announcements) now waits, as on a database that hangs instead of refusing
+            await blocker.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+            await until(lambda: _unknown_faces(live) >= 1)  # the stranger, noticed meanwhile
+            batches = _batches(runtime)
+            await until(lambda: _batches(runtime) >= batches + 20, timeout_s=BACK_WITHIN_S)
+            await hold.rollback()
+            await receive_until(board, lambda got: any(m["type"] == "unknown_face" for m in got))
+        rows = (await db.attendance.list_for_session(room.session.id)).items
+    finally:
+        await blocker.close()
+    assert sorted((r.person_id, r.status) for r in rows) == sorted(
+        (s, AttendanceStatus.PRESENT) for s in students
+    )
+
+
+def _unknown_faces(live: Live) -> float:
+    return sum(
+        sample.value
+        for metric in live.metrics.registry.collect()
+        for sample in metric.samples
+        if sample.name == "rollcall_unknown_faces_total"
     )
 
 
