@@ -38,7 +38,13 @@ from web.unknown_faces import UnknownFaceStore
 
 logger = logging.getLogger(__name__)
 
-ANALYSIS_STOP_TIMEOUT_S = 10.0  # a batch in flight at shutdown gets this long to finish
+# Shares of service.shutdown_timeout_s, which a watchdog enforces on the whole shutdown: the
+# HTTP runner has the first third (web/runtime.py), a batch in flight a sixth, buffered writes
+# waiting for an absent database a third, and the rest is left for the feed, the pool and an
+# embedded server to close. Each at the whole budget, an outage at shutdown ran into the
+# watchdog's hard exit before the writes were given up (and logged) and PostgreSQL stopped.
+ANALYSIS_STOP_SHARE = 1 / 6
+WRITE_FLUSH_SHARE = 1 / 3
 
 
 def presence_config(settings: Settings) -> PresenceConfig:
@@ -85,8 +91,11 @@ class LiveRuntime:
         )
         self._relay = HubRelay(database, self.hub, people, latency)
         self._writer = AttendanceWriter(
-            database, metrics, shutdown_timeout_s=settings.service.shutdown_timeout_s
+            database,
+            metrics,
+            shutdown_timeout_s=settings.service.shutdown_timeout_s * WRITE_FLUSH_SHARE,
         )
+        self._analysis_stop_s = settings.service.shutdown_timeout_s * ANALYSIS_STOP_SHARE
         self._analysis = AnalysisLoop(
             self.supervisor,
             self.engine,
@@ -157,7 +166,7 @@ class LiveRuntime:
         if task is None:
             return
         self._analysis.stop()
-        done, _ = await asyncio.wait([task], timeout=ANALYSIS_STOP_TIMEOUT_S)
+        done, _ = await asyncio.wait([task], timeout=self._analysis_stop_s)
         if not done:
             logger.warning("analysis batch still running at shutdown, cancelled")
             task.cancel()
