@@ -38,7 +38,7 @@ from web.unknown_faces import UnknownFaceStore
 
 logger = logging.getLogger(__name__)
 
-ANNOUNCE_STOP_TIMEOUT_S = 5.0  # at shutdown, unknown-face notices get this long to land
+ANNOUNCE_STOP_TIMEOUT_S = 1.0  # at shutdown, unknown-face notices get this long to land
 IDLE_WAIT_S = 0.5  # how long one wait for frames lasts before the loop looks around again
 FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
 

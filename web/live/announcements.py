@@ -51,11 +51,14 @@ class Announcements:
         pending = set(self._in_flight)
         if not pending:
             return
-        _, late = await asyncio.wait(pending, timeout=timeout_s)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
+        try:
+            await asyncio.wait(pending, timeout=timeout_s)
+        finally:  # also when the shutdown cancels the wait: no task outlives the loop
+            late = [task for task in pending if not task.done()]
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
 
     async def _publish(self, kind: EventKind, payload: dict[str, Any]) -> None:
         try:
