@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -72,6 +72,48 @@ class ClassSessions(Repository):
         )
         assert row is not None
         return _session(row)
+
+    async def create_many(
+        self,
+        *,
+        course_id: UUID,
+        room_id: UUID,
+        slots: Sequence[tuple[datetime, datetime]],
+        grace_minutes: int = 10,
+    ) -> list[ClassSession]:
+        """Sessions of one course in one room at each (start, end) slot, all or none: a
+        timetable is written whole or not at all."""
+        async with self._transaction() as connection:
+            rows = await connection.fetch(
+                "INSERT INTO class_sessions"
+                " (course_id, room_id, scheduled_start, scheduled_end, grace_minutes)"
+                " SELECT $1, $2, s, e, $5 FROM unnest($3::timestamptz[], $4::timestamptz[])"
+                f" AS t(s, e) ORDER BY s RETURNING {_COLUMNS}",
+                course_id,
+                room_id,
+                [start for start, _ in slots],
+                [end for _, end in slots],
+                grace_minutes,
+            )
+        return sorted((_session(row) for row in rows), key=lambda s: s.scheduled_start)
+
+    async def close_ended(self, now: datetime) -> list[ClassSession]:
+        """Close every scheduled or open session whose scheduled end has passed (nobody
+        stopped it by hand); each is announced like a manual stop."""
+        async with self._transaction() as connection:
+            rows = await connection.fetch(
+                "UPDATE class_sessions SET status = 'closed'"
+                " WHERE status IN ('scheduled', 'open') AND scheduled_end <= $1"
+                f" RETURNING {_COLUMNS}",
+                now,
+            )
+            for row in rows:
+                await append_event(
+                    connection,
+                    EventKind.SESSION_CHANGED,
+                    {"session_id": str(row["id"]), "status": SessionStatus.CLOSED.value},
+                )
+        return [_session(row) for row in rows]
 
     async def get(self, session_id: UUID) -> ClassSession:
         row = await self._fetchrow(

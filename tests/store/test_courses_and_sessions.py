@@ -159,3 +159,52 @@ async def test_a_status_step_guarded_by_the_current_status_is_refused_once_it_mo
     assert final.status is winner.status
     with pytest.raises(NotFound):
         await db.sessions.set_status(uuid4(), SessionStatus.OPEN, only_from={SessionStatus.OPEN})
+
+
+async def test_a_timetable_of_sessions_is_written_whole_or_not_at_all(
+    classroom: Classroom, db: Database
+) -> None:
+    slots = [(NINE + timedelta(days=d), NINE + timedelta(days=d, hours=1)) for d in (7, 0, 2)]
+
+    created = await db.sessions.create_many(
+        course_id=classroom.course.id, room_id=classroom.room.id, slots=slots, grace_minutes=3
+    )
+
+    assert [s.scheduled_start for s in created] == sorted(start for start, _ in slots)
+    assert {s.grace_minutes for s in created} == {3}
+    broken = [*slots, (NINE, NINE - timedelta(minutes=1))]
+    before = len((await db.sessions.list(course_id=classroom.course.id)).items)
+    with pytest.raises(InvalidValue):
+        await db.sessions.create_many(
+            course_id=classroom.course.id, room_id=classroom.room.id, slots=broken
+        )
+    assert len((await db.sessions.list(course_id=classroom.course.id)).items) == before
+
+
+async def test_sessions_past_their_end_are_closed_and_announced_once(
+    classroom: Classroom, db: Database
+) -> None:
+    ended = await db.sessions.create(
+        course_id=classroom.course.id,
+        room_id=classroom.room.id,
+        scheduled_start=NINE,
+        scheduled_end=NINE + timedelta(hours=1),
+    )
+    await db.sessions.set_status(ended.id, SessionStatus.OPEN)
+    cancelled = await db.sessions.create(
+        course_id=classroom.course.id,
+        room_id=classroom.room.id,
+        scheduled_start=NINE,
+        scheduled_end=NINE + timedelta(minutes=30),
+    )
+    await db.sessions.set_status(cancelled.id, SessionStatus.CANCELLED)
+    at = NINE + timedelta(hours=2)
+
+    closed = await db.sessions.close_ended(at)
+    again = await db.sessions.close_ended(at)
+
+    assert [s.id for s in closed] == [ended.id]
+    assert closed[0].status is SessionStatus.CLOSED
+    assert again == []
+    assert (await db.sessions.get(classroom.session.id)).status is SessionStatus.SCHEDULED
+    assert (await db.sessions.get(cancelled.id)).status is SessionStatus.CANCELLED
