@@ -9,12 +9,15 @@ member who was never seen absent. The live runtime hears each change on the chan
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
+from store.database import Database
 from store.errors import Conflict, NotFound
 from store.sessions import ClassSession, SessionStatus
 from store.users import Role
@@ -23,6 +26,7 @@ from web.api.bodies import Body, json_response, page_params, path_uuid, read_mod
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.services import services_of
+from web.timetable import TimetableError, Weekday, weekly_slots
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +131,20 @@ async def list_sessions(request: web.Request) -> web.Response:
     return json_response(page)
 
 
+async def _check_references(database: Database, course_id: UUID, room_id: UUID) -> None:
+    """A body naming a course or room that does not exist is invalid (422), not missing."""
+    for entity, lookup, entity_id in (
+        ("course", database.courses.get, course_id),
+        ("room", database.rooms.get, room_id),
+    ):
+        try:
+            await lookup(entity_id)
+        except NotFound:
+            raise ApiError(
+                422, "invalid_reference", f"{entity} {entity_id} does not exist"
+            ) from None
+
+
 @routes.post("/api/sessions")
 @operation(
     "Schedule a class session of a course in a room",
@@ -139,16 +157,7 @@ async def schedule_session(request: web.Request) -> web.Response:
     await require(request, Role.ADMIN)
     body = await read_model(request, SessionSchedule)
     database = services_of(request).database
-    for entity, lookup, entity_id in (
-        ("course", database.courses.get, body.course_id),
-        ("room", database.rooms.get, body.room_id),
-    ):
-        try:
-            await lookup(entity_id)
-        except NotFound:
-            raise ApiError(
-                422, "invalid_reference", f"{entity} {entity_id} does not exist"
-            ) from None
+    await _check_references(database, body.course_id, body.room_id)
     session = await database.sessions.create(
         course_id=body.course_id,
         room_id=body.room_id,
@@ -157,6 +166,77 @@ async def schedule_session(request: web.Request) -> web.Response:
         grace_minutes=body.grace_minutes,
     )
     return json_response(session, status=201)
+
+
+class Timetable(Body):
+    """Weekly lessons of a course in a room, e.g. Mondays and Wednesdays 09:00-09:50."""
+
+    course_id: UUID
+    room_id: UUID
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        min_length=1, max_length=7
+    )
+    starts: time = Field(description="wall-clock time in `timezone`, e.g. 09:00")
+    ends: time
+    timezone: str = Field(description="IANA zone of the school, e.g. Europe/Berlin")
+    first_day: date
+    last_day: date
+    grace_minutes: int = Field(default=10, ge=0, le=1440, strict=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name)") from None
+        return name
+
+
+class TimetableCreated(BaseModel):
+    created: int
+    sessions: list[ClassSession]
+
+
+@routes.post("/api/sessions/timetable")
+@operation(
+    "Schedule a course's weekly lessons between two days (all sessions or none)",
+    auth="admin",
+    tag="sessions",
+    body=Timetable,
+    response=TimetableCreated,
+    success=201,
+)
+async def schedule_timetable(request: web.Request) -> web.Response:
+    user = await require(request, Role.ADMIN)
+    body = await read_model(request, Timetable)
+    try:
+        slots = weekly_slots(
+            first_day=body.first_day,
+            last_day=body.last_day,
+            weekdays=frozenset(Weekday[day.upper()] for day in body.weekdays),
+            starts=body.starts,
+            ends=body.ends,
+            zone=ZoneInfo(body.timezone),
+        )
+    except TimetableError as error:
+        raise ApiError(422, "invalid_timetable", str(error)) from None
+    database = services_of(request).database
+    await _check_references(database, body.course_id, body.room_id)
+    sessions = await database.sessions.create_many(
+        course_id=body.course_id,
+        room_id=body.room_id,
+        slots=slots,
+        grace_minutes=body.grace_minutes,
+    )
+    await database.audit.record(
+        actor=user.username,
+        action="sessions.timetable",
+        entity_type="course",
+        entity_id=body.course_id,
+        details={"sessions": len(sessions), "room_id": str(body.room_id)},
+    )
+    return json_response({"created": len(sessions), "sessions": sessions}, status=201)
 
 
 @routes.get("/api/sessions/{session_id}")
