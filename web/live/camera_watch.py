@@ -3,38 +3,40 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from store.database import Database
-from store.errors import StoreError
 from store.events import EventKind
 from streamer.status import CameraState, CameraStatus
 from streamer.supervisor import Supervisor
+from web.live.announcements import Announcements
 from web.live.camera_state import trouble
 from web.metrics import Metrics
 
-logger = logging.getLogger(__name__)
-
 WATCH_INTERVAL_S = 1.0
+ANNOUNCE_STOP_TIMEOUT_S = 1.0
 
 
 class CameraWatch:
     """Every second: the streamer's per-camera counters into the metrics (as increments
     since the last look), and each change of a camera's state published on the change feed
-    (`camera.status`), so every process's boards show it."""
+    (`camera.status`), so every process's boards show it. Announcing never waits for the
+    database: one that hangs must not freeze the counters."""
 
     def __init__(self, supervisor: Supervisor, database: Database, metrics: Metrics) -> None:
         self._supervisor = supervisor
-        self._database = database
+        self._announcements = Announcements(database)
         self._metrics = metrics
         self._seen: dict[str, CameraStatus] = {}
 
     async def run(self) -> None:
-        while True:
-            await self.look()
-            await asyncio.sleep(WATCH_INTERVAL_S)
+        try:
+            while True:
+                self.look()
+                await asyncio.sleep(WATCH_INTERVAL_S)
+        finally:
+            await self._announcements.finish(ANNOUNCE_STOP_TIMEOUT_S)
 
-    async def look(self) -> None:
+    def look(self) -> None:
         statuses = {s.camera_id: s for s in self._supervisor.statuses()}
         for camera_id in set(self._seen) - set(statuses):
             del self._seen[camera_id]
@@ -44,7 +46,7 @@ class CameraWatch:
             self._seen[camera_id] = status
             self._count(status, before)
             if before is None or before.state is not status.state:
-                await self._announce(status)
+                self._announce(status)
 
     def _count(self, status: CameraStatus, before: CameraStatus | None) -> None:
         m, camera = self._metrics, status.camera_id
@@ -56,19 +58,12 @@ class CameraWatch:
         m.camera_up.labels(camera=camera).set(1 if status.state is CameraState.LIVE else 0)
         m.analysis_fps.labels(camera=camera).set(status.fps_handed_out)
 
-    async def _announce(self, status: CameraStatus) -> None:
-        try:
-            await self._database.events.publish(
-                EventKind.CAMERA_STATUS,
-                {
-                    "camera_id": status.camera_id,
-                    "state": status.state.value,
-                    "error": trouble(status),
-                },
-            )
-        except StoreError as error:
-            logger.warning(
-                "camera state change not published: %s",
-                error,
-                extra={"camera_id": status.camera_id, "error": str(error)},
-            )
+    def _announce(self, status: CameraStatus) -> None:
+        self._announcements.announce(
+            EventKind.CAMERA_STATUS,
+            {
+                "camera_id": status.camera_id,
+                "state": status.state.value,
+                "error": trouble(status),
+            },
+        )
