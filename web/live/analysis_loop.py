@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 ANNOUNCE_STOP_TIMEOUT_S = 1.0  # at shutdown, unknown-face notices get this long to land
 IDLE_WAIT_S = 0.5  # how long one wait for frames lasts before the loop looks around again
 FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
+NAMES_WAIT_S = 0.5  # the longest the analysis waits for names of the people in the boxes
 
 
 class AnalysisLoop:
@@ -124,11 +125,7 @@ class AnalysisLoop:
                     error,
                     extra={"camera_id": event.camera_id, "error": str(error)},
                 )
-        try:
-            await self._send_boxes(update.boxes)
-        except StoreError as error:
-            # the names of the boxes' people could not be read: camera pages skip a beat
-            logger.warning("face boxes not sent: %s", error, extra={"error": str(error)})
+        await self._send_boxes(update.boxes)
 
     async def _act(self, event: PresenceEvent) -> None:
         match event:
@@ -214,7 +211,11 @@ class AnalysisLoop:
                 continue
             self._faces_sent[camera_id] = now
             people = [UUID(str(f.person_id)) for f in faces if f.person_id is not None]
-            await self._people.ensure(people)
+            try:
+                async with asyncio.timeout(NAMES_WAIT_S):
+                    await self._people.ensure(people)
+            except (TimeoutError, StoreError):
+                pass  # names unreadable now (database away or hung): these boxes go unnamed
             width, height = self._frame_sizes.get(camera_id, (0, 0))
             await self._hub.publish(
                 {
