@@ -144,6 +144,11 @@ class AnalysisLoop:
                     )
                 )
             case PersonSeen():
+                if self._writer.crowded:
+                    # In a long outage these last-seen refreshes (one per person every half
+                    # minute) would fill the buffer, and a full buffer stops the analysis of
+                    # every camera: new arrivals could then not be marked present at all.
+                    return
                 # the stored status stays what the first sighting decided; this keeps last_seen
                 await self._writer.submit(
                     Sighting(

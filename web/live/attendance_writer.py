@@ -35,6 +35,12 @@ class AttendanceWriter:
     def buffer(self) -> AttendanceWriteBuffer:
         return self._buffer
 
+    @property
+    def crowded(self) -> bool:
+        """Half the buffer or more is taken (the database has been away a while): the rest is
+        kept for present events, since a full buffer holds up whoever submits."""
+        return self._buffer.depth * 2 >= self._buffer.capacity
+
     async def __aenter__(self) -> AttendanceWriter:
         await self._buffer.__aenter__()
         return self
