@@ -57,6 +57,10 @@ class AttendanceWriter:
             self._metrics.db_buffered_writes.set(self._buffer.depth)
 
     async def submit(self, sighting: Sighting) -> None:
+        if self._buffer.depth == 0:
+            # nothing pending: what is left are writes the database refused for good, never
+            # reported as written, which would otherwise stay here for the process's life
+            self._submitted.clear()
         self._submitted.setdefault((sighting.session_id, sighting.person_id), time.monotonic())
         await self._buffer.submit(sighting)
         self._metrics.db_buffered_writes.set(self._buffer.depth)
