@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from recognizer.analyzer import FaceAnalyzer
 from recognizer.config import RecognizerConfig
-from tests.postgres_fixtures import PostgresForTests, postgres_for_tests
+from store.embedded import EmbeddedPostgres
+from tests.postgres_fixtures import PostgresForTests, postgres_for_tests, stoppable_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FACES_DIR = PROJECT_ROOT.parent / "shared" / "faces"
@@ -34,3 +35,10 @@ def postgres() -> Iterator[PostgresForTests]:
 def analyzer() -> FaceAnalyzer:
     """The default pack on this machine's providers, loaded once for all tests."""
     return FaceAnalyzer.from_config(RecognizerConfig())
+
+
+@pytest.fixture
+async def own_server() -> AsyncIterator[EmbeddedPostgres]:
+    """A PostgreSQL server of this test's own, since the test stops and restarts it."""
+    async with stoppable_postgres() as server:
+        yield server

@@ -13,8 +13,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -92,4 +92,17 @@ def postgres_for_tests() -> Iterator[PostgresForTests]:
         yield postgres
     finally:
         asyncio.run(server.stop())
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@asynccontextmanager
+async def stoppable_postgres() -> AsyncIterator[EmbeddedPostgres]:
+    """An embedded server of a test's own, for tests that stop and restart it."""
+    folder = short_temp_dir()
+    server = EmbeddedPostgres(folder)
+    try:
+        await server.start()
+        yield server
+    finally:
+        await server.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -30,19 +30,6 @@ async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None
             return
         await asyncio.sleep(0.01)
     raise AssertionError("condition not reached in time")
-
-
-@pytest.fixture
-async def own_server() -> AsyncIterator[EmbeddedPostgres]:
-    """An embedded server of this test's own, since the test stops it."""
-    folder = short_temp_dir()
-    server = EmbeddedPostgres(folder)
-    try:
-        await server.start()
-        yield server
-    finally:
-        await server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.slow

@@ -30,6 +30,7 @@ from web.live.latency import EventLatency
 from web.live.maintenance import maintain
 from web.live.people import PeopleDirectory
 from web.live.relay import HubRelay
+from web.live.session_closer import keep_closing_ended_sessions
 from web.live.session_contexts import SessionContexts
 from web.live.tasks import TaskSet
 from web.metrics import Metrics
@@ -156,6 +157,7 @@ class LiveRuntime:
             maintain(self._database, unknown_faces=self._unknown_faces, executor=self._executor),
             "live-maintenance",
         )
+        self._tasks.start(keep_closing_ended_sessions(self._database), "live-session-closer")
         logger.info(
             "live runtime started",
             extra={"cameras": len(self._cameras.cameras()), "templates": len(self._gallery)},

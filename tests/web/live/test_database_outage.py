@@ -3,8 +3,7 @@ and nobody becomes present twice."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 
@@ -18,7 +17,6 @@ from store.config import StoreConfig
 from store.database import Database
 from store.embedded import EmbeddedPostgres
 from store.server import ensure_database
-from tests.postgres_fixtures import short_temp_dir
 from tests.web.live.conftest import (
     STUDENTS,
     Cast,
@@ -37,19 +35,6 @@ from web.settings import Settings
 StartLive = Callable[[], AbstractAsyncContextManager[Live]]
 
 BACK_WITHIN_S = 30.0  # after the restart, the analysis loop must be seen working again by then
-
-
-@pytest.fixture
-async def own_server() -> AsyncIterator[EmbeddedPostgres]:
-    """An embedded server of this test's own, since the test stops it."""
-    folder = short_temp_dir()
-    server = EmbeddedPostgres(folder)
-    try:
-        await server.start()
-        yield server
-    finally:
-        await server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.slow
