@@ -4,6 +4,7 @@ ready on /health/ready, JSON logs, and a clean exit 0 on SIGTERM within the shut
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import shutil
@@ -178,6 +179,11 @@ async def test_bench_pipeline_prints_the_issue_s_figures_as_its_last_json_line(
     # students step in from half a second into the clip: some are voted present in 8 s
     assert 1 <= result["present_events"] <= result["present_expected"]
     assert result["event_latency_p50_s"] <= result["event_latency_p95_s"]
-    assert result["naive_error"] is None and result["naive_frames"] == 4
-    assert result["naive_fps"] > 0
-    assert result["speedup_vs_faceanalysis"] > 0
+    if importlib.util.find_spec("insightface") is None:
+        # InsightFace is not a Rollcall dependency: the naive side says why it is missing
+        assert "insightface" in result["naive_error"].lower()
+        assert result["naive_fps"] is None and result["speedup_vs_faceanalysis"] is None
+    else:
+        assert result["naive_error"] is None and result["naive_frames"] == 4
+        assert result["naive_fps"] > 0
+        assert result["speedup_vs_faceanalysis"] > 0
