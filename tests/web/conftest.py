@@ -2,13 +2,14 @@
 
 `api` is an aiohttp test client on 127.0.0.1 serving `build_app` with a database of its own;
 `admin` and `teacher` are signed-in users' headers. Live parts (cameras, presence, WebSocket
-hub) are off here (`services.live is None`); tests of the live runtime compose them.
+hub) are off in `api` (`services.live is None`); `live_services` and `running_live` add them.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from store.passwords import hash_password
 from store.users import Role, User
 from tests.postgres_fixtures import PostgresForTests
 from web.app import build_app
+from web.live.runtime import LiveRuntime
 from web.metrics import Metrics
 from web.services import RateLimits, Services
 from web.settings import Settings
@@ -71,6 +73,31 @@ def services(
         executor=executor,
         limits=RateLimits.from_settings(settings),
     )
+
+
+@asynccontextmanager
+async def running_live(services: Services) -> AsyncIterator[LiveRuntime]:
+    """A live runtime (cameras, presence engine, hub) attached to `services` for the block."""
+    async with LiveRuntime(
+        services.settings,
+        services.database,
+        services.analyzer,
+        services.gallery,
+        services.metrics,
+        services.executor,
+    ) as live:
+        services.live = live
+        try:
+            yield live
+        finally:
+            services.live = None
+
+
+@pytest.fixture
+async def live_services(services: Services) -> AsyncIterator[Services]:
+    """The services with a running live runtime; cameras stored before it start with it."""
+    async with running_live(services):
+        yield services
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from aiohttp.test_utils import TestClient
 
 from store.cameras import CameraKind
 from store.database import Database
-from tests.web.conftest import SignedIn
+from tests.web.conftest import SignedIn, running_live
 from tests.web.live.conftest import until
 from web.app import build_app
-from web.live.runtime import LiveRuntime
 from web.services import Services
 
 
@@ -58,15 +57,7 @@ async def test_a_camera_run_here_reports_its_live_state_in_the_list_and_alone(
 ) -> None:
     room = await db.rooms.create("Lab 3")
     created = await db.cameras.create(name="Laptop", kind=CameraKind.WEBRTC, room_id=room.id)
-    async with LiveRuntime(
-        services.settings,
-        services.database,
-        services.analyzer,
-        services.gallery,
-        services.metrics,
-        services.executor,
-    ) as live:
-        services.live = live
+    async with running_live(services):
         client = await aiohttp_client(build_app(services))
         listed = await (await client.get("/api/cameras/status", headers=teacher.headers)).json()
         one = await (
@@ -74,7 +65,6 @@ async def test_a_camera_run_here_reports_its_live_state_in_the_list_and_alone(
         ).json()
         metrics = await (await client.get("/metrics")).text()
         await client.close()
-        services.live = None
     assert [item["camera_id"] for item in listed["items"]] == [str(created.camera.id)]
     assert one == listed["items"][0]
     assert one["name"] == "Laptop"
@@ -88,15 +78,7 @@ async def test_a_camera_whose_url_the_streamer_refuses_reads_failed_and_its_seri
 ) -> None:
     created = await db.cameras.create(name="Broken", kind=CameraKind.RTSP, url="rtsp://:554/x")
     camera_id = created.camera.id
-    async with LiveRuntime(
-        services.settings,
-        services.database,
-        services.analyzer,
-        services.gallery,
-        services.metrics,
-        services.executor,
-    ) as live:
-        services.live = live
+    async with running_live(services) as live:
         client = await aiohttp_client(build_app(services))
         one = await (
             await client.get(f"/api/cameras/{camera_id}/status", headers=teacher.headers)
@@ -106,7 +88,6 @@ async def test_a_camera_whose_url_the_streamer_refuses_reads_failed_and_its_seri
         await until(lambda: live.camera_status(camera_id) is None, timeout_s=30.0)
         once_deleted = await (await client.get("/metrics")).text()
         await client.close()
-        services.live = None
     assert (one["state"], one["analysis_fps"]) == ("failed", 0.0)
     assert "host" in one["error"]
     assert f'rollcall_camera_up{{camera="{camera_id}"}} 0.0' in while_stored

@@ -15,7 +15,6 @@ from store.database import Database
 from streamer.webrtc.synthetic_peer import SyntheticPeer
 from tests.web.conftest import SignedIn
 from web.app import build_app
-from web.live.runtime import LiveRuntime
 from web.services import Services
 
 
@@ -27,19 +26,10 @@ async def browser_camera(db: Database) -> NewCamera:
 
 @pytest.fixture
 async def live_api(
-    aiohttp_client: Any, services: Services, browser_camera: NewCamera
-) -> AsyncIterator[TestClient]:
-    async with LiveRuntime(
-        services.settings,
-        services.database,
-        services.analyzer,
-        services.gallery,
-        services.metrics,
-        services.executor,
-    ) as live:
-        services.live = live
-        yield await aiohttp_client(build_app(services))
-        services.live = None
+    aiohttp_client: Any, browser_camera: NewCamera, live_services: Services
+) -> TestClient:
+    """The API with a live runtime that started with the browser camera in place."""
+    return await aiohttp_client(build_app(live_services))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,25 +20,9 @@ from tests.postgres_fixtures import PostgresForTests
 from tests.web.conftest import SignedIn
 from web.api.websocket import AUTH_PROTOCOL, UNAUTHORIZED_CLOSE
 from web.app import build_app
-from web.live.runtime import LiveRuntime
 from web.services import Services
 
 RECEIVE_TIMEOUT_S = 15.0
-
-
-@pytest.fixture
-async def live_services(services: Services) -> AsyncIterator[Services]:
-    async with LiveRuntime(
-        services.settings,
-        services.database,
-        services.analyzer,
-        services.gallery,
-        services.metrics,
-        services.executor,
-    ) as live:
-        services.live = live
-        yield services
-        services.live = None
 
 
 @pytest.fixture
