@@ -13,7 +13,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from store.attendance import PersonRate
+from store.attendance import CourseRate, PersonRate
 from store.courses import Course
 from store.database import Database
 from store.pagination import MAX_PAGE_SIZE
@@ -121,6 +121,19 @@ class PersonCourseStats(BaseModel):
     excused: int
     rate: float | None = Field(description="attended / sessions; null before any session")
 
+    @classmethod
+    def of(cls, rate: CourseRate) -> PersonCourseStats:
+        return cls(
+            course_id=rate.course_id,
+            code=rate.code,
+            name=rate.name,
+            sessions=rate.sessions,
+            attended=rate.attended,
+            late=rate.late,
+            excused=rate.excused,
+            rate=rate.rate,
+        )
+
 
 class PersonStatsAcrossCourses(BaseModel):
     person_id: UUID
@@ -152,18 +165,6 @@ async def person_stats(request: web.Request) -> web.Response:
         sessions=sessions,
         attended=attended,
         rate=attended / sessions if sessions else None,
-        courses=[
-            PersonCourseStats(
-                course_id=c.course_id,
-                code=c.code,
-                name=c.name,
-                sessions=c.sessions,
-                attended=c.attended,
-                late=c.late,
-                excused=c.excused,
-                rate=c.rate,
-            )
-            for c in courses
-        ],
+        courses=[PersonCourseStats.of(course) for course in courses],
     )
     return json_response(stats)
