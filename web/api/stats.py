@@ -26,26 +26,33 @@ from web.services import services_of
 routes = web.RouteTableDef()
 
 
-class PersonStats(BaseModel):
-    person_id: UUID
-    display_name: str
+class RateFigures(BaseModel):
+    """Sessions held and how they were attended: the figures every rate here is made of."""
+
     sessions: int
-    attended: int
+    attended: int = Field(description="present or late")
     late: int
     excused: int
     rate: float | None = Field(description="attended / sessions; null before any session")
 
+    @staticmethod
+    def figures_of(rate: PersonRate | CourseRate) -> dict[str, int | float | None]:
+        return {
+            "sessions": rate.sessions,
+            "attended": rate.attended,
+            "late": rate.late,
+            "excused": rate.excused,
+            "rate": rate.rate,
+        }
+
+
+class PersonStats(RateFigures):
+    person_id: UUID
+    display_name: str
+
     @classmethod
     def of(cls, rate: PersonRate) -> PersonStats:
-        return cls(
-            person_id=rate.person_id,
-            display_name=rate.display_name,
-            sessions=rate.sessions,
-            attended=rate.attended,
-            late=rate.late,
-            excused=rate.excused,
-            rate=rate.rate,
-        )
+        return cls(person_id=rate.person_id, display_name=rate.display_name, **cls.figures_of(rate))
 
 
 class CourseStats(BaseModel):
@@ -111,28 +118,14 @@ async def course_stats(request: web.Request) -> web.Response:
     return json_response(stats)
 
 
-class PersonCourseStats(BaseModel):
+class PersonCourseStats(RateFigures):
     course_id: UUID
     code: str
     name: str
-    sessions: int
-    attended: int
-    late: int
-    excused: int
-    rate: float | None = Field(description="attended / sessions; null before any session")
 
     @classmethod
     def of(cls, rate: CourseRate) -> PersonCourseStats:
-        return cls(
-            course_id=rate.course_id,
-            code=rate.code,
-            name=rate.name,
-            sessions=rate.sessions,
-            attended=rate.attended,
-            late=rate.late,
-            excused=rate.excused,
-            rate=rate.rate,
-        )
+        return cls(course_id=rate.course_id, code=rate.code, name=rate.name, **cls.figures_of(rate))
 
 
 class PersonStatsAcrossCourses(BaseModel):
