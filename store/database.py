@@ -10,6 +10,7 @@ import asyncpg
 
 from store.attendance import Attendance
 from store.audit import AuditLog
+from store.camera_leases import CameraLeases
 from store.cameras import Cameras
 from store.change_feed import ChangeFeed
 from store.config import StoreConfig
@@ -56,6 +57,7 @@ class Database:
         self.templates = Templates(pool)
         self.rooms = Rooms(pool)
         self.cameras = Cameras(pool)
+        self.camera_leases = CameraLeases(pool)
         self.courses = Courses(pool)
         self.sessions = ClassSessions(pool)
         self.attendance = Attendance(pool)
