@@ -29,6 +29,7 @@ from web.api import (
 )
 from web.api.errors import error_middleware
 from web.api.request_id import add_request_id_header, request_id_middleware
+from web.pages.routes import page_routes
 from web.services import SERVICES, Services
 
 RESOURCES = (
@@ -61,4 +62,5 @@ def build_app(services: Services) -> web.Application:
     app.on_response_prepare.append(add_request_id_header)
     for module in RESOURCES:
         app.router.add_routes(module.routes)
+    app.router.add_routes(page_routes())
     return app

@@ -16,6 +16,8 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from web.pages.marks import is_page_route
+
 Auth = Literal["public", "teacher", "admin", "camera"]
 BodyKind = Literal["json", "multipart", "csv", "sdp"]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,10 +89,11 @@ def operation_of(handler: Any) -> Operation | None:
 
 
 def described_routes(app: web.Application) -> list[tuple[str, str, Any]]:
-    """(method, path, handler) of every route a client can call, HEAD twins left out."""
+    """(method, path, handler) of every API route a client can call: HEAD twins and the
+    pages (HTML for people, not an API) left out."""
     routes = []
     for route in app.router.routes():
-        if route.method in ("HEAD", "OPTIONS"):
+        if route.method in ("HEAD", "OPTIONS") or is_page_route(route.handler):
             continue
         path = route.resource.canonical if route.resource is not None else ""
         routes.append((route.method, path, route.handler))

@@ -1,0 +1,58 @@
+"""Debian's Chromium, headless, driven by Playwright: never a browser Playwright downloads.
+
+Each browser gets a new empty profile; the fake camera (when given) plays a .y4m file, and
+the camera permission prompt is answered yes, as a classroom laptop left signed in would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from playwright.async_api import BrowserContext, async_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Without the background-networking flags Chromium keeps calling Google's hosts, which this
+# closed network refuses; --no-sandbox because CI runs the tests as root.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+)
+
+
+@asynccontextmanager
+async def chromium(
+    *, fake_video: Path | None = None, viewport: tuple[int, int] = (1280, 800)
+) -> AsyncIterator[BrowserContext]:
+    """A browser with a profile of its own, closed (and the profile removed) afterwards."""
+    args = list(FLAGS)
+    if fake_video is not None:
+        args.append(f"--use-file-for-fake-video-capture={fake_video}")
+    with TemporaryDirectory(prefix="rollcall-chromium-") as profile:
+        async with async_playwright() as playwright:
+            # Playwright passes --user-data-dir=<profile> itself for a persistent context
+            context = await playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=args,
+                ignore_default_args=["--enable-automation"],
+                viewport={"width": viewport[0], "height": viewport[1]},
+                permissions=["camera"],
+            )
+            try:
+                yield context
+            finally:
+                await context.close()

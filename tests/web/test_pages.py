@@ -1,0 +1,104 @@
+"""Pages hold no data: the service sends a page only to who may open it, sends everyone else to
+sign in (and back), and serves each page and script with headers that keep other sites' scripts
+and frames out."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp.test_utils import TestClient
+
+from tests.web.conftest import SignedIn
+from web.api.auth import SESSION_COOKIE
+from web.pages.access import Access
+from web.pages.assets import load_assets
+from web.pages.catalogue import PAGES
+
+
+def _cookie(user: SignedIn) -> dict[str, str]:
+    return {"Cookie": f"{SESSION_COOKIE}={user.token}"}
+
+
+async def test_every_page_but_the_public_ones_sends_a_visitor_to_sign_in_and_back(
+    api: TestClient,
+) -> None:
+    guarded = [page for page in PAGES if page.access is not Access.PUBLIC]
+    for page in guarded:
+        response = await api.get(f"{page.path}?x=1", allow_redirects=False)
+        assert response.status == 303, page.path
+        assert response.headers["Location"] == f"/sign-in?next={quote(page.path + '?x=1', safe='')}"
+
+
+async def test_a_bearer_token_does_not_open_a_page_only_the_session_cookie_does(
+    api: TestClient, admin: SignedIn
+) -> None:
+    for page in PAGES:
+        if page.access is Access.PUBLIC:
+            continue
+        by_header = await api.get(page.path, headers=admin.headers, allow_redirects=False)
+        assert by_header.status == 303, page.path
+        by_cookie = await api.get(page.path, headers=_cookie(admin), allow_redirects=False)
+        assert by_cookie.status == 200, page.path
+
+
+async def test_an_admin_page_tells_a_teacher_it_is_for_admins(
+    api: TestClient, teacher: SignedIn
+) -> None:
+    for page in PAGES:
+        response = await api.get(page.path, headers=_cookie(teacher), allow_redirects=False)
+        if page.access is Access.ADMIN:
+            assert response.status == 403, page.path
+            assert (await response.json())["error"]["code"] == "forbidden"
+        else:
+            assert response.status == 200, page.path
+
+
+async def test_pages_are_served_with_a_policy_that_allows_only_this_service(
+    api: TestClient, admin: SignedIn
+) -> None:
+    for page in PAGES:
+        response = await api.get(page.path, headers=_cookie(admin))
+        assert response.status == 200, page.path
+        assert response.content_type == "text/html"
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+        text = await response.text()
+        assert "http://" not in text and "https://" not in text  # nothing from elsewhere
+        assert f'src="/static/js/{page.script}"' in text
+        assert "<script>" not in text  # no inline script: the policy would block it anyway
+
+
+async def test_every_script_and_stylesheet_a_page_names_is_served_with_its_type(
+    api: TestClient,
+) -> None:
+    assets = load_assets()
+    assert "css/rollcall.css" in assets and "js/api.js" in assets
+    for page in PAGES:
+        assert f"js/{page.script}" in assets, page.script
+    for name, asset in assets.items():
+        response = await api.get(f"/static/{name}")
+        assert response.status == 200, name
+        assert response.content_type == asset.content_type
+        assert await response.read() == asset.body
+
+
+async def test_scripts_load_nothing_from_other_hosts(api: TestClient) -> None:
+    for name, asset in load_assets().items():
+        text = asset.body.decode()
+        assert "http://" not in text and "https://" not in text, name
+        assert "localStorage" not in text and "sessionStorage" not in text, name
+
+
+async def test_a_path_outside_the_assets_is_a_json_404_never_a_file(api: TestClient) -> None:
+    for path in ("/static/../app.py", "/static/js/nothing.js", "/static/%2e%2e/settings.py"):
+        response = await api.get(path)
+        assert response.status == 404, path
+        assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_the_root_opens_the_board(api: TestClient) -> None:
+    response = await api.get("/", allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"] == "/board"

@@ -1,0 +1,74 @@
+"""One page shell for every page: the same head, header and navigation around each page's
+own body, so a page file holds only what is its own."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from web.pages.access import Access
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    title: str
+    body_file: str  # under web/pages/html/
+    script: str  # an ES module under web/pages/static/js/
+    access: Access
+    navigation: bool = True  # the sign-in page has no menu
+
+
+@dataclass(frozen=True)
+class NavLink:
+    path: str
+    label: str
+    admin_only: bool
+
+
+NAVIGATION = (
+    NavLink("/board", "Board", admin_only=False),
+    NavLink("/camera", "Camera", admin_only=True),
+    NavLink("/admin/people", "People", admin_only=True),
+    NavLink("/admin/courses", "Courses", admin_only=True),
+    NavLink("/admin/rooms", "Rooms & cameras", admin_only=True),
+    NavLink("/admin/sessions", "Sessions", admin_only=True),
+    NavLink("/admin/users", "Users", admin_only=True),
+)
+
+
+def _navigation(current: str) -> str:
+    items = []
+    for link in NAVIGATION:
+        attributes = [f'href="{link.path}"']
+        if link.path == current:
+            attributes.append('aria-current="page"')
+        if link.admin_only:
+            attributes.append("data-admin-only hidden")
+        items.append(f"<li><a {' '.join(attributes)}>{html.escape(link.label)}</a></li>")
+    return (
+        '<nav aria-label="Main"><ul>' + "".join(items) + "</ul></nav>"
+        '<div class="who"><span data-user-name></span>'
+        '<button type="button" data-sign-out>Sign out</button></div>'
+    )
+
+
+def render(page: Page, body: str) -> str:
+    header = (
+        '<header class="top"><a class="brand" href="/board">Rollcall</a>'
+        + (_navigation(page.path) if page.navigation else "")
+        + "</header>"
+    )
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(page.title)} · Rollcall</title>"
+        '<link rel="stylesheet" href="/static/css/rollcall.css">'
+        f'<script type="module" src="/static/js/{page.script}"></script>'
+        "</head><body>"
+        '<a class="skip" href="#main">Skip to content</a>'
+        f"{header}"
+        f'<main id="main" tabindex="-1">{body}</main>'
+        "</body></html>\n"
+    )

@@ -1,0 +1,53 @@
+"""Page and asset routes. They are not API operations: the OpenAPI document leaves out every
+handler marked here, and tests/web/test_pages.py holds them to their own rules."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from web.api.errors import ApiError
+from web.pages.access import Access, allows, sign_in_redirect, signed_in_user
+from web.pages.assets import HTML_DIR, Asset, load_assets
+from web.pages.catalogue import PAGES
+from web.pages.headers import ASSET_HEADERS, PAGE_HEADERS
+from web.pages.layout import Page, render
+from web.pages.marks import Handler, marked_as_page
+
+
+def _page_handler(page: Page, document: str) -> Handler:
+    async def show(request: web.Request) -> web.StreamResponse:
+        if page.access is not Access.PUBLIC:
+            user = await signed_in_user(request)
+            if user is None:
+                raise sign_in_redirect(request)
+            if not allows(page.access, user):
+                raise ApiError(403, "forbidden", "this page is for admins")
+        return web.Response(text=document, content_type="text/html", headers=PAGE_HEADERS)
+
+    return marked_as_page(show)
+
+
+def _asset_handler(assets: dict[str, Asset]) -> Handler:
+    async def serve(request: web.Request) -> web.StreamResponse:
+        asset = assets.get(request.match_info["name"])
+        if asset is None:
+            raise ApiError(404, "not_found", "no such file")
+        return web.Response(body=asset.body, content_type=asset.content_type, headers=ASSET_HEADERS)
+
+    return marked_as_page(serve)
+
+
+async def _home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/board")
+
+
+def _document(page: Page) -> str:
+    return render(page, (HTML_DIR / page.body_file).read_text(encoding="utf-8"))
+
+
+def page_routes(pages: tuple[Page, ...] = PAGES) -> list[web.RouteDef]:
+    """GET routes for every page, /static/ assets and / (the board)."""
+    routes = [web.get(page.path, _page_handler(page, _document(page))) for page in pages]
+    routes.append(web.get("/static/{name:.+}", _asset_handler(load_assets())))
+    routes.append(web.get("/", marked_as_page(_home)))
+    return routes
