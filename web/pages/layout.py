@@ -17,6 +17,8 @@ class Page:
     script: str  # an ES module under web/pages/static/js/
     access: Access
     navigation: bool = True  # the sign-in page has no menu
+    # the page's own, under web/pages/static/css/, after the shared rollcall.css
+    stylesheets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,14 @@ def render(page: Page, body: str) -> str:
         + (_navigation(page.path) if page.navigation else "")
         + "</header>"
     )
+    stylesheets = ("rollcall.css", *page.stylesheets)
+    links = "".join(f'<link rel="stylesheet" href="/static/css/{name}">' for name in stylesheets)
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(page.title)} · Rollcall</title>"
-        '<link rel="stylesheet" href="/static/css/rollcall.css">'
+        f"{links}"
         f'<script type="module" src="/static/js/{page.script}"></script>'
         "</head><body>"
         '<a class="skip" href="#main">Skip to content</a>'
