@@ -108,7 +108,9 @@ def _announce(announcement: Announcement, emit: Callable[[str], None]) -> None:
     lines = [f"Rollcall is serving on {announcement.url}"]
     if announcement.demo is not None:
         demo = announcement.demo
+        lines.append(f"Board:      {demo['board_url']} (open it in a browser)")
         lines.append(f"Demo login: {demo['username']} / {demo['password']}")
+        lines.append(f"Admin:      {announcement.url}/admin/people")
         lines.append(f"Sign in:    POST {announcement.url}/api/auth/login -> a bearer token")
         lines.append(f"Attendance: GET {demo['attendance_url']}")
         lines.append(f"Live:       {demo['websocket_url']} then {demo['subscribe']}")
@@ -215,7 +217,7 @@ def _demo_details(seeded: DemoSetup | None, url: str) -> dict[str, Any] | None:
     if seeded is None:
         return None
     return {
-        # The teacher's board page comes with the pages; until then the API shows the demo.
+        "board_url": f"{url}/board?session={seeded.session_id}",
         "attendance_url": f"{url}/api/sessions/{seeded.session_id}/attendance",
         "websocket_url": url.replace("http", "ws", 1) + "/ws",
         "subscribe": json.dumps({"type": "subscribe", "session_id": str(seeded.session_id)}),
