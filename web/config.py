@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class ServiceConfig(BaseModel):
@@ -27,6 +27,26 @@ class ServiceConfig(BaseModel):
         description="take the client address from X-Forwarded-For (behind an ingress only)",
     )
     shutdown_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    camera_lease_ttl_s: float = Field(
+        default=6.0,
+        gt=0,
+        le=600,
+        description="a camera whose process stopped renewing its lease moves after this long",
+    )
+    camera_lease_renew_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=200,
+        description="how often a process renews its camera leases and rebalances the cameras",
+    )
+
+    @model_validator(mode="after")
+    def _check_leases(self) -> ServiceConfig:
+        # two renewals fit in a lease: one late renewal (a busy loop, a slow query) must not
+        # cost a camera
+        if self.camera_lease_ttl_s <= 2 * self.camera_lease_renew_s:
+            raise ValueError("camera_lease_ttl_s must exceed twice camera_lease_renew_s")
+        return self
 
     @property
     def max_upload_bytes(self) -> int:

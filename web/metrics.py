@@ -81,6 +81,7 @@ class Metrics:
         self.analysis_fps = Gauge(
             "rollcall_analysis_fps", "Frames analysed per second", ["camera"], registry=r
         )
+        self.cameras_held = Gauge("rollcall_cameras_held", "Cameras this process runs", registry=r)
         self.gallery_templates = Gauge(
             "rollcall_gallery_templates", "Face templates in this process's gallery", registry=r
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from store.camera_leases import CameraReport
 from store.cameras import Camera
 from streamer.status import CameraState, CameraStatus
 
@@ -22,6 +23,37 @@ class CameraLiveStatus:
     last_frame_age_s: float | None
     error: str | None
     session_id: UUID | None  # the class session open in its room, if any
+    holder: str | None = None  # the process that runs it; None while none does
+
+    @classmethod
+    def elsewhere(
+        cls,
+        camera: Camera,
+        holder: str | None,
+        state: str,
+        error: str | None,
+        report: CameraReport | None,
+        report_age_s: float,
+        session_id: UUID | None,
+    ) -> CameraLiveStatus:
+        """A camera another process runs (`holder`), as it last told the others."""
+        age = None
+        if report is not None and report.last_frame_age_s is not None:
+            age = report.last_frame_age_s + report_age_s
+        return cls(
+            camera_id=camera.id,
+            name=camera.name,
+            room_id=camera.room_id,
+            kind=camera.kind.value,
+            state=state,
+            analysis_fps=0.0 if report is None else report.analysis_fps,
+            frames_received=0 if report is None else report.frames_received,
+            frames_dropped=0 if report is None else report.frames_dropped,
+            last_frame_age_s=age,
+            error=error,
+            session_id=session_id,
+            holder=holder,
+        )
 
     @classmethod
     def of(cls, camera: Camera, status: CameraStatus, session_id: UUID | None) -> CameraLiveStatus:

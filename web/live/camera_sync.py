@@ -35,11 +35,13 @@ def camera_spec(camera: Camera) -> CameraSpec:
 
 
 class CameraSync:
-    """Keeps the supervisor's cameras equal to the enabled cameras in the database.
+    """Keeps the supervisor's cameras equal to the enabled cameras this process holds.
 
-    Knows each supervised camera's stored record (name, room), so the runtime can tell
-    which cameras watch a room. Cameras whose stored URL the streamer refuses are kept
-    aside with the reason, and reported as failed.
+    Mirrors every enabled camera of the database (so any camera can be described, wherever
+    it runs), and runs those whose lease this process holds: CameraOwnership says which with
+    `hold` and `let_go`. Knows each running camera's stored record (name, room), so the
+    runtime can tell which cameras watch a room. Cameras whose stored URL the streamer refuses
+    are kept aside with the reason, and reported as failed.
     """
 
     def __init__(
@@ -48,17 +50,32 @@ class CameraSync:
         self._database = database
         self._supervisor = supervisor
         self._on_change = on_change
-        self._cameras: dict[UUID, Camera] = {}
+        self._stored: dict[UUID, Camera] = {}  # every enabled camera
+        self._held: set[UUID] = set()  # leases held here: the cameras to run
+        self._cameras: dict[UUID, Camera] = {}  # running here (or refused by the streamer)
         self._refused: dict[UUID, str] = {}
         self.loaded = False
 
     # -- reading -------------------------------------------------------------------------
 
     def camera(self, camera_id: UUID) -> Camera | None:
+        """The camera if this process runs it."""
         return self._cameras.get(camera_id)
 
     def cameras(self) -> list[Camera]:
+        """The cameras this process runs."""
         return list(self._cameras.values())
+
+    def stored(self, camera_id: UUID) -> Camera | None:
+        """The enabled camera, wherever it runs."""
+        return self._stored.get(camera_id)
+
+    def stored_cameras(self) -> list[Camera]:
+        """Every enabled camera, wherever it runs."""
+        return list(self._stored.values())
+
+    def held(self) -> set[UUID]:
+        return set(self._held)
 
     def refused(self, camera_id: UUID) -> str | None:
         """Why the streamer would not run this camera, or None."""
@@ -74,18 +91,43 @@ class CameraSync:
     def rooms(self) -> set[UUID]:
         return {c.room_id for c in self._cameras.values() if c.room_id is not None}
 
+    # -- what this process holds ---------------------------------------------------------
+
+    async def hold(self, camera_id: UUID) -> None:
+        """This process holds the camera's lease now: run it (if it is enabled)."""
+        self._held.add(camera_id)
+        camera = self._stored.get(camera_id)
+        if camera is None or camera_id in self._cameras:
+            return
+        await self._start(camera)
+        await self._on_change(camera_id, camera)
+
+    async def let_go(self, camera_id: UUID) -> None:
+        """The lease is given up or lost: stop running the camera here."""
+        self._held.discard(camera_id)
+        if camera_id not in self._cameras:
+            return
+        await self._stop(camera_id)
+        await self._on_change(camera_id, None)
+
+    async def stop_all(self) -> None:
+        """Stop every camera run here, before the leases are given up at shutdown."""
+        for camera_id in list(self._cameras):
+            self._held.discard(camera_id)
+            await self._stop(camera_id)
+
     # -- following the database ----------------------------------------------------------
 
     async def load(self) -> None:
-        """Start every enabled camera."""
+        """Read every enabled camera; those held are started by `hold`."""
         offset: int | None = 0
         while offset is not None:
             page = await self._database.cameras.list(enabled=True, limit=PAGE, offset=offset)
             for camera in page.items:
-                await self._start(camera)
+                self._stored[camera.id] = camera
             offset = page.next_offset
         self.loaded = True
-        logger.info("cameras loaded", extra={"cameras": len(self._cameras)})
+        logger.info("cameras loaded", extra={"cameras": len(self._stored)})
 
     async def on_event(self, event: Event) -> None:
         if event.kind == EventKind.CAMERA_CHANGED:
@@ -97,12 +139,18 @@ class CameraSync:
             stored: Camera | None = await self._database.cameras.get(camera_id)
         except NotFound:
             stored = None
+        if stored is None or not stored.enabled:
+            self._stored.pop(camera_id, None)
+        else:
+            self._stored[camera_id] = stored
         known = self._cameras.get(camera_id)
         if stored is None or not stored.enabled:
             if known is not None:
                 await self._stop(camera_id)
                 await self._on_change(camera_id, None)
             return
+        if camera_id not in self._held:
+            return  # another process runs it, or will
         if known is None:
             await self._start(stored)
         elif _source_changed(known, stored):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from concurrent.futures import Executor
 from contextlib import AsyncExitStack
@@ -13,13 +14,15 @@ from recognizer.analyzer import FaceAnalyzer
 from recognizer.gallery import Gallery
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.engine import PresenceEngine
-from store.cameras import Camera
+from store.camera_leases import CameraReport
+from store.cameras import Camera, CameraKind
 from store.database import Database
-from streamer.errors import UnknownCamera
+from streamer.errors import NotABrowserCamera, UnknownCamera
 from streamer.status import CameraState
 from streamer.supervisor import Supervisor
 from web.live.analysis_loop import AnalysisLoop
 from web.live.attendance_writer import AttendanceWriter
+from web.live.camera_ownership import CameraOwnership
 from web.live.camera_state import CameraLiveStatus
 from web.live.camera_sync import CameraSync
 from web.live.camera_watch import CameraWatch
@@ -86,6 +89,14 @@ class LiveRuntime:
         self._executor = executor
         self._unknown_faces = UnknownFaceStore.from_settings(settings)
         self._cameras = CameraSync(database, self.supervisor, self._camera_changed)
+        self._ownership = CameraOwnership(
+            database.camera_leases,
+            self._cameras,
+            self._report,
+            metrics,
+            ttl_s=settings.service.camera_lease_ttl_s,
+            renew_s=settings.service.camera_lease_renew_s,
+        )
         self._contexts = SessionContexts(database, self.engine, self._cameras, metrics)
         self._gallery_sync = GallerySync(
             database, gallery, self.engine, people, analyzer.pack_name, executor, metrics
@@ -145,9 +156,12 @@ class LiveRuntime:
         stack.push_async_callback(self._stop_analysis)
         await stack.enter_async_context(self.supervisor)
         await self._cameras.load()
+        # left before the supervisor: this process's cameras stop, then their leases go
+        await stack.enter_async_context(self._ownership)
         await self._contexts.refresh_all()
         self._dispatcher = Dispatcher(
-            feed, [self._gallery_sync, self._cameras, self._contexts, self._relay]
+            feed,
+            [self._gallery_sync, self._cameras, self._ownership, self._contexts, self._relay],
         )
         self._analysis_task = self._tasks.start(self._analysis.run(), "live-analysis")
         self._tasks.start(self._dispatcher.run(), "live-change-feed")
@@ -160,7 +174,11 @@ class LiveRuntime:
         self._tasks.start(keep_closing_ended_sessions(self._database), "live-session-closer")
         logger.info(
             "live runtime started",
-            extra={"cameras": len(self._cameras.cameras()), "templates": len(self._gallery)},
+            extra={
+                "cameras": len(self._cameras.cameras()),
+                "templates": len(self._gallery),
+                "holder": self._ownership.holder,
+            },
         )
 
     async def _stop_analysis(self) -> None:
@@ -184,12 +202,53 @@ class LiveRuntime:
 
     # -- what the API reads --------------------------------------------------------------
 
+    @property
+    def holder(self) -> str:
+        """This process's name on the camera leases it holds."""
+        return self._ownership.holder
+
     def camera_statuses(self) -> list[CameraLiveStatus]:
-        statuses = (self.camera_status(camera.id) for camera in self._cameras.cameras())
+        """Every enabled camera, whichever process runs it."""
+        statuses = (self.camera_status(camera.id) for camera in self._cameras.stored_cameras())
+        return [status for status in statuses if status is not None]
+
+    def local_camera_statuses(self) -> list[CameraLiveStatus]:
+        """The cameras this process runs (its own metrics describe only these)."""
+        statuses = (self._local_status(camera.id) for camera in self._cameras.cameras())
         return [status for status in statuses if status is not None]
 
     def camera_status(self, camera_id: UUID) -> CameraLiveStatus | None:
-        """The camera's live status; None when this process does not run it."""
+        """The camera's live status, wherever it runs; None when it is not an enabled camera.
+
+        Another process's camera is described as its holder last told: its announcements on
+        the change feed and its lease renewals (every camera_lease_renew_s)."""
+        local = self._local_status(camera_id)
+        if local is not None:
+            return local
+        camera = self._cameras.stored(camera_id)
+        if camera is None:
+            return None
+        session = self._contexts.session_of_room(camera.room_id)
+        session_id = None if session is None else session.id
+        lease = self._ownership.lease_of(camera_id)
+        reported = self._ownership.reported_state(camera_id)
+        if lease is None or not lease.live or lease.holder == self.holder or reported is None:
+            # between two holders (or not yet told by the new one)
+            holder = lease.holder if lease is not None and lease.live else None
+            return CameraLiveStatus.elsewhere(
+                camera, holder, CameraState.CONNECTING.value, None, None, 0.0, session_id
+            )
+        return CameraLiveStatus.elsewhere(
+            camera,
+            lease.holder,
+            reported.state,
+            reported.error,
+            lease.report,
+            lease.report_age_s,
+            session_id,
+        )
+
+    def _local_status(self, camera_id: UUID) -> CameraLiveStatus | None:
         camera = self._cameras.camera(camera_id)
         if camera is None:
             return None
@@ -197,16 +256,40 @@ class LiveRuntime:
         session_id = None if session is None else session.id
         refused = self._cameras.refused(camera_id)
         if refused is not None:
-            return CameraLiveStatus.refused(camera, refused, session_id)
-        try:
-            status = self.supervisor.status(str(camera_id))
-        except UnknownCamera:
-            return None
-        return CameraLiveStatus.of(camera, status, session_id)
+            status = CameraLiveStatus.refused(camera, refused, session_id)
+        else:
+            try:
+                streamed = self.supervisor.status(str(camera_id))
+            except UnknownCamera:
+                return None
+            status = CameraLiveStatus.of(camera, streamed, session_id)
+        return dataclasses.replace(status, holder=self.holder)
+
+    def _report(self, camera_id: UUID) -> CameraReport:
+        """What this process sees of a camera it holds, for the other processes to show."""
+        status = self._local_status(camera_id)
+        if status is None:
+            return CameraReport(camera_id, CameraState.STOPPED.value)
+        return CameraReport(
+            camera_id,
+            status.state,
+            status.error,
+            status.analysis_fps,
+            status.frames_received,
+            status.frames_dropped,
+            status.last_frame_age_s,
+        )
 
     async def answer_offer(self, camera_id: UUID, sdp: str, sdp_type: str = "offer") -> str:
-        """Answer a browser camera's SDP offer. Raises streamer UnknownCamera (not run
-        here), NotABrowserCamera, or SignallingError (a refused offer)."""
+        """Answer a browser camera's SDP offer. A browser camera another process holds is
+        taken over: it runs where its browser's peer connection is. Raises streamer
+        UnknownCamera (no such enabled camera), NotABrowserCamera, or SignallingError (a
+        refused offer)."""
+        stored = self._cameras.stored(camera_id)
+        if self._cameras.camera(camera_id) is None and stored is not None:
+            if stored.kind is not CameraKind.WEBRTC:
+                raise NotABrowserCamera(f"camera {camera_id} reads a URL, not a browser")
+            await self._ownership.take_over(camera_id)
         return await self.supervisor.answer_offer(str(camera_id), sdp, sdp_type)
 
     def unknown_faces(self, session_id: UUID) -> int:

@@ -1,0 +1,184 @@
+"""Camera ownership between processes: every camera runs in exactly one, shared out fairly,
+moved when its process dies or leaves, pinned where its browser connects.
+
+Each "process" here is the real camera part of one (a streamer supervisor, the camera sync and
+the ownership) on the same real PostgreSQL; browser cameras run without peers, so nothing is
+decoded. A process that died is a holder that stops renewing its leases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from uuid import UUID
+
+import pytest
+from pydantic import ValidationError
+
+from store.camera_leases import CameraReport
+from store.cameras import CameraKind
+from store.database import Database
+from store.events import EventKind
+from streamer.errors import UnknownCamera
+from streamer.supervisor import Supervisor
+from tests.web.conftest import running_live
+from tests.web.live.conftest import until
+from web.config import ServiceConfig
+from web.live.camera_ownership import CameraOwnership
+from web.live.camera_sync import CameraSync
+from web.metrics import Metrics
+from web.services import Services
+
+TTL_S = 1.5
+RENEW_S = 0.4
+WAIT_S = 20.0
+
+
+@dataclass
+class Replica:
+    supervisor: Supervisor
+    cameras: CameraSync
+    ownership: CameraOwnership
+
+    def running(self) -> set[UUID]:
+        return {UUID(status.camera_id) for status in self.supervisor.statuses()}
+
+
+@asynccontextmanager
+async def replica(db: Database, name: str) -> AsyncIterator[Replica]:
+    async def changed(camera_id: UUID, camera: object) -> None:
+        return None
+
+    async with Supervisor() as supervisor:
+        cameras = CameraSync(db, supervisor, changed)
+
+        def report(camera_id: UUID) -> CameraReport:
+            try:
+                return CameraReport(camera_id, supervisor.status(str(camera_id)).state.value)
+            except UnknownCamera:
+                return CameraReport(camera_id, "stopped")
+
+        ownership = CameraOwnership(
+            db.camera_leases,
+            cameras,
+            report,
+            Metrics(),
+            ttl_s=TTL_S,
+            renew_s=RENEW_S,
+            holder=name,
+        )
+        await cameras.load()
+        async with ownership:
+            yield Replica(supervisor, cameras, ownership)
+
+
+async def _browser_cameras(db: Database, count: int) -> list[UUID]:
+    return [
+        (await db.cameras.create(name=f"laptop-{n}", kind=CameraKind.WEBRTC)).camera.id
+        for n in range(count)
+    ]
+
+
+def _apart(*replicas: Replica) -> bool:
+    """No camera runs in two replicas."""
+    seen = [c for r in replicas for c in r.running()]
+    return len(seen) == len(set(seen))
+
+
+async def test_a_single_process_runs_every_enabled_camera_from_its_start(db: Database) -> None:
+    cameras = await _browser_cameras(db, 3)
+    disabled = (await db.cameras.create(name="off", kind=CameraKind.WEBRTC, enabled=False)).camera
+    async with replica(db, "a") as a:
+        assert a.running() == set(cameras)  # no tick waited for
+        assert disabled.id not in a.running()
+        added = (await db.cameras.create(name="new", kind=CameraKind.WEBRTC)).camera.id
+        await a.cameras.refresh(added)  # as the change feed would tell it
+        a.ownership.wake()
+        await until(lambda: added in a.running(), WAIT_S)
+
+
+async def test_a_second_process_takes_its_fair_share_and_no_camera_runs_twice(
+    db: Database,
+) -> None:
+    cameras = await _browser_cameras(db, 5)
+    async with replica(db, "a") as a:
+        async with replica(db, "b") as b:
+            await until(lambda: len(a.running()) == 3 and len(b.running()) == 2, WAIT_S)
+            assert _apart(a, b)
+            assert a.running() | b.running() == set(cameras)
+            overview = await db.camera_leases.overview()
+            assert (overview.held_by("a"), overview.held_by("b")) == (a.running(), b.running())
+        # b left gracefully: its cameras are free at once, and a takes them at its next look
+        await until(lambda: a.running() == set(cameras), TTL_S)
+
+
+async def test_the_cameras_of_a_process_that_stopped_renewing_move_once_its_leases_expire(
+    db: Database,
+) -> None:
+    cameras = await _browser_cameras(db, 4)
+    await db.camera_leases.renew("dead", [], TTL_S)
+    assert await db.camera_leases.claim("dead", cameras[:2], TTL_S) == set(cameras[:2])
+    async with replica(db, "a") as a, replica(db, "b") as b:
+        assert a.running() | b.running() == set(cameras[2:])  # the dead one's are leased
+        await until(lambda: a.running() | b.running() == set(cameras), TTL_S + WAIT_S)
+        assert _apart(a, b)
+        await until(lambda: len(a.running()) == len(b.running()) == 2, WAIT_S)
+
+
+async def test_a_browser_camera_is_taken_over_where_its_peer_connects_and_stops_elsewhere(
+    db: Database,
+) -> None:
+    [camera] = await _browser_cameras(db, 1)
+    async with replica(db, "a") as a, replica(db, "b") as b:
+        assert a.running() == {camera}
+        assert await b.ownership.take_over(camera)
+        assert camera in b.running()
+        await until(lambda: camera not in a.running(), WAIT_S)  # a's next renewal
+        ticks = b.ownership.ticks
+        await until(lambda: b.ownership.ticks >= ticks + 3, WAIT_S)
+        assert (a.running(), b.running()) == (set(), {camera})  # b stays over nothing
+
+
+async def test_a_disabled_camera_stops_and_its_lease_is_given_back(db: Database) -> None:
+    kept, disabled = await _browser_cameras(db, 2)
+    async with replica(db, "a") as a:
+        await db.cameras.set_enabled(disabled, False)
+        await a.cameras.refresh(disabled)
+        assert a.running() == {kept}
+        await until(lambda: disabled not in a.cameras.held(), WAIT_S)
+        assert await db.camera_leases.of_camera(disabled) is None
+
+
+async def test_taking_over_a_disabled_or_unknown_camera_is_refused(db: Database) -> None:
+    off = (await db.cameras.create(name="off", kind=CameraKind.WEBRTC, enabled=False)).camera
+    async with replica(db, "a") as a:
+        assert not await a.ownership.take_over(UUID(int=1))
+        assert not await a.ownership.take_over(off.id)
+        assert a.running() == set()
+
+
+async def test_a_live_runtime_reports_a_camera_another_process_runs_and_who_runs_it(
+    services: Services, db: Database
+) -> None:
+    [camera] = await _browser_cameras(db, 1)
+    await db.camera_leases.renew("elsewhere", [], 60.0)
+    await db.camera_leases.claim("elsewhere", [camera], 60.0)
+    await db.camera_leases.renew("elsewhere", [CameraReport(camera, "live", None, 5.0, 99)], 60.0)
+    async with running_live(services) as live:
+        assert live.local_camera_statuses() == []
+        [status] = live.camera_statuses()
+        assert status == live.camera_status(camera)
+        assert (status.camera_id, status.holder) == (camera, "elsewhere")
+        assert (status.state, status.analysis_fps, status.frames_received) == ("live", 5.0, 99)
+        # the holder announces a change of state on the change feed: every process hears it
+        await db.events.publish(
+            EventKind.CAMERA_STATUS, {"camera_id": str(camera), "state": "failed", "error": "x"}
+        )
+        await until(lambda: live.camera_status(camera).state == "failed", WAIT_S)
+
+
+@pytest.mark.parametrize(("ttl_s", "renew_s"), [(4.0, 2.0), (1.0, 2.0)])
+def test_a_lease_must_outlast_two_renewals(ttl_s: float, renew_s: float) -> None:
+    with pytest.raises(ValidationError, match="twice"):
+        ServiceConfig(camera_lease_ttl_s=ttl_s, camera_lease_renew_s=renew_s)
