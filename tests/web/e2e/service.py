@@ -41,16 +41,17 @@ async def _announced_url(lines: asyncio.Queue[str], service: asyncio.Task[int]) 
 
 
 @asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[RunningService]:
+async def serving(settings: Settings, *, port: int | None = None) -> AsyncIterator[RunningService]:
     """Serve until the block ends, then stop as on SIGTERM; the service must end by itself,
-    cleanly (exit status 0), within its own shutdown budget."""
+    cleanly (exit status 0), within its own shutdown budget. A fixed `port` lets a test start
+    the service again at the address its clients already know (a restart); else any free one."""
     lines: asyncio.Queue[str] = asyncio.Queue()
     stop = asyncio.Event()
     service = asyncio.create_task(
         run_service(
             settings,
             demo=False,
-            port=free_port(),
+            port=free_port() if port is None else port,
             host="127.0.0.1",
             emit=lines.put_nowait,
             stop=stop,
