@@ -15,6 +15,7 @@ from streamer.file_source import FileSource
 from streamer.pyav_source import PyAvSource
 from streamer.source import FrameSource
 from streamer.status import CameraState, CameraStatus
+from streamer.webrtc.data_channel import ChannelListener
 from streamer.webrtc.source import WebRtcSource
 
 logger = logging.getLogger(__name__)
@@ -108,15 +109,22 @@ class Supervisor:
     def statuses(self) -> list[CameraStatus]:
         return [camera.feed.status() for camera in self._cameras.values()]
 
-    async def answer_offer(self, camera_id: str, sdp: str, sdp_type: str = "offer") -> str:
-        """Answer a browser camera's SDP offer; returns the answer's SDP.
+    async def answer_offer(
+        self,
+        camera_id: str,
+        sdp: str,
+        sdp_type: str = "offer",
+        on_channel: ChannelListener | None = None,
+    ) -> str:
+        """Answer a browser camera's SDP offer; returns the answer's SDP. `on_channel` gets
+        each data channel the browser opens on this peer connection (feedback to the page).
 
         Raises UnknownCamera, NotABrowserCamera, or SignallingError for a refused offer.
         """
         source = self._get(camera_id).source
         if not isinstance(source, WebRtcSource):
             raise NotABrowserCamera(f"camera {camera_id} reads a URL, not a browser")
-        return await source.accept_offer(sdp, sdp_type)
+        return await source.accept_offer(sdp, sdp_type, on_channel)
 
     def active_peers(self) -> int:
         """Peer connections currently open, over all browser cameras."""

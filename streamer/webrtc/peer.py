@@ -9,6 +9,7 @@ import time
 from aiortc import (
     MediaStreamTrack,
     RTCConfiguration,
+    RTCDataChannel,
     RTCIceServer,
     RTCPeerConnection,
     RTCSessionDescription,
@@ -22,6 +23,7 @@ from streamer.frame import Frame
 from streamer.source import FrameSink
 from streamer.status import CameraState
 from streamer.webrtc.codecs import preferred_video_codecs
+from streamer.webrtc.data_channel import BrowserChannel, ChannelListener
 from streamer.webrtc.offer import validate_offer
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class PeerSession:
         track: MediaStreamTrack,
         sink: FrameSink,
         config: StreamerConfig,
+        channels: list[BrowserChannel] | None = None,
     ) -> None:
         self.camera_id = camera_id
         self._connection = connection
@@ -57,18 +60,36 @@ class PeerSession:
         self._config = config
         self._closed = False
         self._closing: asyncio.Future[None] | None = None
+        # the browser's data channels, closed with the session (the list fills as they open)
+        self._channels = channels if channels is not None else []
         connection.on("connectionstatechange", self._on_connection_state)
 
     @classmethod
     async def negotiate(
-        cls, camera_id: str, sdp: str, sdp_type: str, sink: FrameSink, config: StreamerConfig
+        cls,
+        camera_id: str,
+        sdp: str,
+        sdp_type: str,
+        sink: FrameSink,
+        config: StreamerConfig,
+        on_channel: ChannelListener | None = None,
     ) -> tuple[PeerSession, str]:
         """Answer a browser's offer; returns the session and the answer's SDP.
 
+        `on_channel` is given each data channel the browser opens (an offer may carry one
+        besides its video); without it, such channels are accepted and left unused.
         Raises SignallingError, after closing whatever was built, if the offer is refused.
         """
         validate_offer(sdp, sdp_type, config)
         connection = RTCPeerConnection(configuration=rtc_configuration(config))
+        channels: list[BrowserChannel] = []
+        if on_channel is not None:
+            # Registered before the remote description: a channel may open as soon as the
+            # connection does, before this method has returned.
+            connection.on(
+                "datachannel",
+                lambda channel: _hand_over(camera_id, channel, channels, on_channel),
+            )
         try:
             transceiver = connection.addTransceiver("video", direction="recvonly")
             # Must precede setRemoteDescription: aiortc ignores preferences set after it.
@@ -90,7 +111,7 @@ class PeerSession:
                 reason = f"{type(exc).__name__}: {str(exc)[:200]}"
                 raise SignallingError(f"the SDP offer cannot be answered: {reason}") from exc
             raise
-        session = cls(camera_id, connection, track, sink, config)
+        session = cls(camera_id, connection, track, sink, config, channels)
         return session, connection.localDescription.sdp
 
     @property
@@ -128,6 +149,8 @@ class PeerSession:
     async def close(self) -> None:
         """Close the peer connection; safe to call again and from a cancelled task."""
         self._closed = True
+        for channel in self._channels:
+            channel.close()
         if self._closing is None:
             self._closing = asyncio.ensure_future(self._connection.close())
         # Shielded: cancelling a waiter must not cancel aiortc's shared "closed" future,
@@ -145,3 +168,25 @@ class PeerSession:
         if state in ("failed", "closed"):
             # Ends the track, so `receive` returns at once rather than at the watchdog.
             self._track.stop()
+
+
+def _hand_over(
+    camera_id: str,
+    channel: RTCDataChannel,
+    channels: list[BrowserChannel],
+    on_channel: ChannelListener,
+) -> None:
+    browser_channel = BrowserChannel(camera_id, channel)
+    channels.append(browser_channel)
+    logger.info(
+        "camera %s: the browser opened data channel %r",
+        camera_id,
+        channel.label,
+        extra={"camera_id": camera_id, "channel": channel.label},
+    )
+    try:
+        on_channel(browser_channel)
+    except Exception:  # the listener's fault must not break the peer connection
+        logger.exception(
+            "camera %s: the data channel listener failed", camera_id, extra={"camera_id": camera_id}
+        )

@@ -9,6 +9,7 @@ from streamer.config import StreamerConfig
 from streamer.errors import CameraClosed
 from streamer.source import FrameSink, FrameSource
 from streamer.status import CameraState
+from streamer.webrtc.data_channel import ChannelListener
 from streamer.webrtc.peer import PeerSession
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,11 @@ class WebRtcSource(FrameSource):
             async with self._swap:
                 await self._end_session()
 
-    async def accept_offer(self, sdp: str, sdp_type: str = "offer") -> str:
-        """Answer a browser's offer, replacing any current peer of this camera."""
+    async def accept_offer(
+        self, sdp: str, sdp_type: str = "offer", on_channel: ChannelListener | None = None
+    ) -> str:
+        """Answer a browser's offer, replacing any current peer of this camera; `on_channel`
+        gets each data channel the browser opens on it."""
         if self._sink is None and not self._stopped:
             # Added a moment ago: its task is queued before us and sets the sink on its
             # first step, so one turn of the loop is enough.
@@ -55,7 +59,7 @@ class WebRtcSource(FrameSource):
         if self._sink is None or self._stopped:
             raise CameraClosed(f"camera {self.camera_id} is not running")
         session, answer = await PeerSession.negotiate(
-            self.camera_id, sdp, sdp_type, self._sink, self._config
+            self.camera_id, sdp, sdp_type, self._sink, self._config, on_channel
         )
         adopted = False
         try:
