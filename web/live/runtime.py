@@ -27,6 +27,7 @@ from web.live.camera_state import CameraLiveStatus
 from web.live.camera_sync import CameraSync
 from web.live.camera_watch import CameraWatch
 from web.live.dispatch import Dispatcher
+from web.live.feedback import FaceFeedback
 from web.live.gallery_sync import GallerySync
 from web.live.hub import EventHub
 from web.live.latency import EventLatency
@@ -84,6 +85,7 @@ class LiveRuntime:
         self.supervisor = Supervisor(settings.streamer)
         self.engine = PresenceEngine(analyzer, gallery, presence_config(settings))
         self.hub = EventHub(metrics)
+        self._feedback = FaceFeedback(self.hub)
         people = PeopleDirectory(database)
         latency = EventLatency(metrics)
         self._executor = executor
@@ -150,6 +152,7 @@ class LiveRuntime:
         stack = self._stack
         feed = await stack.enter_async_context(self._database.change_feed())
         stack.callback(self.hub.close_all)
+        stack.push_async_callback(self._feedback.close)
         stack.push_async_callback(self._tasks.cancel_all)
         await self._gallery_sync.load()
         await stack.enter_async_context(self._writer)
@@ -290,7 +293,9 @@ class LiveRuntime:
             if stored.kind is not CameraKind.WEBRTC:
                 raise NotABrowserCamera(f"camera {camera_id} reads a URL, not a browser")
             await self._ownership.take_over(camera_id)
-        return await self.supervisor.answer_offer(str(camera_id), sdp, sdp_type)
+        return await self.supervisor.answer_offer(
+            str(camera_id), sdp, sdp_type, on_channel=self._feedback.channel_opened
+        )
 
     def unknown_faces(self, session_id: UUID) -> int:
         """Unknown faces reported in the session since this process started."""
