@@ -195,6 +195,15 @@ class Cameras(Repository):
         )
         return stored is not None and token_matches(token, stored)
 
+    async def with_token(self, token: str) -> Camera | None:
+        """The enabled camera whose current token is `token`, or None: how a camera signs in
+        with its token alone (tokens are random, so at most one hash matches)."""
+        row = await self._fetchrow(
+            f"SELECT {_COLUMNS} FROM cameras WHERE access_token_hash = $1 AND enabled",
+            hash_token(token),
+        )
+        return None if row is None else _camera(row)
+
     async def delete(self, camera_id: UUID) -> None:
         async with self._transaction() as connection:
             status = await connection.execute("DELETE FROM cameras WHERE id = $1", camera_id)

@@ -53,6 +53,19 @@ async def test_a_camera_token_is_checked_against_its_hash_and_can_be_rotated(
     assert not await db.cameras.verify_token(camera_id, new_token)
 
 
+async def test_a_camera_is_found_by_its_current_token_only_while_enabled(db: Database) -> None:
+    created = await db.cameras.create(name="laptop", kind=CameraKind.WEBRTC)
+    await db.cameras.create(name="other laptop", kind=CameraKind.WEBRTC)
+
+    found = await db.cameras.with_token(created.access_token)
+    assert found is not None and found.id == created.camera.id
+    assert await db.cameras.with_token("guess") is None
+    new_token = await db.cameras.rotate_token(created.camera.id)
+    assert await db.cameras.with_token(created.access_token) is None
+    await db.cameras.set_enabled(created.camera.id, False)
+    assert await db.cameras.with_token(new_token) is None
+
+
 async def test_cameras_need_a_url_unless_they_are_browsers(db: Database) -> None:
     with pytest.raises(InvalidValue):
         await db.cameras.create(name="x", kind=CameraKind.RTSP)
