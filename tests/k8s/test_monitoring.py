@@ -1,0 +1,149 @@
+"""Alert rules and the Grafana dashboard query only metrics that something really exports.
+
+The service's names come from its own registry (web/metrics.py), read the way Prometheus reads
+the exposition: counters as `_total`, histograms as `_bucket`/`_sum`/`_count`. The few names
+from other exporters are listed here by name, each with where it comes from.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.k8s.deployment_files import K8S, load_yaml
+from tests.k8s.promql import metric_names
+from web.metrics import Metrics
+
+DASHBOARD = K8S / "base" / "grafana" / "rollcall-dashboard.json"
+RULES = K8S / "base" / "prometheusrule.yaml"
+
+# Not Rollcall's, by the exporter a panel using one must name (the service's own registry has
+# no process_* collectors, so CPU comes from the kubelet).
+OTHER_EXPORTERS = {
+    "DCGM_FI_DEV_GPU_UTIL": "DCGM",  # NVIDIA's DCGM exporter (GPU Operator)
+    "container_cpu_usage_seconds_total": "cAdvisor",  # the kubelet's cAdvisor
+}
+
+_SUFFIXES = {
+    "counter": ("_total",),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_sum", "_count"),
+    "summary": ("", "_sum", "_count"),
+    "info": ("_info",),
+}
+
+
+def exported_names() -> set[str]:
+    """Every series name the service's /metrics can carry."""
+    names: set[str] = set()
+    for family in Metrics().registry.collect():
+        names.update(family.name + suffix for suffix in _SUFFIXES[family.type])
+    return names
+
+
+def rule_expressions() -> dict[str, str]:
+    spec = load_yaml(RULES)["spec"]
+    return {rule["alert"]: rule["expr"] for group in spec["groups"] for rule in group["rules"]}
+
+
+def dashboard() -> dict[str, Any]:
+    return json.loads(DASHBOARD.read_text(encoding="utf-8"))
+
+
+def panel_expressions() -> dict[str, list[str]]:
+    return {
+        panel["title"]: [target["expr"] for target in panel.get("targets", [])]
+        for panel in dashboard()["panels"]
+        if panel["type"] != "row"
+    }
+
+
+def test_the_metric_name_reader_finds_names_and_nothing_else() -> None:
+    expression = (
+        'histogram_quantile(0.95, sum by (pod, le) (rate(a_seconds_bucket{model="x"}[5m])))'
+        " > 1e-3 and on (pod) b_total offset 20m unless sum without (camera) (c[$__rate_interval])"
+    )
+    assert metric_names(expression) == {"a_seconds_bucket", "b_total", "c"}
+
+
+def test_the_service_exports_the_documented_metric_families() -> None:
+    assert {
+        "rollcall_camera_up",
+        "rollcall_frames_dropped_total",
+        "rollcall_inference_seconds_bucket",
+        "rollcall_db_buffered_writes",
+        "rollcall_attendance_events_total",
+        "rollcall_sessions_open",
+    } <= exported_names()
+
+
+@pytest.mark.parametrize("alert", sorted(rule_expressions()))
+def test_each_alert_reads_only_exported_metrics(alert: str) -> None:
+    used = metric_names(rule_expressions()[alert])
+    assert used, "an alert with no metric in it"
+    assert used - exported_names() == set()
+
+
+@pytest.mark.parametrize("title", sorted(panel_expressions()))
+def test_each_dashboard_panel_reads_only_exported_or_named_external_metrics(title: str) -> None:
+    used = set().union(*(metric_names(e) for e in panel_expressions()[title]))
+    assert used, "a panel with no query"
+    assert used - exported_names() - set(OTHER_EXPORTERS) == set()
+
+
+def test_panels_on_other_exporters_say_where_their_figures_come_from() -> None:
+    for panel in dashboard()["panels"]:
+        expressions = " ".join(t["expr"] for t in panel.get("targets", []))
+        for name, exporter in OTHER_EXPORTERS.items():
+            if name in metric_names(expressions):
+                assert exporter in panel["title"], f"{panel['title']!r} hides where {name} is from"
+
+
+def test_the_alerts_the_operators_need_are_there() -> None:
+    expressions = rule_expressions()
+    assert set(expressions) == {
+        "RollcallCameraDown",
+        "RollcallFramesDroppedHigh",
+        "RollcallInferenceSlow",
+        "RollcallDatabaseWritesBuffered",
+        "RollcallNoAttendanceDuringSession",
+    }
+    assert "rollcall_camera_up" in metric_names(expressions["RollcallCameraDown"])
+    assert "histogram_quantile" in expressions["RollcallInferenceSlow"]
+    silent_session = metric_names(expressions["RollcallNoAttendanceDuringSession"])
+    # Faces in front of the cameras is what keeps an empty class from firing it.
+    assert {
+        "rollcall_sessions_open",
+        "rollcall_attendance_events_total",
+        "rollcall_faces_detected_total",
+    } <= silent_session
+
+
+def test_the_dashboard_shows_what_a_school_operator_watches() -> None:
+    used = set().union(*(metric_names(e) for es in panel_expressions().values() for e in es))
+    assert {
+        "rollcall_camera_up",
+        "rollcall_frames_analyzed_total",
+        "rollcall_inference_seconds_bucket",
+        "rollcall_event_latency_seconds_bucket",
+        "rollcall_attendance_events_total",
+        "rollcall_unknown_faces_total",
+        "rollcall_websocket_clients",
+        "rollcall_db_buffered_writes",
+        "DCGM_FI_DEV_GPU_UTIL",
+    } <= used
+
+
+def test_the_dashboard_is_importable_anywhere() -> None:
+    board = dashboard()
+    ids = [panel["id"] for panel in board["panels"]]
+    assert len(ids) == len(set(ids)), "panel ids must be unique"
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    assert variables["datasource"]["type"] == "datasource"
+    for panel in board["panels"]:
+        if panel["type"] != "row":
+            # The data source is chosen at import (compose and kube-prometheus-stack differ).
+            assert panel["datasource"]["uid"] == "${datasource}"
+            assert {"x", "y", "w", "h"} <= set(panel["gridPos"])
