@@ -1,3 +1,175 @@
-import { startPage } from "./chrome.js";
+// The live board a teacher keeps open during class: pick a session (kept in the address as
+// ?session=<id>, so a reload or a service restart brings the same one back), then follow it
+// over the WebSocket. Every (re)connection starts from a snapshot that rebuilds the board;
+// live messages change one card, a count or a camera.
 
-startPage();
+import { api } from "./api.js";
+import { startPage } from "./chrome.js";
+import { clear, showError } from "./dom.js";
+import { LiveConnection } from "./live.js";
+import { BoardState, STATUS_WORDS } from "./board_state.js";
+import { RosterView, renderCameras, renderCounts, renderSummary } from "./board_view.js";
+import { fillPicker, loadNames, loadSessionChoices } from "./board_sessions.js";
+
+const SESSION_PARAM = "session";
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function byId(id) {
+  return document.getElementById(id);
+}
+
+function sessionInAddress() {
+  const value = new URLSearchParams(window.location.search).get(SESSION_PARAM) || "";
+  return UUID_PATTERN.test(value) ? value.toLowerCase() : null;
+}
+
+function keepInAddress(sessionId) {
+  const url = new URL(window.location.href);
+  if (sessionId) url.searchParams.set(SESSION_PARAM, sessionId);
+  else url.searchParams.delete(SESSION_PARAM);
+  window.history.replaceState(null, "", url);
+}
+
+function connectionWords(state, detail) {
+  if (state === "live") return "Live";
+  if (state === "reconnecting") return `Reconnecting in ${Math.ceil(detail.inMs / 1000)} s…`;
+  return "Connecting…";
+}
+
+class Board {
+  constructor(names) {
+    this.names = names;
+    this.parts = {
+      exportLink: byId("export-csv"),
+      connection: byId("connection"),
+      problems: byId("board-problems"),
+      notice: byId("board-notice"),
+      board: byId("board"),
+      title: byId("session-title"),
+      meta: byId("session-meta"),
+      counts: byId("counts"),
+      cameras: byId("cameras"),
+    };
+    this.roster = new RosterView(byId("roster"), (student, status) => this.mark(student, status));
+    this.sessionId = null;
+    this.state = null;
+    this.live = null;
+  }
+
+  show(sessionId) {
+    const { exportLink, board, notice, problems } = this.parts;
+    this.sessionId = sessionId;
+    this.state = null;
+    keepInAddress(sessionId);
+    board.hidden = true;
+    clear(problems);
+    notice.textContent = "";
+    exportLink.hidden = !sessionId;
+    if (!sessionId) {
+      exportLink.removeAttribute("href");
+      if (this.live) this.live.stop();
+      this.live = null;
+      this.parts.connection.textContent = "Not connected";
+      return;
+    }
+    exportLink.href = `/api/sessions/${sessionId}/attendance.csv`;
+    const subscription = { session_id: sessionId };
+    if (this.live) {
+      this.live.resubscribe(subscription);
+    } else {
+      this.live = new LiveConnection(subscription, {
+        onMessage: (message) => this.receive(message),
+        onState: (state, detail) => {
+          this.parts.connection.textContent = connectionWords(state, detail);
+          this.parts.connection.className = `connection connection-${state}`;
+        },
+      }).start();
+    }
+  }
+
+  receive(message) {
+    if (message.type === "snapshot") {
+      if (!message.session || message.session.id !== this.sessionId) return;
+      this.state = new BoardState(message);
+      this.renderAll();
+    } else if (message.type === "error") {
+      showError(this.parts.problems, message);
+    } else if (this.state === null) {
+      // events before the snapshot are in it already
+    } else if (message.type === "attendance") {
+      const student = this.state.applyAttendance(message);
+      if (student) {
+        this.roster.update(student);
+        renderCounts(this.parts.counts, this.state.counts());
+      }
+    } else if (message.type === "unknown_face") {
+      if (this.state.applyUnknownFace(message)) renderCounts(this.parts.counts, this.state.counts());
+    } else if (message.type === "camera_status") {
+      if (this.state.applyCameraStatus(message)) {
+        renderCameras(this.parts.cameras, [...this.state.cameras.values()]);
+      }
+    }
+  }
+
+  renderAll() {
+    const { board, title, meta, counts, cameras, problems } = this.parts;
+    clear(problems);
+    renderSummary(title, meta, this.state.session, this.names);
+    renderCounts(counts, this.state.counts());
+    renderCameras(cameras, [...this.state.cameras.values()]);
+    this.roster.render(this.state.sortedStudents());
+    board.hidden = false;
+  }
+
+  // A teacher's decision; the card changes from the answer, the live message agrees later.
+  async mark(student, status) {
+    const { notice, problems } = this.parts;
+    const sessionId = this.sessionId;
+    notice.textContent = `Marking ${student.displayName} ${status}…`;
+    try {
+      const record = await api("PUT", `/api/sessions/${sessionId}/attendance/${student.personId}`, {
+        json: { status },
+      });
+      const changed = this.state && this.state.applyAttendance(record);
+      if (changed) {
+        this.roster.update(changed);
+        renderCounts(this.parts.counts, this.state.counts());
+      }
+      notice.textContent = `${student.displayName}: ${STATUS_WORDS[record.status]}, set by teacher`;
+    } catch (error) {
+      notice.textContent = "";
+      showError(problems, error);
+    }
+  }
+}
+
+async function chosenSession(sessionId) {
+  if (!sessionId) return null;
+  try {
+    return await api("GET", `/api/sessions/${sessionId}`);
+  } catch {
+    return null; // gone or never was: the picker starts empty
+  }
+}
+
+async function main() {
+  await startPage();
+  const picker = byId("session-picker");
+  const problems = byId("board-problems");
+  try {
+    const [names, choices, chosen] = await Promise.all([
+      loadNames(),
+      loadSessionChoices(),
+      chosenSession(sessionInAddress()),
+    ]);
+    fillPicker(picker, choices, names, chosen);
+    const board = new Board(names);
+    picker.value = chosen ? chosen.id : "";
+    board.show(chosen ? chosen.id : null);
+    picker.addEventListener("change", () => board.show(picker.value || null));
+  } catch (error) {
+    showError(problems, error);
+  }
+}
+
+main();
