@@ -60,12 +60,14 @@ def panel_expressions() -> dict[str, list[str]]:
     }
 
 
-def test_the_metric_name_reader_finds_names_and_nothing_else() -> None:
+def test_the_metric_name_reader_finds_names_and_refuses_bad_promql() -> None:
     expression = (
         'histogram_quantile(0.95, sum by (pod, le) (rate(a_seconds_bucket{model="x"}[5m])))'
-        " > 1e-3 and on (pod) b_total offset 20m unless sum without (camera) (c[$__rate_interval])"
+        " > 1e-3 and on (pod) b_total offset 20m unless sum(rate(c[$__rate_interval]))"
     )
     assert metric_names(expression) == {"a_seconds_bucket", "b_total", "c"}
+    with pytest.raises(ValueError):
+        metric_names("sum(rate(c[5m])")
 
 
 def test_the_service_exports_the_documented_metric_families() -> None:
@@ -95,9 +97,9 @@ def test_each_dashboard_panel_reads_only_exported_or_named_external_metrics(titl
 
 def test_panels_on_other_exporters_say_where_their_figures_come_from() -> None:
     for panel in dashboard()["panels"]:
-        expressions = " ".join(t["expr"] for t in panel.get("targets", []))
+        used = set().union(*(metric_names(t["expr"]) for t in panel.get("targets", [])))
         for name, exporter in OTHER_EXPORTERS.items():
-            if name in metric_names(expressions):
+            if name in used:
                 assert exporter in panel["title"], f"{panel['title']!r} hides where {name} is from"
 
 
