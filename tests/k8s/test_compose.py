@@ -38,7 +38,7 @@ def test_postgres_keeps_its_data_in_a_named_volume_and_says_when_it_is_ready(
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
     volume = postgres["volumes"][0].split(":")
     assert volume[0] in compose["volumes"]
-    assert volume[1] == "/var/lib/postgresql/data"
+    assert volume[1] == "/var/lib/postgresql"
 
 
 def test_the_service_starts_once_postgres_is_healthy_and_is_built_from_the_dockerfile(
