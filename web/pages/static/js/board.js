@@ -107,7 +107,24 @@ class Board {
     } else if (message.type === "camera_status") {
       if (this.state.applyCameraStatus(message)) {
         renderCameras(this.parts.cameras, [...this.state.cameras.values()]);
+      } else {
+        this.learnCamera(message);
       }
+    }
+  }
+
+  // A camera the snapshot did not list may have joined the room since: ask once per board.
+  async learnCamera(message) {
+    const state = this.state;
+    if (state.askedCameras.has(message.camera_id)) return;
+    state.askedCameras.add(message.camera_id);
+    try {
+      const camera = await api("GET", `/api/cameras/${message.camera_id}`);
+      if (this.state === state && state.addCamera(camera, message)) {
+        renderCameras(this.parts.cameras, [...state.cameras.values()]);
+      }
+    } catch {
+      // removed meanwhile: nothing to show
     }
   }
 
@@ -162,10 +179,14 @@ async function main() {
       loadSessionChoices(),
       chosenSession(sessionInAddress()),
     ]);
+    const asked = new URLSearchParams(window.location.search).has(SESSION_PARAM);
     fillPicker(picker, choices, names, chosen);
     const board = new Board(names);
     picker.value = chosen ? chosen.id : "";
     board.show(chosen ? chosen.id : null);
+    if (asked && !chosen) {
+      showError(problems, { message: "The class session in the address was not found; choose one." });
+    }
     picker.addEventListener("change", () => board.show(picker.value || null));
   } catch (error) {
     showError(problems, error);

@@ -41,6 +41,7 @@ export class BoardState {
     this.session = snapshot.session;
     this.students = new Map(snapshot.attendance.map((row) => [row.person_id, studentOf(row)]));
     this.unknownFaces = snapshot.unknown_faces || 0;
+    this.askedCameras = new Set(); // camera ids whose room was looked up already
     this.cameras = new Map(
       snapshot.cameras.map((camera) => [
         camera.camera_id,
@@ -77,13 +78,25 @@ export class BoardState {
     return true;
   }
 
-  // Only the cameras of this session's room (the snapshot lists them) are the board's.
+  // Only the cameras of this session's room are the board's: those the snapshot listed, and
+  // any added to the room since (addCamera, once its room is known).
   applyCameraStatus(message) {
     const camera = this.cameras.get(message.camera_id);
     if (!camera) return null;
     camera.state = message.state;
     camera.error = message.error || null;
     return camera;
+  }
+
+  addCamera(camera, message) {
+    if (camera.room_id !== this.session.room_id) return false;
+    this.cameras.set(camera.id, {
+      cameraId: camera.id,
+      name: camera.name,
+      state: message.state,
+      error: message.error || null,
+    });
+    return true;
   }
 
   counts() {
