@@ -10,6 +10,7 @@ from aiohttp import web
 
 from web.api import (
     attendance,
+    camera_sign_in,
     camera_status,
     cameras,
     courses,
@@ -34,6 +35,7 @@ from web.services import SERVICES, Services
 
 RESOURCES = (
     sign_in,
+    camera_sign_in,
     users,
     people,
     enrolment,

@@ -26,7 +26,7 @@ async def test_every_page_but_the_public_ones_sends_a_visitor_to_sign_in_and_bac
         response = await api.get(f"{page.path}?x=1", allow_redirects=False)
         assert response.status == 303, page.path
         location = URL(response.headers["Location"])
-        assert location.path == "/sign-in"
+        assert location.path == ("/camera/sign-in" if page.access is Access.CAMERA else "/sign-in")
         assert location.query["next"] == f"{page.path}?x=1"
 
 
@@ -47,7 +47,7 @@ async def test_an_admin_page_tells_a_teacher_it_is_for_admins(
 ) -> None:
     for page in PAGES:
         response = await api.get(page.path, headers=_cookie(teacher), allow_redirects=False)
-        if page.access is Access.ADMIN:
+        if page.access in (Access.ADMIN, Access.CAMERA):
             assert response.status == 403, page.path
             assert (await response.json())["error"]["code"] == "forbidden"
         else:

@@ -1,5 +1,6 @@
 """Who is asking: users by bearer token (or the board's HttpOnly cookie), cameras by their own
-token. Every endpoint but health and metrics calls one of these first.
+token (or the camera page's HttpOnly cookie). Every endpoint but health and metrics calls one
+of these first.
 
 Tokens are never read from URLs (they would land in proxy logs and browser history). A request
 authenticated by cookie that changes something must come from this site's own pages (Origin
@@ -8,6 +9,7 @@ check), so another site cannot ride on a teacher's signed-in browser.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from aiohttp import web
@@ -17,6 +19,7 @@ from web.api.errors import ApiError
 from web.services import services_of
 
 SESSION_COOKIE = "rollcall_session"
+CAMERA_COOKIE = "rollcall_camera"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="rollcall"'}
 _USER_KEY = web.RequestKey("user", User)
@@ -56,6 +59,36 @@ def _same_origin(request: web.Request) -> bool:
     return origin in (f"{request.scheme}://{request.host}", f"https://{request.host}")
 
 
+@dataclass(frozen=True)
+class CameraCookie:
+    """What the camera page's cookie holds: which camera, and that camera's own token."""
+
+    camera_id: UUID
+    token: str
+
+    @property
+    def value(self) -> str:
+        return f"{self.camera_id}.{self.token}"
+
+    @classmethod
+    def of(cls, request: web.Request) -> CameraCookie | None:
+        """The request's camera cookie, or None when it has none or a malformed one."""
+        value = request.cookies.get(CAMERA_COOKIE, "")
+        camera, _, token = value.partition(".")  # tokens are URL-safe base64: never a dot
+        if not token or len(token) > 256:
+            return None
+        try:
+            return cls(UUID(camera), token)
+        except ValueError:
+            return None
+
+
+def refuse_cross_site(request: web.Request) -> None:
+    """403 for a request that changes something and comes from another site's page."""
+    if request.method in _UNSAFE and not _same_origin(request):
+        raise ApiError(403, "forbidden", "cross-site request refused")
+
+
 def _unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message, headers=_UNAUTHORIZED_HEADERS)
 
@@ -91,9 +124,29 @@ async def require(request: web.Request, role: Role = Role.TEACHER) -> User:
     return user
 
 
+async def signed_in_camera(request: web.Request) -> UUID:
+    """The camera the camera page's cookie signs in, or 401 (none, malformed, a token since
+    rotated, or the camera disabled). An unsafe request must come from this site's pages."""
+    cookie = CameraCookie.of(request)
+    if cookie is None:
+        raise _unauthorized("sign the camera in with its token first")
+    refuse_cross_site(request)
+    if not await services_of(request).database.cameras.verify_token(cookie.camera_id, cookie.token):
+        raise _unauthorized(
+            "the camera's sign-in is no longer valid (its token was replaced or the camera "
+            "disabled); sign it in again"
+        )
+    return cookie.camera_id
+
+
 async def require_camera(request: web.Request, camera_id: UUID) -> None:
-    """The request carries this camera's own token (a camera token opens nothing else)."""
+    """The request carries this camera's own token, in a header or the camera page's cookie
+    (a camera token opens nothing else)."""
     token = bearer_token(request) or request.headers.get("X-Camera-Token")
+    if token is None and CameraCookie.of(request) is not None:
+        if await signed_in_camera(request) != camera_id:
+            raise ApiError(403, "forbidden", "this camera's sign-in does not publish this camera")
+        return
     if not token or len(token) > 256:
         raise _unauthorized("send the camera's token: 'Authorization: Bearer <camera token>'")
     if not await services_of(request).database.cameras.verify_token(camera_id, token):

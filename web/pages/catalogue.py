@@ -20,7 +20,16 @@ PAGES = (
         "Classroom camera",
         "camera.html",
         "camera.js",
-        Access.ADMIN,
+        Access.CAMERA,
+        stylesheets=("camera.css",),
+    ),
+    Page(
+        "/camera/sign-in",
+        "Sign the camera in",
+        "camera_sign_in.html",
+        "camera_sign_in.js",
+        Access.PUBLIC,
+        navigation=False,
         stylesheets=("camera.css",),
     ),
     Page(

@@ -6,7 +6,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from web.api.errors import ApiError
-from web.pages.access import Access, allows, sign_in_redirect, signed_in_user
+from web.pages.access import (
+    Access,
+    allows,
+    sign_in_redirect,
+    signed_in_camera,
+    signed_in_user,
+)
 from web.pages.assets import HTML_DIR, Asset, load_assets
 from web.pages.catalogue import PAGES
 from web.pages.headers import ASSET_HEADERS, PAGE_HEADERS
@@ -17,14 +23,27 @@ from web.pages.marks import Handler, marked_as_page
 def _page_handler(page: Page, document: str) -> Handler:
     async def show(request: web.Request) -> web.StreamResponse:
         if page.access is not Access.PUBLIC:
+            # a user's cookie first: an admin at a camera page keeps the admin's tools
             user = await signed_in_user(request)
-            if user is None:
-                raise sign_in_redirect(request)
             if not allows(page.access, user):
-                raise ApiError(403, "forbidden", "this page is for admins")
-        return web.Response(text=document, content_type="text/html", headers=PAGE_HEADERS)
+                if page.access is Access.CAMERA and await signed_in_camera(request):
+                    return _served(document)
+                if user is None:
+                    raise sign_in_redirect(request, page.access)
+                raise ApiError(403, "forbidden", _FORBIDDEN[page.access])
+        return _served(document)
 
     return marked_as_page(show)
+
+
+_FORBIDDEN = {
+    Access.ADMIN: "this page is for admins",
+    Access.CAMERA: "this page is for admins and signed-in cameras",
+}
+
+
+def _served(document: str) -> web.Response:
+    return web.Response(text=document, content_type="text/html", headers=PAGE_HEADERS)
 
 
 def _asset_handler(assets: dict[str, Asset]) -> Handler:
