@@ -52,7 +52,7 @@ async def test_a_photo_of_one_face_enrols_and_a_group_photo_is_refused_saying_wh
         await page.get_by_label("Photos to enrol").set_input_files(faces_dir / PORTRAIT)
         await page.get_by_role("button", name="Enrol photos").click()
         await expect(page.get_by_role("status").filter(has_text="template")).to_have_text(
-            "1 face template(s) added. Barack Obama now has 1.", timeout=WAIT_MS
+            "1 face template added. Barack Obama now has 1.", timeout=WAIT_MS
         )
         await expect(page.get_by_role("alert")).to_have_count(0)
         enrolled = await admin_api.call("GET", f"/api/people/{person['id']}")
@@ -91,7 +91,7 @@ async def test_a_person_added_on_the_page_is_found_by_search_and_erased_everywhe
         await erase.click()
         await dialog.get_by_role("button", name="Erase for good").click()
         await expect(page.get_by_role("status").first).to_have_text(
-            "Grace Hopper was erased: 0 face template(s) removed everywhere."
+            "Grace Hopper was erased: 0 face templates removed everywhere."
         )
         await expect(page.get_by_label("Name or student number")).to_be_focused()
         await expect(page.get_by_text("Nobody matches.").first).to_be_visible()

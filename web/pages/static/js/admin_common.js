@@ -38,6 +38,11 @@ export function rowButton(verb, subject, onclick, kind = "secondary") {
   );
 }
 
+// "1 person", "3 people": counts read as sentences on a projector.
+export function count(n, singular, plural) {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
 // Runs `action` with the button disabled, so a double click cannot send a request twice.
 export async function whileBusy(button, action) {
   button.disabled = true;

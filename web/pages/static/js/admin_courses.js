@@ -1,3 +1,54 @@
-import { startPage } from "./chrome.js";
+// Courses: the list (each opens its roster) and adding one. The roster panel is its own module.
 
-startPage();
+import { api, listAll } from "./api.js";
+import { startPage } from "./chrome.js";
+import { clear, showError, showNotice } from "./dom.js";
+import { dataTable, onSubmit, rowButton, whileBusy } from "./admin_common.js";
+import { RosterPanel } from "./admin_courses_roster.js";
+
+const status = document.getElementById("courses-status");
+const problems = document.getElementById("courses-problems");
+const list = document.getElementById("courses-list");
+const addForm = document.getElementById("add-course-form");
+const addProblems = document.getElementById("add-course-problems");
+const roster = new RosterPanel(document.getElementById("roster"));
+
+async function showCourses() {
+  try {
+    const courses = await listAll("/api/courses");
+    list.replaceChildren(
+      dataTable(
+        "Courses",
+        ["Code", "Name", "Roster"],
+        courses.map((course) => [
+          course.code,
+          course.name,
+          rowButton("Open roster", course.code, () => roster.open(course)),
+        ]),
+        "No courses yet: add the first below.",
+      ),
+    );
+  } catch (error) {
+    showError(problems, error);
+  }
+}
+
+async function addCourse(button) {
+  const fields = addForm.elements;
+  const body = { code: fields.namedItem("code").value.trim(), name: fields.namedItem("name").value.trim() };
+  try {
+    clear(addProblems);
+    const course = await whileBusy(button, () => api("POST", "/api/courses", { json: body }));
+    addForm.reset();
+    showNotice(status, `Course ${course.code} was added.`);
+    await showCourses();
+    await roster.open(course);
+  } catch (error) {
+    showError(addProblems, error);
+  }
+}
+
+onSubmit(addForm, addCourse);
+
+await startPage();
+await showCourses();

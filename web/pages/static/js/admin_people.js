@@ -4,7 +4,7 @@
 import { api, ApiError } from "./api.js";
 import { startPage } from "./chrome.js";
 import { clear, el, formatDateTime, showError, showNotice } from "./dom.js";
-import { PagedSearch, confirmStep, dataTable, onSubmit, rowButton, whileBusy } from "./admin_common.js";
+import { PagedSearch, confirmStep, count, dataTable, onSubmit, rowButton, whileBusy } from "./admin_common.js";
 import { showRefusals } from "./admin_people_refusals.js";
 
 const status = document.getElementById("people-status");
@@ -93,7 +93,7 @@ async function enrol(button) {
   const form = new FormData();
   for (const file of files) form.append("photo", file, file.name);
   try {
-    showNotice(enrolResult, `Enrolling ${files.length} photo(s)…`);
+    showNotice(enrolResult, `Enrolling ${count(files.length, "photo", "photos")}…`);
     const answer = await whileBusy(button, () =>
       api("POST", `/api/people/${current.id}/photos`, { form }),
     );
@@ -102,7 +102,7 @@ async function enrol(button) {
     enrolForm.reset();
     showNotice(
       enrolResult,
-      `${answer.templates.length} face template(s) added. ${person.display_name} now has ${person.template_count}.`,
+      `${count(answer.templates.length, "face template", "face templates")} added. ${person.display_name} now has ${person.template_count}.`,
     );
   } catch (error) {
     if (error instanceof ApiError && error.code === "photo_refused") {
@@ -130,7 +130,7 @@ async function erase() {
     personSection.hidden = true;
     showNotice(
       status,
-      `${person.display_name} was erased: ${erasure.templates_deleted} face template(s) removed everywhere.`,
+      `${person.display_name} was erased: ${count(erasure.templates_deleted, "face template", "face templates")} removed everywhere.`,
     );
     // the panel that held focus is gone: back to the search, which no longer lists them
     searchQuery.focus();
@@ -174,7 +174,7 @@ async function importPeople(button) {
     importForm.reset();
     showNotice(
       importResult,
-      `${summary.created} people imported with ${summary.templates} face template(s).`,
+      `${count(summary.created, "person", "people")} imported with ${count(summary.templates, "face template", "face templates")}.`,
     );
   } catch (error) {
     if (error instanceof ApiError && error.code === "import_refused") {
