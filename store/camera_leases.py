@@ -12,6 +12,7 @@ A holder is any short text that is unique per running process (host name, pid, a
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +94,13 @@ class LeaseOverview:
             for camera_id in self.cameras
             if camera_id not in self.leases or not self.leases[camera_id].live
         ]
+
+    def under_share(self) -> int:
+        """Live instances holding fewer cameras than their share (those holding none
+        included): the ones that would take a camera given back."""
+        share = self.share()
+        counts = Counter(lease.holder for lease in self.leases.values() if lease.live)
+        return max(self.instances - sum(n >= share for n in counts.values()), 0)
 
     def held_by(self, holder: str) -> set[UUID]:
         return {c for c, lease in self.leases.items() if lease.holder == holder and lease.live}

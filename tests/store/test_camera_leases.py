@@ -150,3 +150,16 @@ async def test_a_blank_holder_or_a_lease_of_no_time_is_refused(
 ) -> None:
     with pytest.raises(InvalidValue):
         await db.camera_leases.claim(holder, [], ttl_s)
+
+
+async def test_the_instances_under_their_share_are_counted_those_holding_none_included(
+    db: Database,
+) -> None:
+    cameras = await _cameras(db, 4)
+    for holder in ("a", "b", "c"):
+        await db.camera_leases.renew(holder, [], TTL_S)
+    await db.camera_leases.claim("a", cameras[:3], TTL_S)
+    overview = await db.camera_leases.overview()
+    assert (overview.share(), overview.under_share()) == (2, 2)  # b and c
+    await db.camera_leases.claim("b", cameras[3:], TTL_S)
+    assert (await db.camera_leases.overview()).under_share() == 2  # b has 1 of 2, c none

@@ -163,7 +163,9 @@ class CameraOwnership:
         if wanted:
             for camera_id in sorted(await self._leases.claim(self.holder, wanted, self._ttl_s)):
                 await self._cameras.hold(camera_id)
-        elif len(held) > share:
+        elif len(held) > share and overview.under_share() > 0:
+            # only when some process would take it: given back to nobody, it would come back
+            # here as an orphan and be given back again, restarting over and over
             await self._give_back_one(held, overview)
 
     def _orphans(self, free: list[UUID]) -> list[UUID]:

@@ -127,6 +127,7 @@ class LiveRuntime:
         self._analysis_task: asyncio.Task[None] | None = None
         self._dispatcher: Dispatcher | None = None
         self._stack = AsyncExitStack()
+        self._following = False  # camera changes refresh the session contexts
 
     # -- life ----------------------------------------------------------------------------
 
@@ -161,7 +162,8 @@ class LiveRuntime:
         await self._cameras.load()
         # left before the supervisor: this process's cameras stop, then their leases go
         await stack.enter_async_context(self._ownership)
-        await self._contexts.refresh_all()
+        await self._contexts.refresh_all()  # once for all the cameras claimed at start
+        self._following = True
         self._dispatcher = Dispatcher(
             feed,
             [self._gallery_sync, self._cameras, self._ownership, self._contexts, self._relay],
@@ -196,6 +198,8 @@ class LiveRuntime:
             await asyncio.wait([task])
 
     async def _camera_changed(self, camera_id: UUID, camera: Camera | None) -> None:
+        if not self._following:
+            return  # the start claims its cameras, then refreshes the contexts once
         if camera is None:
             self._contexts.detach_camera(camera_id)
             # CameraWatch forgets the cameras the streamer ran; a refused one (its gauges set
@@ -314,6 +318,7 @@ class LiveRuntime:
         stats = self._analysis.last_stats
         return {
             "cameras": len(self._cameras.cameras()),
+            "camera_holder": self.holder,
             "cameras_live": sum(s.state is CameraState.LIVE for s in statuses),
             "analysis_fps": {s.camera_id: s.fps_handed_out for s in statuses},
             "webrtc_peers": self.supervisor.active_peers(),
