@@ -12,6 +12,9 @@ import { RosterView, renderCameras, renderCounts, renderSummary } from "./board_
 import { fillPicker, loadNames, loadSessionChoices } from "./board_sessions.js";
 
 const SESSION_PARAM = "session";
+// The service sends no event when a session opens or closes (nor for the absentees a close
+// marks), so the board asks for a fresh snapshot now and then.
+const REFRESH_EVERY_MS = 60000;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function byId(id) {
@@ -54,6 +57,11 @@ class Board {
     this.sessionId = null;
     this.state = null;
     this.live = null;
+    setInterval(() => this.refresh(), REFRESH_EVERY_MS);
+  }
+
+  refresh() {
+    if (this.live && this.sessionId) this.live.resubscribe({ session_id: this.sessionId });
   }
 
   show(sessionId) {
@@ -70,6 +78,7 @@ class Board {
       if (this.live) this.live.stop();
       this.live = null;
       this.parts.connection.textContent = "Not connected";
+      this.parts.connection.className = "connection";
       return;
     }
     exportLink.href = `/api/sessions/${sessionId}/attendance.csv`;

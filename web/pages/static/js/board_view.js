@@ -69,7 +69,7 @@ export function renderCameras(container, cameras) {
 }
 
 export class RosterView {
-  // onMark(student, status, button): a teacher's override from a card's button.
+  // onMark(student, status): a teacher's override from a card's button.
   constructor(container, onMark) {
     this.container = container;
     this.onMark = onMark;
@@ -77,6 +77,11 @@ export class RosterView {
   }
 
   render(students) {
+    if (this.shows(students)) {
+      // the same roster again (a fresh snapshot): change in place, keeping focus and scroll
+      for (const student of students) this.update(student);
+      return;
+    }
     this.cards.clear();
     if (students.length === 0) {
       this.container.replaceChildren(el("li", { class: "muted" }, "Nobody is on this course's roster."));
@@ -91,6 +96,15 @@ export class RosterView {
     }
   }
 
+  shows(students) {
+    const shown = [...this.cards.keys()];
+    return (
+      shown.length > 0 &&
+      shown.length === students.length &&
+      students.every((student, index) => shown[index] === student.personId)
+    );
+  }
+
   card(student) {
     const nameId = `card-${student.personId}`;
     const status = el("span", { class: "status" });
@@ -103,7 +117,7 @@ export class RosterView {
           type: "button",
           class: "secondary",
           "aria-label": `Mark ${student.displayName} ${value}`,
-          onclick: (event) => this.onMark(student, value, event.currentTarget),
+          onclick: () => this.onMark(student, value),
         },
         word,
       ),
