@@ -97,3 +97,41 @@ async def test_a_person_added_on_the_page_is_found_by_search_and_erased_everywhe
         await expect(page.get_by_text("Nobody matches.").first).to_be_visible()
         await admin_api.call("GET", f"/api/people/{person['id']}", expect=404)
         assert (await admin_api.call("GET", "/api/people?q=S-1906"))["items"] == []
+
+
+async def test_a_people_csv_with_a_refused_photo_imports_nobody_and_names_the_row(
+    service: RunningService, admin: SignedIn, admin_api: ApiClient, faces_dir: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text(
+        "external_id,display_name,photo\n"
+        "S-3001,Barack Obama,Barack_Obama_3.jpg\n"
+        "S-3002,Two People,two_people.jpg\n"
+    )
+    good = tmp_path / "good.csv"
+    good.write_text("external_id,display_name,photo\nS-3001,Barack Obama,Barack_Obama_3.jpg\n")
+    photos = [faces_dir / PORTRAIT, faces_dir / GROUP]
+    async with chromium() as browser:
+        await sign_in_browser(browser, service.url, admin.user.username, admin.password)
+        page = await browser.new_page()
+        await page.goto(f"{service.url}/admin/people")
+
+        await page.get_by_label("CSV file").set_input_files(broken)
+        await page.get_by_label("Photos the CSV names").set_input_files(photos)
+        await page.get_by_role("button", name="Import people").click()
+        refusal = page.get_by_role("alert")
+        await expect(refusal).to_contain_text("nothing was written", timeout=WAIT_MS)
+        await expect(refusal.get_by_role("listitem")).to_have_count(1)
+        await expect(refusal.get_by_role("listitem")).to_contain_text(
+            "S-3002, two_people.jpg: several faces"
+        )
+        assert (await admin_api.call("GET", "/api/people?q=S-300"))["items"] == []
+
+        await page.get_by_label("CSV file").set_input_files(good)
+        await page.get_by_label("Photos the CSV names").set_input_files(photos[:1])
+        await page.get_by_role("button", name="Import people").click()
+        await expect(page.get_by_role("status").filter(has_text="imported")).to_have_text(
+            "1 person imported with 1 face template.", timeout=WAIT_MS
+        )
+        (person,) = (await admin_api.call("GET", "/api/people?q=S-3001"))["items"]
+        assert (await admin_api.call("GET", f"/api/people/{person['id']}"))["template_count"] == 1
