@@ -94,7 +94,7 @@ async def test_a_person_added_on_the_page_is_found_by_search_and_erased_everywhe
             "Grace Hopper was erased: 0 face templates removed everywhere."
         )
         await expect(page.get_by_label("Name or student number")).to_be_focused()
-        await expect(page.get_by_text("Nobody matches.").first).to_be_visible()
+        await expect(page.get_by_text("Nobody matches.")).to_be_visible()
         await admin_api.call("GET", f"/api/people/{person['id']}", expect=404)
         assert (await admin_api.call("GET", "/api/people?q=S-1906"))["items"] == []
 

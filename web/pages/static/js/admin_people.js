@@ -45,7 +45,7 @@ const results = new PagedSearch({
   container: document.getElementById("search-results"),
   renderItems: peopleTable,
   describe: (count, first, last) =>
-    count ? `Showing people ${first} to ${last}.` : "Nobody matches.",
+    count ? `Showing people ${first} to ${last}.` : "No people found.",
 });
 
 async function search() {

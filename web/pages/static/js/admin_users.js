@@ -98,6 +98,10 @@ async function setPassword(button) {
     await whileBusy(button, () =>
       api("PUT", `/api/users/${user.id}/password`, { json: { password } }),
     );
+    if (user.id === me.id) {
+      window.location.assign("/sign-in"); // setting one's own password ends one's own session
+      return;
+    }
     showNotice(status, `${user.username}'s password was set; their open sessions have ended.`);
     closePassword();
   } catch (error) {
