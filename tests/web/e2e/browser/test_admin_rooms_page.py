@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
@@ -14,6 +15,7 @@ from tests.streamer.servers import RtspServer
 from tests.web.conftest import SignedIn
 from tests.web.e2e.api_client import ApiClient
 from tests.web.e2e.browser.chromium import chromium
+from tests.web.e2e.browser.signing_in import sign_in_browser
 from tests.web.e2e.service import RunningService
 from tests.web.scenes import ClassroomClip
 
@@ -35,13 +37,9 @@ async def guarded_rtsp_server(classroom_clip: ClassroomClip) -> AsyncIterator[Rt
 
 
 async def _rooms_page(browser: BrowserContext, service: RunningService, admin: SignedIn) -> Page:
-    """The page, opened by an admin signed in on the sign-in form."""
+    await sign_in_browser(browser, service.url, admin.user.username, admin.password)
     page = await browser.new_page()
-    await page.goto(f"{service.url}/sign-in?next=%2Fadmin%2Frooms")
-    await page.get_by_label("Username").fill(admin.user.username)
-    await page.get_by_label("Password").fill(admin.password)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(f"{service.url}/admin/rooms")
+    await page.goto(f"{service.url}/admin/rooms")
     await expect(page.get_by_role("heading", name="Rooms", exact=True)).to_be_visible()
     return page
 
@@ -51,6 +49,7 @@ async def test_a_network_camera_added_on_the_page_goes_live_and_a_bad_address_is
     admin: SignedIn,
     admin_api: ApiClient,
     guarded_rtsp_server: RtspServer,
+    artefacts: Path,
 ) -> None:
     await admin_api.call("POST", "/api/rooms", json={"name": "Room 101"}, expect=201)
     address = f"rtsp://127.0.0.1:{guarded_rtsp_server.port}/cam"
@@ -78,6 +77,9 @@ async def test_a_network_camera_added_on_the_page_goes_live_and_a_bad_address_is
         await expect(row).to_contain_text(f"rtsp://{CAMERA_USER}:***@127.0.0.1")
         assert CAMERA_PASSWORD not in await page.content()
         assert await form.get_by_label("Camera password (optional)").input_value() == ""
+        await page.screenshot(path=artefacts / "admin-rooms.png", full_page=True)
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await page.screenshot(path=artefacts / "admin-rooms-phone.png", full_page=True)
 
 
 async def test_a_browser_camera_s_token_is_shown_once_and_a_new_one_replaces_it(
@@ -86,7 +88,6 @@ async def test_a_browser_camera_s_token_is_shown_once_and_a_new_one_replaces_it(
     await admin_api.call("POST", "/api/rooms", json={"name": "Lab"}, expect=201)
     async with chromium() as browser:
         page = await _rooms_page(browser, service, admin)
-        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         form = page.locator("#new-camera")
         await form.get_by_label("Browser camera (a classroom laptop)").check()
         await expect(form.get_by_label("Camera address")).to_be_hidden()
@@ -112,6 +113,7 @@ async def test_a_browser_camera_s_token_is_shown_once_and_a_new_one_replaces_it(
         assert token not in await page.content()
 
         await page.get_by_role("button", name="New token for Laptop").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Give a new token").click()
         await expect(token_box).not_to_have_value("", timeout=WAIT_MS)
         assert await token_box.input_value() not in ("", token)
 
@@ -129,7 +131,6 @@ async def test_a_camera_is_renamed_moved_disabled_and_deleted_on_the_page(
     )
     async with chromium() as browser:
         page = await _rooms_page(browser, service, admin)
-        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         await page.get_by_role("button", name="Edit Laptop").click()
         await page.get_by_label("Name of Laptop").fill("Back laptop")
         await page.get_by_label("Room of Laptop").select_option(label="Hall")
@@ -148,6 +149,7 @@ async def test_a_camera_is_renamed_moved_disabled_and_deleted_on_the_page(
         assert not (await admin_api.call("GET", f"/api/cameras/{camera['id']}"))["enabled"]
 
         await page.get_by_role("button", name="Delete Back laptop").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Delete camera").click()
         await expect(page.get_by_role("status").filter(has_text="deleted")).to_be_visible(
             timeout=WAIT_MS
         )

@@ -5,28 +5,24 @@ every lesson of its days, and an unknown time zone is refused beside its form.""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from playwright.async_api import BrowserContext, Page, expect
 
 from tests.web.conftest import SignedIn
 from tests.web.e2e.api_client import ApiClient
 from tests.web.e2e.browser.chromium import chromium
+from tests.web.e2e.browser.signing_in import sign_in_browser
 from tests.web.e2e.service import RunningService
 
 WAIT_MS = 15_000
 
 
 async def _sessions_page(browser: BrowserContext, service: RunningService, admin: SignedIn) -> Page:
-    """The page, opened by an admin signed in on the sign-in form; dialogs are agreed to."""
+    await sign_in_browser(browser, service.url, admin.user.username, admin.password)
     page = await browser.new_page()
-    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-    await page.goto(f"{service.url}/sign-in?next=%2Fadmin%2Fsessions")
-    await page.get_by_label("Username").fill(admin.user.username)
-    await page.get_by_label("Password").fill(admin.password)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url(f"{service.url}/admin/sessions")
+    await page.goto(f"{service.url}/admin/sessions")
     await expect(page.get_by_label("Course", exact=True).first).to_contain_text("BIO101")
     return page
 
@@ -54,7 +50,7 @@ async def _class(admin_api: ApiClient) -> tuple[dict, dict]:
 
 
 async def test_a_session_scheduled_on_the_page_is_started_stopped_and_a_stale_step_refused(
-    service: RunningService, admin: SignedIn, admin_api: ApiClient
+    service: RunningService, admin: SignedIn, admin_api: ApiClient, artefacts: Path
 ) -> None:
     course, room = await _class(admin_api)
     async with chromium() as browser:
@@ -99,12 +95,16 @@ async def test_a_session_scheduled_on_the_page_is_started_stopped_and_a_stale_st
         assert stored["status"] == "closed"
 
         await stale_row.get_by_role("button", name="Cancel BIO101").click()
+        await stale.get_by_role("dialog").get_by_role("button", name="Cancel session").click()
         refusal = stale.locator("#sessions-feedback").get_by_role("alert")
         await expect(refusal).to_contain_text(
             "a closed session cannot become cancelled", timeout=WAIT_MS
         )
         await expect(stale_row).to_contain_text("Closed")
         await expect(stale_row.get_by_role("button")).to_have_count(0)
+        await stale.screenshot(path=artefacts / "admin-sessions.png", full_page=True)
+        await stale.set_viewport_size({"width": 390, "height": 844})
+        await stale.screenshot(path=artefacts / "admin-sessions-phone.png", full_page=True)
 
 
 async def test_a_weekly_timetable_schedules_each_lesson_and_an_unknown_zone_is_refused(

@@ -2,6 +2,7 @@
 
 import { api, listAll } from "./api.js";
 import { startPage } from "./chrome.js";
+import { onSubmit, whileBusy } from "./admin_common.js";
 import { clear, el, showError, showNotice } from "./dom.js";
 import { CameraForm } from "./admin_rooms_camera_form.js";
 import { RoomsList } from "./admin_rooms_list.js";
@@ -34,11 +35,11 @@ class RoomsPage {
 
   wireRoomForm(form) {
     const result = form.querySelector("#new-room-result");
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
+    onSubmit(form, async (button) => {
       clear(result);
+      const name = form.elements.name.value.trim();
       try {
-        const room = await api("POST", "/api/rooms", { json: { name: form.elements.name.value.trim() } });
+        const room = await whileBusy(button, () => api("POST", "/api/rooms", { json: { name } }));
         form.elements.name.value = "";
         showNotice(result, `Room ${room.name} added.`);
         await this.reload();

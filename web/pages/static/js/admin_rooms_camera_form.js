@@ -3,6 +3,7 @@
 // whose one-time token goes to the token panel. The service's refusal shows under the form.
 
 import { api } from "./api.js";
+import { onSubmit, whileBusy } from "./admin_common.js";
 import { clear, el, showError, showNotice } from "./dom.js";
 
 // rtsp://host/path + user + password -> rtsp://user:password@host/path, each part escaped.
@@ -33,10 +34,7 @@ export class CameraForm {
     for (const radio of form.querySelectorAll("input[name=kind]")) {
       radio.addEventListener("change", () => this.showFieldsOfKind());
     }
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.submit();
-    });
+    onSubmit(form, (button) => this.submit(button));
     this.showFieldsOfKind();
   }
 
@@ -64,23 +62,16 @@ export class CameraForm {
     return body;
   }
 
-  async submit() {
+  async submit(button) {
     clear(this.result);
-    const button = this.form.querySelector("button[type=submit]");
-    button.disabled = true;
     try {
-      const camera = await api("POST", "/api/cameras", { json: this.body() });
-      this.form.elements.name.value = "";
-      this.form.elements.url.value = "";
-      this.form.elements.username.value = "";
-      this.form.elements.password.value = "";
+      const camera = await whileBusy(button, () => api("POST", "/api/cameras", { json: this.body() }));
+      for (const name of ["name", "url", "username", "password"]) this.form.elements[name].value = "";
       showNotice(this.result, `Camera ${camera.name} added.`);
       if (camera.access_token) this.tokenPanel.show(camera.name, camera.access_token);
       await this.onCreated(camera);
     } catch (error) {
       showError(this.result, error);
-    } finally {
-      button.disabled = false;
     }
   }
 }

@@ -4,10 +4,17 @@
 
 import { api } from "./api.js";
 import { clear, el, showError } from "./dom.js";
+import { confirmStep, rowButton, whileBusy } from "./admin_common.js";
 import { fillRoomChoices } from "./admin_rooms_camera_form.js";
 import { stateCell } from "./admin_rooms_status.js";
 
 const KIND_WORDS = { rtsp: "Network camera", webrtc: "Browser camera", file: "Video file" };
+
+// A row's button: a short verb shown, the thing it acts on in its accessible name too
+// ("Disable Ceiling"); `action(button)` runs on a click.
+function actionButton(verb, subject, action, kind = "secondary") {
+  return rowButton(verb, subject, (event) => action(event.currentTarget), kind);
+}
 
 export class RoomsList {
   constructor(root, { tokenPanel, statusOf, onChanged }) {
@@ -33,82 +40,113 @@ export class RoomsList {
     const title = room ? room.name : "Cameras without a room";
     const headingId = `room-${room ? room.id : "none"}`;
     const feedback = el("div", { class: "room-feedback", "aria-live": "polite" });
+    const columns = ["Camera", "Address", "State", "Actions"];
     const table = cameras.length
       ? el(
-          "table",
-          { class: "cameras" },
-          el("caption", { class: "visually-hidden" }, `Cameras in ${title}`),
+          "div",
+          { class: "table-scroll" },
           el(
-            "thead",
-            {},
-            el(
-              "tr",
-              {},
-              ["Camera", "Address", "State", "Actions"].map((name) => el("th", { scope: "col" }, name)),
-            ),
+            "table",
+            { class: "cameras" },
+            el("caption", { class: "visually-hidden" }, `Cameras in ${title}`),
+            el("thead", {}, el("tr", {}, columns.map((name) => el("th", { scope: "col" }, name)))),
+            el("tbody", {}, cameras.flatMap((camera) => this.cameraRows(camera, feedback))),
           ),
-          el("tbody", {}, cameras.flatMap((camera) => this.cameraRows(camera, feedback))),
         )
       : el("p", { class: "muted" }, "No cameras in this room.");
     return el(
       "section",
       { class: "room panel", "aria-labelledby": headingId },
-      el("div", { class: "room-head" }, el("h3", { id: headingId }, title), room ? this.roomActions(room, feedback) : null),
+      el(
+        "div",
+        { class: "room-head" },
+        el("h3", { id: headingId }, title),
+        room ? this.roomActions(room, feedback) : null,
+      ),
       feedback,
       table,
     );
   }
 
   roomActions(room, feedback) {
-    const rename = el("form", { class: "inline-edit", hidden: true });
     const nameId = `room-name-${room.id}`;
     const name = el("input", { id: nameId, value: room.name, required: true, maxlength: 200 });
-    rename.append(
-      el("label", { for: nameId }, `New name for ${room.name}`),
-      name,
+    const rename = el(
+      "form",
+      { class: "inline-edit", hidden: true },
+      el("div", {}, el("label", { for: nameId }, `New name for ${room.name}`), name),
       el("button", { type: "submit" }, "Save"),
       el("button", { type: "button", class: "secondary", onclick: () => { rename.hidden = true; } }, "Cancel"),
     );
     rename.addEventListener("submit", (event) => {
       event.preventDefault();
-      this.change(feedback, () => api("PATCH", `/api/rooms/${room.id}`, { json: { name: name.value.trim() } }), `Room renamed to ${name.value.trim()}.`);
+      const newName = name.value.trim();
+      this.change(feedback, event.submitter, () =>
+        api("PATCH", `/api/rooms/${room.id}`, { json: { name: newName } }), `Room renamed to ${newName}.`);
     });
-    const remove = async () => {
-      if (!window.confirm(`Delete room ${room.name}? Its cameras stay, without a room.`)) return;
-      await this.change(feedback, () => api("DELETE", `/api/rooms/${room.id}`), `Room ${room.name} deleted.`);
+    const remove = async (button) => {
+      const confirmed = await confirmStep({
+        title: `Delete room ${room.name}?`,
+        message: "Its cameras stay, without a room. A room with class sessions cannot be deleted.",
+        confirmLabel: "Delete room",
+        returnFocus: button,
+      });
+      if (confirmed) {
+        await this.change(feedback, button, () => api("DELETE", `/api/rooms/${room.id}`),
+          `Room ${room.name} deleted.`);
+      }
     };
     return el(
       "div",
       { class: "room-actions" },
-      el("button", { type: "button", class: "secondary", "aria-label": `Rename room ${room.name}`, onclick: () => { rename.hidden = false; name.focus(); } }, "Rename room"),
-      el("button", { type: "button", class: "danger", "aria-label": `Delete room ${room.name}`, onclick: remove }, "Delete room"),
+      actionButton("Rename room", room.name, () => {
+        rename.hidden = false;
+        name.focus();
+      }),
+      actionButton("Delete room", room.name, remove, "danger"),
       rename,
     );
   }
 
   cameraRows(camera, feedback) {
-    const editorRow = el("tr", { class: "camera-editor", hidden: true }, el("td", { colspan: 4 }, this.cameraEditor(camera, feedback)));
-    const toggleEditor = (event) => {
+    const editorRow = el(
+      "tr",
+      { class: "camera-editor", hidden: true },
+      el("td", { colspan: 4 }, this.cameraEditor(camera, feedback)),
+    );
+    const toggleEditor = (button) => {
       editorRow.hidden = !editorRow.hidden;
-      event.currentTarget.setAttribute("aria-expanded", String(!editorRow.hidden));
+      button.setAttribute("aria-expanded", String(!editorRow.hidden));
     };
-    const patch = (change, done) => this.change(feedback, () => api("PATCH", `/api/cameras/${camera.id}`, { json: change }), done);
+    const editButton = actionButton("Edit", camera.name, toggleEditor);
+    editButton.setAttribute("aria-expanded", "false");
+    const patch = (change, done) => (button) =>
+      this.change(feedback, button, () => api("PATCH", `/api/cameras/${camera.id}`, { json: change }), done);
     const actions = [
       camera.enabled
-        ? el("button", { type: "button", class: "secondary", "aria-label": `Disable ${camera.name}`, onclick: () => patch({ enabled: false }, `${camera.name} disabled.`) }, "Disable")
-        : el("button", { type: "button", class: "secondary", "aria-label": `Enable ${camera.name}`, onclick: () => patch({ enabled: true }, `${camera.name} enabled.`) }, "Enable"),
-      el("button", { type: "button", class: "secondary", "aria-label": `Edit ${camera.name}`, "aria-expanded": "false", onclick: toggleEditor }, "Edit"),
+        ? actionButton("Disable", camera.name, patch({ enabled: false }, `${camera.name} disabled.`))
+        : actionButton("Enable", camera.name, patch({ enabled: true }, `${camera.name} enabled.`)),
+      editButton,
       camera.kind === "webrtc"
-        ? el("button", { type: "button", class: "secondary", "aria-label": `New token for ${camera.name}`, onclick: () => this.rotateToken(camera, feedback) }, "New token")
+        ? actionButton("New token", `for ${camera.name}`, (button) => this.rotateToken(camera, feedback, button))
         : null,
-      el("button", { type: "button", class: "danger", "aria-label": `Delete ${camera.name}`, onclick: () => this.deleteCamera(camera, feedback) }, "Delete"),
+      actionButton("Delete", camera.name, (button) => this.deleteCamera(camera, feedback, button), "danger"),
     ];
     const row = el(
       "tr",
       { dataset: { cameraId: camera.id } },
-      el("th", { scope: "row" }, el("span", { class: "camera-name" }, camera.name), el("span", { class: "camera-kind muted" }, KIND_WORDS[camera.kind] || camera.kind)),
+      el(
+        "th",
+        { scope: "row" },
+        el("span", { class: "camera-name" }, camera.name),
+        el("span", { class: "camera-kind muted" }, KIND_WORDS[camera.kind] || camera.kind),
+      ),
       el("td", { class: "camera-address" }, camera.url || "(publishes from a browser)"),
-      el("td", { class: "camera-state-cell", dataset: { stateOf: camera.id } }, stateCell(camera, this.statusOf(camera.id))),
+      el(
+        "td",
+        { class: "camera-state-cell", dataset: { stateOf: camera.id } },
+        stateCell(camera, this.statusOf(camera.id)),
+      ),
       el("td", {}, el("div", { class: "camera-actions" }, actions)),
     );
     return [row, editorRow];
@@ -123,11 +161,9 @@ export class RoomsList {
     const form = el(
       "form",
       { class: "inline-edit" },
-      el("div", { class: "row" },
-        el("div", {}, el("label", { for: nameId }, `Name of ${camera.name}`), name),
-        el("div", {}, el("label", { for: roomId }, `Room of ${camera.name}`), room),
-        el("div", {}, el("button", { type: "submit" }, "Save")),
-      ),
+      el("div", {}, el("label", { for: nameId }, `Name of ${camera.name}`), name),
+      el("div", {}, el("label", { for: roomId }, `Room of ${camera.name}`), room),
+      el("button", { type: "submit" }, "Save"),
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -135,33 +171,48 @@ export class RoomsList {
       if (name.value.trim() !== camera.name) change.name = name.value.trim();
       if ((room.value || null) !== camera.room_id) change.room_id = room.value || null;
       if (!Object.keys(change).length) return;
-      this.change(feedback, () => api("PATCH", `/api/cameras/${camera.id}`, { json: change }), `${camera.name} changed.`);
+      this.change(feedback, event.submitter, () =>
+        api("PATCH", `/api/cameras/${camera.id}`, { json: change }), `${camera.name} changed.`);
     });
     return form;
   }
 
-  async rotateToken(camera, feedback) {
-    if (!window.confirm(`Give ${camera.name} a new token? The laptop using the old one stops sending.`)) return;
+  async rotateToken(camera, feedback, button) {
+    const confirmed = await confirmStep({
+      title: `Give ${camera.name} a new token?`,
+      message: "The old token stops working at once: the laptop using it stops sending until it signs in with the new one.",
+      confirmLabel: "Give a new token",
+      returnFocus: button,
+    });
+    if (!confirmed) return;
     clear(feedback);
     try {
-      const answer = await api("POST", `/api/cameras/${camera.id}/token`);
+      const answer = await whileBusy(button, () => api("POST", `/api/cameras/${camera.id}/token`));
       this.tokenPanel.show(camera.name, answer.access_token);
     } catch (error) {
       showError(feedback, error);
     }
   }
 
-  async deleteCamera(camera, feedback) {
-    if (!window.confirm(`Delete camera ${camera.name}? Attendance it recorded stays.`)) return;
-    await this.change(feedback, () => api("DELETE", `/api/cameras/${camera.id}`), `Camera ${camera.name} deleted.`);
+  async deleteCamera(camera, feedback, button) {
+    const confirmed = await confirmStep({
+      title: `Delete camera ${camera.name}?`,
+      message: "The attendance it recorded stays.",
+      confirmLabel: "Delete camera",
+      returnFocus: button,
+    });
+    if (confirmed) {
+      await this.change(feedback, button, () => api("DELETE", `/api/cameras/${camera.id}`),
+        `Camera ${camera.name} deleted.`);
+    }
   }
 
-  // One change through the API: the list reloads when it lands (`done` is announced), its
-  // refusal shows in the room it concerns.
-  async change(feedback, request, done) {
+  // One change through the API, its button held while it runs: the list reloads when it
+  // lands (`done` is announced), a refusal shows in the room it concerns.
+  async change(feedback, button, request, done) {
     clear(feedback);
     try {
-      await request();
+      await whileBusy(button, request);
     } catch (error) {
       showError(feedback, error);
       return;

@@ -2,6 +2,7 @@
 // Times are typed in local wall-clock time; the service's refusal shows under its form.
 
 import { api } from "./api.js";
+import { onSubmit, whileBusy } from "./admin_common.js";
 import { clear, el, showError, showNotice } from "./dom.js";
 import { browserTimeZone, dayOf, isoWithOffset, localInstant, today } from "./admin_sessions_time.js";
 
@@ -19,19 +20,14 @@ export const describeRoom = (room) => room.name;
 // A form posted as JSON: `body(fields)` builds it, `done(answer)` says what happened,
 // `onDone(day)` gets the local day to show, `dayShown(fields, answer)`.
 function wire(form, result, { path, body, done, dayShown, onDone }) {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  onSubmit(form, async (button) => {
     clear(result);
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
     try {
-      const answer = await api("POST", path, { json: body(form.elements) });
+      const answer = await whileBusy(button, () => api("POST", path, { json: body(form.elements) }));
       showNotice(result, done(answer));
       await onDone(dayShown(form.elements, answer));
     } catch (error) {
       showError(result, error);
-    } finally {
-      button.disabled = false;
     }
   });
 }

@@ -4,6 +4,7 @@
 
 import { api } from "./api.js";
 import { clear, el, formatTime, showError, showNotice } from "./dom.js";
+import { confirmStep, rowButton, whileBusy } from "./admin_common.js";
 
 const STATE_WORDS = { scheduled: "Scheduled", open: "Open", closed: "Closed", cancelled: "Cancelled" };
 
@@ -47,17 +48,16 @@ export class SessionsList {
   row(session) {
     const names = this.describe(session);
     const label = `${names.courseCode} at ${formatTime(session.scheduled_start)}`;
-    const step = (verb, path, done) =>
-      el(
-        "button",
-        { type: "button", class: verb === "Cancel" ? "danger" : null, "aria-label": `${verb} ${label}`, onclick: () => this.move(session, path, done, verb === "Cancel") },
-        verb,
-      );
+    const step = (verb, path, done, kind = "secondary") =>
+      rowButton(verb, label, (event) => this.move(session, path, done, event.currentTarget), kind);
     const actions = [
-      session.status === "scheduled" ? step("Start", "start", `${label} started.`) : null,
-      session.status === "open" ? step("Stop", "stop", `${label} stopped; absentees marked.`) : null,
-      ["scheduled", "open"].includes(session.status) ? step("Cancel", "cancel", `${label} cancelled.`) : null,
-      el("a", { href: `/board?session=${encodeURIComponent(session.id)}`, "aria-label": `Board of ${label}` }, "Board"),
+      session.status === "scheduled" ? step("Start", "start", `${label} started.`, "") : null,
+      session.status === "open" ? step("Stop", "stop", `${label} stopped; absentees marked.`, "") : null,
+      ["scheduled", "open"].includes(session.status)
+        ? step("Cancel", "cancel", `${label} cancelled.`, "danger")
+        : null,
+      el("a", { href: `/board?session=${encodeURIComponent(session.id)}` }, "Board",
+        el("span", { class: "visually-hidden" }, ` of ${label}`)),
     ];
     return el(
       "tr",
@@ -66,16 +66,29 @@ export class SessionsList {
       el("td", {}, names.room),
       el("td", {}, formatTime(session.scheduled_start)),
       el("td", {}, formatTime(session.scheduled_end)),
-      el("td", {}, el("span", { class: `session-state session-state-${session.status}` }, STATE_WORDS[session.status] || session.status)),
+      el(
+        "td",
+        {},
+        el("span", { class: `session-state session-state-${session.status}` },
+          STATE_WORDS[session.status] || session.status),
+      ),
       el("td", {}, el("div", { class: "actions" }, actions)),
     );
   }
 
-  async move(session, path, done, confirmFirst) {
-    if (confirmFirst && !window.confirm("Cancel this session? A cancelled session cannot be reopened.")) return;
+  async move(session, path, done, button) {
+    if (path === "cancel") {
+      const confirmed = await confirmStep({
+        title: "Cancel this session?",
+        message: "A cancelled session cannot be opened again; attendance is not taken.",
+        confirmLabel: "Cancel session",
+        returnFocus: button,
+      });
+      if (!confirmed) return;
+    }
     clear(this.feedback);
     try {
-      await api("POST", `/api/sessions/${session.id}/${path}`);
+      await whileBusy(button, () => api("POST", `/api/sessions/${session.id}/${path}`));
     } catch (error) {
       showError(this.feedback, error);
       // the refusal stays; the list shows where the session really is now
