@@ -128,6 +128,9 @@ class CameraOwnership:
                 logger.warning(
                     "camera leases not renewed: %s", error, extra={"holder": self.holder}
                 )
+            except Exception:
+                # a bug, kept loud; but renewing must go on, or every camera here moves away
+                logger.exception("camera ownership tick failed", extra={"holder": self.holder})
 
     # -- one look ------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The stored cameras, supervised: enabled ones run, changes follow the change feed."""
+"""The stored cameras, supervised: the enabled ones this process holds run here, changes
+follow the change feed."""
 
 from __future__ import annotations
 

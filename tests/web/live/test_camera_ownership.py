@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -22,9 +23,12 @@ from store.database import Database
 from store.events import EventKind
 from streamer.errors import UnknownCamera
 from streamer.supervisor import Supervisor
+from streamer.webrtc.loopback import loopback_candidates_only
 from tests.web.conftest import running_live
+from tests.web.e2e.clip_peer import ClipPeer
 from tests.web.live.conftest import until
 from web.config import ServiceConfig
+from web.demo.scene import write_scene
 from web.live.camera_ownership import CameraOwnership
 from web.live.camera_sync import CameraSync
 from web.metrics import Metrics
@@ -138,6 +142,26 @@ async def test_a_browser_camera_is_taken_over_where_its_peer_connects_and_stops_
         ticks = b.ownership.ticks
         await until(lambda: b.ownership.ticks >= ticks + 3, WAIT_S)
         assert (a.running(), b.running()) == (set(), {camera})  # b stays over nothing
+
+
+async def test_balancing_never_moves_a_browser_camera_while_its_peer_streams(
+    db: Database, tmp_path: Path
+) -> None:
+    clip = write_scene(tmp_path / "laptop.mkv", [], (320, 240), 10, seconds=20.0)
+    cameras = await _browser_cameras(db, 2)
+    streamed = max(cameras)  # the one a process over its share would give back first
+    with loopback_candidates_only():
+        async with replica(db, "a") as a:
+            peer = ClipPeer(clip)
+            try:
+                answer = await a.supervisor.answer_offer(str(streamed), await peer.offer())
+                await peer.accept_answer(answer)
+                await until(lambda: a.supervisor.status(str(streamed)).state.value == "live")
+                async with replica(db, "b") as b:
+                    await until(lambda: len(b.running()) == 1, WAIT_S)
+                    assert (a.running(), b.running()) == ({streamed}, set(cameras) - {streamed})
+            finally:
+                await peer.close()
 
 
 async def test_a_disabled_camera_stops_and_its_lease_is_given_back(db: Database) -> None:
