@@ -21,7 +21,7 @@ from store.camera_leases import CameraReport
 from store.cameras import CameraKind
 from store.database import Database
 from store.events import EventKind
-from streamer.errors import UnknownCamera
+from streamer.errors import NotABrowserCamera, UnknownCamera
 from streamer.supervisor import Supervisor
 from streamer.webrtc.loopback import loopback_candidates_only
 from tests.web.conftest import running_live
@@ -200,6 +200,33 @@ async def test_a_live_runtime_reports_a_camera_another_process_runs_and_who_runs
             EventKind.CAMERA_STATUS, {"camera_id": str(camera), "state": "failed", "error": "x"}
         )
         await until(lambda: live.camera_status(camera).state == "failed", WAIT_S)
+
+
+async def test_a_browsers_offer_to_a_process_not_running_its_camera_moves_the_camera_there(
+    services: Services, db: Database, tmp_path: Path
+) -> None:
+    clip = write_scene(tmp_path / "laptop.mkv", [], (320, 240), 10, seconds=10.0)
+    [camera] = await _browser_cameras(db, 1)
+    recording = await db.cameras.create(name="rec", kind=CameraKind.FILE, url=str(clip))
+    await db.camera_leases.renew("elsewhere", [], 60.0)
+    await db.camera_leases.claim("elsewhere", [camera, recording.camera.id], 60.0)
+    with loopback_candidates_only():
+        async with running_live(services) as live:
+            assert live.local_camera_statuses() == []
+            with pytest.raises(NotABrowserCamera):
+                await live.answer_offer(recording.camera.id, "v=0")
+            peer = ClipPeer(clip)
+            try:
+                await peer.accept_answer(await live.answer_offer(camera, await peer.offer()))
+                lease = await db.camera_leases.of_camera(camera)
+                assert lease is not None and lease.holder == live.holder
+                await until(lambda: live.camera_status(camera).state == "live")
+                assert live.camera_status(camera).holder == live.holder
+                # the previous holder learns at its next renewal that it lost the camera
+                report = CameraReport(camera, "connecting")
+                assert await db.camera_leases.renew("elsewhere", [report], 60.0) == set()
+            finally:
+                await peer.close()
 
 
 @pytest.mark.parametrize(("ttl_s", "renew_s"), [(4.0, 2.0), (1.0, 2.0)])
