@@ -11,7 +11,7 @@ from typing import Literal
 from uuid import UUID
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from store.users import Role
 from streamer.errors import NotABrowserCamera, SignallingError, UnknownCamera
@@ -32,7 +32,8 @@ class SdpOffer(Body):
     type: Literal["offer"] = "offer"
 
 
-class SdpAnswer(Body):
+class SdpAnswer(BaseModel):
+    # not a Body: stripping would cut the SDP's final CRLF, and browsers refuse the answer
     sdp: str
     type: Literal["answer"] = "answer"
 

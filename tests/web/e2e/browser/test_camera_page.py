@@ -1,0 +1,186 @@
+"""The issue's main flow in real browsers against the real service: a classroom laptop's camera
+page, signed in with the camera's token, streams a fake webcam (real photos of an enrolled
+student and a stranger) over WebRTC and draws the faces the service sees; the teacher's board
+in a second browser shows the student present and the stranger nowhere.
+
+The time from the student's first frame on the camera page to the board showing them present
+is measured in the browsers' own clock (both run on this machine) and printed as a JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+
+from tests.web.e2e.api_client import ApiClient
+from tests.web.e2e.browser.camera_video import CameraVideo, build_camera_video
+from tests.web.e2e.browser.chromium import chromium
+from tests.web.e2e.browser.signing_in import sign_in_browser
+from tests.web.e2e.conftest import TEACHER, TEACHER_PASSWORD
+from tests.web.e2e.service import RunningService
+
+WAIT_MS = 30_000  # a loaded 2-core machine runs the service, two browsers and the tests
+PRESENT_WAIT_MS = 120_000  # streaming starts, then the engine wants several sightings
+
+
+@pytest.fixture(scope="module")
+def camera_video(
+    faces_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CameraVideo]:
+    folder = tmp_path_factory.mktemp("camera-video")
+    video = build_camera_video(faces_dir, folder / "classroom.y4m")
+    yield video
+    video.path.unlink(missing_ok=True)  # about 40 MB: not kept for the whole run
+
+
+@dataclass(frozen=True)
+class Lesson:
+    session_id: str
+    room_id: str
+    camera_id: str
+    camera_token: str
+    student_id: str
+
+
+async def open_lesson(admin: ApiClient, teacher: ApiClient, video: CameraVideo) -> Lesson:
+    """The student enrolled from photos other than the one the camera shows, on a course's
+    roster with a classmate who never comes; the stranger is not enrolled at all. A browser
+    camera in the room, its session open now."""
+    student = await admin.call(
+        "POST",
+        "/api/people",
+        json={"external_id": "CAM-001", "display_name": video.student_name},
+        expect=201,
+    )
+    await admin.enrol(student["id"], video.student_photos)
+    classmate = await admin.call(
+        "POST",
+        "/api/people",
+        json={"external_id": "CAM-002", "display_name": "Absent Classmate"},
+        expect=201,
+    )
+    course = await admin.call(
+        "POST", "/api/courses", json={"code": "CAM-101", "name": "Biology"}, expect=201
+    )
+    await admin.call(
+        "POST",
+        f"/api/courses/{course['id']}/roster",
+        json={"person_ids": [student["id"], classmate["id"]]},
+    )
+    room = await admin.call("POST", "/api/rooms", json={"name": "Lab 3"}, expect=201)
+    now = datetime.now(UTC)
+    session = await admin.call(
+        "POST",
+        "/api/sessions",
+        json={
+            "course_id": course["id"],
+            "room_id": room["id"],
+            "scheduled_start": (now - timedelta(minutes=1)).isoformat(),
+            "scheduled_end": (now + timedelta(hours=1)).isoformat(),
+            "grace_minutes": 10,
+        },
+        expect=201,
+    )
+    await teacher.call("POST", f"/api/sessions/{session['id']}/start")
+    camera = await admin.call(
+        "POST",
+        "/api/cameras",
+        json={"name": "Lab laptop", "room_id": room["id"], "kind": "webrtc"},
+        expect=201,
+    )
+    return Lesson(session["id"], room["id"], camera["id"], camera["access_token"], student["id"])
+
+
+async def sign_in_camera_page(browser: BrowserContext, url: str, token: str) -> Page:
+    """Open /camera as a fresh laptop would: sent to the camera's sign-in, token typed once."""
+    page = await browser.new_page()
+    await page.goto(f"{url}/camera")
+    assert page.url == f"{url}/camera/sign-in?next=/camera"
+    await page.get_by_label("Camera token").fill(token)
+    await page.get_by_role("button", name="Sign the camera in").click()
+    await page.wait_for_url(f"{url}/camera", timeout=WAIT_MS)
+    return page
+
+
+async def first_frame_mark(camera: Page) -> str:
+    """When the camera page showed its first frame (ms since the epoch, the browser's clock)."""
+    return await camera.locator("#preview").get_attribute("data-first-frame-at") or "0"
+
+
+async def when_board_shows_present(board: Page, name: str) -> float:
+    """Wait until the student's card says Present; the browser's clock then, in seconds."""
+    handle = await board.wait_for_function(
+        """(name) => {
+            const card = [...document.querySelectorAll("#roster > li")].find(
+                (li) => li.querySelector(".card-name")?.textContent === name);
+            const status = card?.querySelector(".card-status .status")?.textContent;
+            return status === "Present" ? Date.now() : null;
+        }""",
+        arg=name,
+        polling=50,
+        timeout=PRESENT_WAIT_MS,
+    )
+    return float(await handle.json_value()) / 1000
+
+
+async def test_the_camera_page_streams_a_student_the_board_shows_present_and_a_stranger_nowhere(
+    service: RunningService,
+    admin_api: ApiClient,
+    teacher_api: ApiClient,
+    camera_video: CameraVideo,
+    artefacts: Path,
+) -> None:
+    lesson = await open_lesson(admin_api, teacher_api, camera_video)
+    student, stranger = camera_video.student_name, camera_video.stranger.replace("_", " ")
+    async with (
+        chromium() as board_browser,
+        chromium(fake_video=camera_video.path) as camera_browser,
+    ):
+        await sign_in_browser(board_browser, service.url, TEACHER, TEACHER_PASSWORD)
+        board = await board_browser.new_page()
+        await board.goto(f"{service.url}/board?session={lesson.session_id}")
+        student_card = board.get_by_role("listitem", name=student)
+        await expect(student_card).to_contain_text("Not yet seen", timeout=WAIT_MS)
+
+        camera = await sign_in_camera_page(camera_browser, service.url, lesson.camera_token)
+        await expect(camera.get_by_role("status").filter(has_text="Live")).to_be_visible(
+            timeout=WAIT_MS
+        )
+        present_at = await when_board_shows_present(board, student)
+
+        first_frame_at = float(await first_frame_mark(camera)) / 1000
+        assert first_frame_at > 0, "the camera page never showed a frame"
+        # the fake camera plays the file from its first frame when the page opens it
+        student_shown_at = first_frame_at + camera_video.student_first_s
+        drawn = camera.get_by_role("list", name="Faces the service sees").get_by_text(student)
+        await expect(drawn.first).to_be_visible(timeout=WAIT_MS)
+        first_drawn_at = float(await drawn.first.get_attribute("data-first-drawn-at") or 0) / 1000
+        assert first_drawn_at > 0, "the student's box carries no mark"
+        print(
+            json.dumps(
+                {
+                    "event": "board_present",
+                    "seconds": round(present_at - student_shown_at, 2),
+                    "first_box_seconds": round(first_drawn_at - student_shown_at, 2),
+                    "box_to_board_seconds": round(present_at - first_drawn_at, 2),
+                }
+            )
+        )
+        await camera.screenshot(path=artefacts / "camera-feedback.png")
+        await expect(student_card).to_contain_text("Present")
+        await board.screenshot(path=artefacts / "board-present.png", full_page=True)
+
+        # the stranger is no one the service knows: no card, no name, on either page
+        await expect(board.get_by_text(stranger)).to_have_count(0)
+        await expect(camera.get_by_text(stranger)).to_have_count(0)
+        classmate = board.get_by_role("listitem", name="Absent Classmate")
+        await expect(classmate).to_contain_text("Not yet seen")
+    attendance = await teacher_api.call("GET", f"/api/sessions/{lesson.session_id}/attendance")
+    present = [row["person_id"] for row in attendance["items"] if row["status"] == "present"]
+    assert present == [lesson.student_id]
