@@ -32,7 +32,10 @@ export function stateCell(camera, status) {
     // an enabled camera the runtime has not picked up yet (it syncs with the database)
     return [el("span", { class: "camera-state camera-state-connecting" }, "Starting")];
   }
-  const known = STATES[status.state] || { word: status.state, tone: "down" };
+  const waitsForBrowser = camera.kind === "webrtc" && ["connecting", "reconnecting"].includes(status.state);
+  const known = waitsForBrowser
+    ? { word: "Waiting for its browser", tone: "connecting" } // the laptop has not sent video (yet)
+    : STATES[status.state] || { word: status.state, tone: "down" };
   const details = [
     describeAge(status.last_frame_age_s),
     status.state === "live" && status.analysis_fps

@@ -14,8 +14,13 @@ import {
 import { SessionsList } from "./admin_sessions_list.js";
 import { dayRange, today } from "./admin_sessions_time.js";
 
+// Sessions change without this page: teachers start and stop them on the board, and the
+// service closes those nobody stopped at their scheduled end.
+const REFRESH_EVERY_MS = 30000;
+
 class SessionsPage {
   constructor() {
+    this.shown = null;
     this.courses = new Map();
     this.rooms = new Map();
     this.filter = document.getElementById("session-filter");
@@ -71,7 +76,10 @@ class SessionsPage {
       const sessions = await listAll(`/api/sessions?${this.query()}`);
       // the API lists the latest first; a day reads best in the order it happens
       sessions.sort((a, b) => new Date(a.scheduled_start) - new Date(b.scheduled_start));
-      this.list.render(sessions);
+      // redrawn only when something changed, so a periodic refresh never moves focus
+      const shown = JSON.stringify(sessions);
+      if (shown !== this.shown) this.list.render(sessions);
+      this.shown = shown;
     } catch (error) {
       showError(this.feedback, error);
     }
@@ -85,6 +93,7 @@ class SessionsPage {
       return;
     }
     await this.showSessions();
+    setInterval(() => this.showSessions(), REFRESH_EVERY_MS);
   }
 }
 
