@@ -37,6 +37,10 @@ logger = logging.getLogger(__name__)
 # What this process sees of a camera it holds, for the lease row.
 Reporter = Callable[[UUID], CameraReport]
 
+# A browser camera taken over for an offer stays put this long even before its peer is live:
+# balancing must not give it away while the browser is still connecting to this process.
+TAKEN_OVER_PIN_S = 30.0
+
 
 def new_holder() -> str:
     """A name for this process's leases: the host (a pod's name), the pid, and a nonce so a
@@ -78,6 +82,7 @@ class CameraOwnership:
         self._overview: LeaseOverview | None = None
         self._announced: dict[UUID, ReportedState] = {}
         self._free_since: dict[UUID, float] = {}  # monotonic time a camera was first seen free
+        self._taken_over: dict[UUID, float] = {}  # monotonic time of each take-over
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
@@ -150,6 +155,9 @@ class CameraOwnership:
         self._overview = overview
         for camera_id in self._announced.keys() - overview.cameras.keys():
             del self._announced[camera_id]  # disabled or deleted
+        self._taken_over = {
+            c: at for c, at in self._taken_over.items() if c in self._cameras.held()
+        }
         await self._balance(overview)
         self._metrics.cameras_held.set(len(self._cameras.held()))
         self.ticks += 1
@@ -192,9 +200,13 @@ class CameraOwnership:
         )
 
     def _pinned(self, camera_id: UUID, overview: LeaseOverview) -> bool:
-        """A browser camera with a live peer stays where the browser's connection is."""
+        """A browser camera with a live peer (or one whose browser is connecting after a
+        take-over) stays where the browser's connection is."""
         if overview.cameras.get(camera_id) != CameraKind.WEBRTC.value:
             return False
+        taken = self._taken_over.get(camera_id)
+        if taken is not None and time.monotonic() - taken < TAKEN_OVER_PIN_S:
+            return True
         return self._report(camera_id).state == CameraState.LIVE.value
 
     # -- moves asked from outside --------------------------------------------------------
@@ -205,9 +217,11 @@ class CameraOwnership:
 
     async def take_over(self, camera_id: UUID) -> bool:
         """Hold and run the camera here, whoever held it; False when it is gone or disabled."""
+        self._taken_over[camera_id] = time.monotonic()
         if camera_id in self._cameras.held():
             return True
         if not await self._leases.take_over(self.holder, camera_id, self._ttl_s):
+            del self._taken_over[camera_id]
             return False
         logger.info(
             "camera taken over: its browser reached this process",

@@ -144,6 +144,19 @@ async def test_a_browser_camera_is_taken_over_where_its_peer_connects_and_stops_
         assert (a.running(), b.running()) == (set(), {camera})  # b stays over nothing
 
 
+async def test_browser_cameras_just_taken_over_stay_while_their_browsers_connect(
+    db: Database,
+) -> None:
+    cameras = await _browser_cameras(db, 2)
+    async with replica(db, "a") as a, replica(db, "b") as b:
+        for camera in cameras:
+            assert await b.ownership.take_over(camera)
+        ticks = b.ownership.ticks
+        await until(lambda: b.ownership.ticks >= ticks + 3, WAIT_S)
+        # over its share of one, b still gives neither back: their browsers reached it
+        assert (a.running(), b.running()) == (set(), set(cameras))
+
+
 async def test_balancing_never_moves_a_browser_camera_while_its_peer_streams(
     db: Database, tmp_path: Path
 ) -> None:
