@@ -66,7 +66,11 @@ class RoomsPage {
   statusTrouble(error) {
     if (error) {
       this.error.replaceChildren(
-        el("p", { class: "error", role: "alert" }, `Camera states could not be refreshed: ${error.message}`),
+        el(
+          "p",
+          { class: "error", role: "alert" },
+          `Camera states could not be refreshed: ${error.message}`,
+        ),
       );
     } else if (this.error.textContent.startsWith("Camera states")) {
       clear(this.error);

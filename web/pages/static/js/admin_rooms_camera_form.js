@@ -11,7 +11,8 @@ export function addressWithCredentials(address, username, password) {
   if (!username && !password) return address;
   const start = address.indexOf("://");
   if (start < 0) return address; // the service says what is wrong with it
-  const credentials = encodeURIComponent(username) + (password ? `:${encodeURIComponent(password)}` : "");
+  const credentials =
+    encodeURIComponent(username) + (password ? `:${encodeURIComponent(password)}` : "");
   return `${address.slice(0, start + 3)}${credentials}@${address.slice(start + 3)}`;
 }
 
@@ -19,7 +20,8 @@ export function fillRoomChoices(select, rooms, { allowNone = true, selected = nu
   const options = rooms.map((room) =>
     el("option", { value: room.id, selected: room.id === selected }, room.name),
   );
-  if (allowNone) options.unshift(el("option", { value: "", selected: selected === null }, "No room"));
+  if (allowNone)
+    options.unshift(el("option", { value: "", selected: selected === null }, "No room"));
   select.replaceChildren(...options);
 }
 
@@ -55,9 +57,17 @@ export class CameraForm {
 
   body() {
     const fields = this.form.elements;
-    const body = { name: fields.name.value.trim(), kind: this.kind(), room_id: fields.room_id.value || null };
+    const body = {
+      name: fields.name.value.trim(),
+      kind: this.kind(),
+      room_id: fields.room_id.value || null,
+    };
     if (body.kind === "rtsp") {
-      body.url = addressWithCredentials(fields.url.value.trim(), fields.username.value, fields.password.value);
+      body.url = addressWithCredentials(
+        fields.url.value.trim(),
+        fields.username.value,
+        fields.password.value,
+      );
     }
     return body;
   }
@@ -65,8 +75,11 @@ export class CameraForm {
   async submit(button) {
     clear(this.result);
     try {
-      const camera = await whileBusy(button, () => api("POST", "/api/cameras", { json: this.body() }));
-      for (const name of ["name", "url", "username", "password"]) this.form.elements[name].value = "";
+      const camera = await whileBusy(button, () =>
+        api("POST", "/api/cameras", { json: this.body() }),
+      );
+      for (const name of ["name", "url", "username", "password"])
+        this.form.elements[name].value = "";
       showNotice(this.result, `Camera ${camera.name} added.`);
       if (camera.access_token) this.tokenPanel.show(camera.name, camera.access_token);
       await this.onCreated(camera);

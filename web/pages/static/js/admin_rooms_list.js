@@ -28,11 +28,15 @@ export class RoomsList {
   render(rooms, cameras) {
     this.rooms = rooms;
     const sections = rooms.map((room) =>
-      this.roomSection(room, cameras.filter((camera) => camera.room_id === room.id)),
+      this.roomSection(
+        room,
+        cameras.filter((camera) => camera.room_id === room.id),
+      ),
     );
     const roomless = cameras.filter((camera) => !rooms.some((room) => room.id === camera.room_id));
     if (roomless.length) sections.push(this.roomSection(null, roomless));
-    if (!sections.length) sections.push(el("p", { class: "muted" }, "No rooms yet: add one above."));
+    if (!sections.length)
+      sections.push(el("p", { class: "muted" }, "No rooms yet: add one above."));
     this.root.replaceChildren(...sections);
   }
 
@@ -49,8 +53,20 @@ export class RoomsList {
             "table",
             { class: "cameras" },
             el("caption", { class: "visually-hidden" }, `Cameras in ${title}`),
-            el("thead", {}, el("tr", {}, columns.map((name) => el("th", { scope: "col" }, name)))),
-            el("tbody", {}, cameras.flatMap((camera) => this.cameraRows(camera, feedback))),
+            el(
+              "thead",
+              {},
+              el(
+                "tr",
+                {},
+                columns.map((name) => el("th", { scope: "col" }, name)),
+              ),
+            ),
+            el(
+              "tbody",
+              {},
+              cameras.flatMap((camera) => this.cameraRows(camera, feedback)),
+            ),
           ),
         )
       : el("p", { class: "muted" }, "No cameras in this room.");
@@ -76,13 +92,27 @@ export class RoomsList {
       { class: "inline-edit", hidden: true },
       el("div", {}, el("label", { for: nameId }, `New name for ${room.name}`), name),
       el("button", { type: "submit" }, "Save"),
-      el("button", { type: "button", class: "secondary", onclick: () => { rename.hidden = true; } }, "Cancel"),
+      el(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          onclick: () => {
+            rename.hidden = true;
+          },
+        },
+        "Cancel",
+      ),
     );
     rename.addEventListener("submit", (event) => {
       event.preventDefault();
       const newName = name.value.trim();
-      this.change(feedback, event.submitter, () =>
-        api("PATCH", `/api/rooms/${room.id}`, { json: { name: newName } }), `Room renamed to ${newName}.`);
+      this.change(
+        feedback,
+        event.submitter,
+        () => api("PATCH", `/api/rooms/${room.id}`, { json: { name: newName } }),
+        `Room renamed to ${newName}.`,
+      );
     });
     const remove = async (button) => {
       const confirmed = await confirmStep({
@@ -92,8 +122,12 @@ export class RoomsList {
         returnFocus: button,
       });
       if (confirmed) {
-        await this.change(feedback, button, () => api("DELETE", `/api/rooms/${room.id}`),
-          `Room ${room.name} deleted.`);
+        await this.change(
+          feedback,
+          button,
+          () => api("DELETE", `/api/rooms/${room.id}`),
+          `Room ${room.name} deleted.`,
+        );
       }
     };
     return el(
@@ -121,16 +155,32 @@ export class RoomsList {
     const editButton = actionButton("Edit", camera.name, toggleEditor);
     editButton.setAttribute("aria-expanded", "false");
     const patch = (change, done) => (button) =>
-      this.change(feedback, button, () => api("PATCH", `/api/cameras/${camera.id}`, { json: change }), done);
+      this.change(
+        feedback,
+        button,
+        () => api("PATCH", `/api/cameras/${camera.id}`, { json: change }),
+        done,
+      );
     const actions = [
       camera.enabled
-        ? actionButton("Disable", camera.name, patch({ enabled: false }, `${camera.name} disabled.`))
+        ? actionButton(
+            "Disable",
+            camera.name,
+            patch({ enabled: false }, `${camera.name} disabled.`),
+          )
         : actionButton("Enable", camera.name, patch({ enabled: true }, `${camera.name} enabled.`)),
       editButton,
       camera.kind === "webrtc"
-        ? actionButton("New token", `for ${camera.name}`, (button) => this.rotateToken(camera, feedback, button))
+        ? actionButton("New token", `for ${camera.name}`, (button) =>
+            this.rotateToken(camera, feedback, button),
+          )
         : null,
-      actionButton("Delete", camera.name, (button) => this.deleteCamera(camera, feedback, button), "danger"),
+      actionButton(
+        "Delete",
+        camera.name,
+        (button) => this.deleteCamera(camera, feedback, button),
+        "danger",
+      ),
     ];
     const row = el(
       "tr",
@@ -171,8 +221,12 @@ export class RoomsList {
       if (name.value.trim() !== camera.name) change.name = name.value.trim();
       if ((room.value || null) !== camera.room_id) change.room_id = room.value || null;
       if (!Object.keys(change).length) return;
-      this.change(feedback, event.submitter, () =>
-        api("PATCH", `/api/cameras/${camera.id}`, { json: change }), `${camera.name} changed.`);
+      this.change(
+        feedback,
+        event.submitter,
+        () => api("PATCH", `/api/cameras/${camera.id}`, { json: change }),
+        `${camera.name} changed.`,
+      );
     });
     return form;
   }
@@ -180,7 +234,9 @@ export class RoomsList {
   async rotateToken(camera, feedback, button) {
     const confirmed = await confirmStep({
       title: `Give ${camera.name} a new token?`,
-      message: "The old token stops working at once: the laptop using it stops sending until it signs in with the new one.",
+      message:
+        "The old token stops working at once: the laptop using it stops sending until it" +
+        " signs in with the new one.",
       confirmLabel: "Give a new token",
       returnFocus: button,
     });
@@ -202,8 +258,12 @@ export class RoomsList {
       returnFocus: button,
     });
     if (confirmed) {
-      await this.change(feedback, button, () => api("DELETE", `/api/cameras/${camera.id}`),
-        `Camera ${camera.name} deleted.`);
+      await this.change(
+        feedback,
+        button,
+        () => api("DELETE", `/api/cameras/${camera.id}`),
+        `Camera ${camera.name} deleted.`,
+      );
     }
   }
 

@@ -32,7 +32,8 @@ export function stateCell(camera, status) {
     // an enabled camera the runtime has not picked up yet (it syncs with the database)
     return [el("span", { class: "camera-state camera-state-connecting" }, "Starting")];
   }
-  const waitsForBrowser = camera.kind === "webrtc" && ["connecting", "reconnecting"].includes(status.state);
+  const waitsForBrowser =
+    camera.kind === "webrtc" && ["connecting", "reconnecting"].includes(status.state);
   const known = waitsForBrowser
     ? { word: "Waiting for its browser", tone: "connecting" } // the laptop has not sent video (yet)
     : STATES[status.state] || { word: status.state, tone: "down" };

@@ -4,7 +4,13 @@
 import { api } from "./api.js";
 import { onSubmit, whileBusy } from "./admin_common.js";
 import { clear, el, showError, showNotice } from "./dom.js";
-import { browserTimeZone, dayOf, isoWithOffset, localInstant, today } from "./admin_sessions_time.js";
+import {
+  browserTimeZone,
+  dayOf,
+  isoWithOffset,
+  localInstant,
+  today,
+} from "./admin_sessions_time.js";
 
 export function fillChoices(select, items, describe, { any = null } = {}) {
   const kept = select.value;
@@ -23,7 +29,9 @@ function wire(form, result, { path, body, done, dayShown, onDone }) {
   onSubmit(form, async (button) => {
     clear(result);
     try {
-      const answer = await whileBusy(button, () => api("POST", path, { json: body(form.elements) }));
+      const answer = await whileBusy(button, () =>
+        api("POST", path, { json: body(form.elements) }),
+      );
       showNotice(result, done(answer));
       await onDone(dayShown(form.elements, answer));
     } catch (error) {

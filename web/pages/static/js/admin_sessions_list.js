@@ -6,7 +6,12 @@ import { api } from "./api.js";
 import { clear, el, formatTime, showError, showNotice } from "./dom.js";
 import { confirmStep, rowButton, whileBusy } from "./admin_common.js";
 
-const STATE_WORDS = { scheduled: "Scheduled", open: "Open", closed: "Closed", cancelled: "Cancelled" };
+const STATE_WORDS = {
+  scheduled: "Scheduled",
+  open: "Open",
+  closed: "Closed",
+  cancelled: "Cancelled",
+};
 
 export class SessionsList {
   // namesOf() -> {courses: Map(id -> course), rooms: Map(id -> room)}; onChanged() reloads
@@ -28,8 +33,20 @@ export class SessionsList {
         "table",
         { class: "sessions" },
         el("caption", { class: "visually-hidden" }, "Class sessions"),
-        el("thead", {}, el("tr", {}, columns.map((name) => el("th", { scope: "col" }, name)))),
-        el("tbody", {}, sessions.map((session) => this.row(session))),
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            columns.map((name) => el("th", { scope: "col" }, name)),
+          ),
+        ),
+        el(
+          "tbody",
+          {},
+          sessions.map((session) => this.row(session)),
+        ),
       ),
     );
   }
@@ -52,12 +69,18 @@ export class SessionsList {
       rowButton(verb, label, (event) => this.move(session, path, done, event.currentTarget), kind);
     const actions = [
       session.status === "scheduled" ? step("Start", "start", `${label} started.`, "") : null,
-      session.status === "open" ? step("Stop", "stop", `${label} stopped; absentees marked.`, "") : null,
+      session.status === "open"
+        ? step("Stop", "stop", `${label} stopped; absentees marked.`, "")
+        : null,
       ["scheduled", "open"].includes(session.status)
         ? step("Cancel", "cancel", `${label} cancelled.`, "danger")
         : null,
-      el("a", { href: `/board?session=${encodeURIComponent(session.id)}` }, "Board",
-        el("span", { class: "visually-hidden" }, ` of ${label}`)),
+      el(
+        "a",
+        { href: `/board?session=${encodeURIComponent(session.id)}` },
+        "Board",
+        el("span", { class: "visually-hidden" }, ` of ${label}`),
+      ),
     ];
     return el(
       "tr",
@@ -69,8 +92,11 @@ export class SessionsList {
       el(
         "td",
         {},
-        el("span", { class: `session-state session-state-${session.status}` },
-          STATE_WORDS[session.status] || session.status),
+        el(
+          "span",
+          { class: `session-state session-state-${session.status}` },
+          STATE_WORDS[session.status] || session.status,
+        ),
       ),
       el("td", {}, el("div", { class: "actions" }, actions)),
     );
