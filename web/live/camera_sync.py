@@ -3,6 +3,7 @@ follow the change feed."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -112,10 +113,10 @@ class CameraSync:
         await self._on_change(camera_id, None)
 
     async def stop_all(self) -> None:
-        """Stop every camera run here, before the leases are given up at shutdown."""
-        for camera_id in list(self._cameras):
-            self._held.discard(camera_id)
-            await self._stop(camera_id)
+        """Stop every camera run here, before the leases are given up at shutdown (all at
+        once: each waits for its reader to end)."""
+        self._held.clear()
+        await asyncio.gather(*(self._stop(camera_id) for camera_id in list(self._cameras)))
 
     # -- following the database ----------------------------------------------------------
 
