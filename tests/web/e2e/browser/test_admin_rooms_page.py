@@ -1,6 +1,7 @@
 """The rooms and cameras page in a real browser against the real service: a network camera
 added on the page goes live with its password never shown back, a bad address is refused
-beside the form with the service's words, and a browser camera's token is shown once."""
+beside the form with the service's words, and a browser camera's token is shown once (the one
+a laptop signs in with), a new one replacing it; cameras are edited and removed on the page."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ async def _rooms_page(browser: BrowserContext, service: RunningService, admin: S
     await page.goto(f"{service.url}/admin/rooms")
     await expect(page.get_by_role("heading", name="Rooms", exact=True)).to_be_visible()
     return page
+
+
+async def _camera_signed_in_by(client: ApiClient, token: str) -> str:
+    """The id of the camera a token signs in (the classroom laptop's sign-in)."""
+    answer = await client.call("POST", "/api/auth/camera", json={"token": token})
+    return str(answer["camera"]["camera_id"])
 
 
 async def test_a_network_camera_added_on_the_page_goes_live_and_a_bad_address_is_refused(
@@ -105,6 +112,7 @@ async def test_a_browser_camera_s_token_is_shown_once_and_a_new_one_replaces_it(
         (camera,) = (await admin_api.call("GET", "/api/cameras"))["items"]
         assert camera["name"] == "Laptop" and "access_token" not in camera
         assert "access_token" not in await admin_api.call("GET", f"/api/cameras/{camera['id']}")
+        assert await _camera_signed_in_by(admin_api, token) == camera["id"]
 
         await panel.get_by_role("button", name="Done, hide the token").click()
         await expect(panel).to_be_hidden()
@@ -115,7 +123,10 @@ async def test_a_browser_camera_s_token_is_shown_once_and_a_new_one_replaces_it(
         await page.get_by_role("button", name="New token for Laptop").click()
         await page.get_by_role("dialog").get_by_role("button", name="Give a new token").click()
         await expect(token_box).not_to_have_value("", timeout=WAIT_MS)
-        assert await token_box.input_value() not in ("", token)
+        new_token = await token_box.input_value()
+        assert new_token != token
+        assert await _camera_signed_in_by(admin_api, new_token) == camera["id"]
+        await admin_api.call("POST", "/api/auth/camera", json={"token": token}, expect=401)
 
 
 async def test_a_camera_is_renamed_moved_disabled_and_deleted_on_the_page(
