@@ -33,7 +33,7 @@ class CameraVideo:
     frames: int
     student: str  # LFW identity: enrol from `student_photos`, shown by another photo
     student_photos: tuple[Path, ...]
-    stranger: str  # LFW identity with a single photo: shown, never enrolled
+    stranger: str | None  # LFW identity with a single photo: shown, never enrolled
     student_first_frame: int
 
     @property
@@ -58,15 +58,22 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int) -> Path:
 
 
 def build_camera_video(
-    faces_dir: Path, out_path: Path, *, empty_s: float = 2.0, seconds: float = 8.0, seed: int = 3
+    faces_dir: Path,
+    out_path: Path,
+    *,
+    empty_s: float = 2.0,
+    seconds: float = 8.0,
+    with_stranger: bool = True,
+    seed: int = 3,
 ) -> CameraVideo:
     """An empty room for `empty_s`, then a student (at least 3 photos: 2 to enrol, the last
-    shown) on the left and a stranger (a single photo) on the right until `seconds`: about
-    40 MB at 640x480 and 10 fps for 8 s."""
+    shown) on the left and, `with_stranger`, a stranger (a single photo) on the right until
+    `seconds`: about 4.6 MB a second at 640x480 and 10 fps."""
     identities = lfw_identities(faces_dir)
     rng = np.random.default_rng(seed)
     student = str(rng.choice([n for n, paths in identities.items() if len(paths) >= 3]))
     stranger = str(rng.choice([n for n, paths in identities.items() if len(paths) == 1]))
+    seats = [(student, 0.28)] + ([(stranger, 0.7)] if with_stranger else [])
     actors = [
         Actor(
             image=head_of_lfw_photo(faces_dir / identities[name][-1]),
@@ -77,7 +84,7 @@ def build_camera_video(
             height=0.6,
             name=name,
         )
-        for name, x in ((student, 0.28), (stranger, 0.7))
+        for name, x in seats
     ]
     frames = list(compose_scene(actors, SIZE, FPS, seconds=seconds, seed=seed))
     write_y4m(out_path, frames, FPS)
@@ -90,6 +97,6 @@ def build_camera_video(
         frames=len(frames),
         student=student,
         student_photos=tuple(faces_dir / p for p in identities[student][:ENROLMENT_PHOTOS]),
-        stranger=stranger,
+        stranger=stranger if with_stranger else None,
         student_first_frame=math.ceil(first_seen * FPS - 1e-9),
     )

@@ -10,23 +10,27 @@ is measured in the browsers' own clock (both run on this machine) and printed as
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Locator, Page, expect
 
-from tests.web.e2e.api_client import ApiClient
+from tests.web.conftest import SignedIn
+from tests.web.e2e.api_client import ApiClient, signed_in
 from tests.web.e2e.browser.camera_video import CameraVideo, build_camera_video
 from tests.web.e2e.browser.chromium import chromium
 from tests.web.e2e.browser.signing_in import sign_in_browser
 from tests.web.e2e.conftest import TEACHER, TEACHER_PASSWORD
-from tests.web.e2e.service import RunningService
+from tests.web.e2e.service import RunningService, free_port, serving
+from web.settings import Settings
 
 WAIT_MS = 30_000  # a loaded 2-core machine runs the service, two browsers and the tests
 PRESENT_WAIT_MS = 120_000  # streaming starts, then the engine wants several sightings
+RECONNECT_WAIT_MS = 90_000  # the page's pauses between offers grow to 15 s
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +112,10 @@ async def sign_in_camera_page(browser: BrowserContext, url: str, token: str) -> 
     return page
 
 
+def stream_state(camera: Page) -> Locator:
+    return camera.locator("#stream-state")
+
+
 async def first_frame_mark(camera: Page) -> str:
     """When the camera page showed its first frame (ms since the epoch, the browser's clock)."""
     return await camera.locator("#preview").get_attribute("data-first-frame-at") or "0"
@@ -137,6 +145,7 @@ async def test_the_camera_page_streams_a_student_the_board_shows_present_and_a_s
     artefacts: Path,
 ) -> None:
     lesson = await open_lesson(admin_api, teacher_api, camera_video)
+    assert camera_video.stranger is not None
     student, stranger = camera_video.student_name, camera_video.stranger.replace("_", " ")
     async with (
         chromium() as board_browser,
@@ -184,3 +193,80 @@ async def test_the_camera_page_streams_a_student_the_board_shows_present_and_a_s
     attendance = await teacher_api.call("GET", f"/api/sessions/{lesson.session_id}/attendance")
     present = [row["person_id"] for row in attendance["items"] if row["status"] == "present"]
     assert present == [lesson.student_id]
+
+
+async def test_the_camera_page_streams_again_by_itself_after_the_service_restarts(
+    settings: Settings, admin: SignedIn, camera_video: CameraVideo
+) -> None:
+    port = free_port()
+    async with chromium(fake_video=camera_video.path) as browser:
+        async with serving(settings, port=port) as before:
+            async with signed_in(before.url, admin.user.username, admin.password) as admin_api:
+                created = await admin_api.call(
+                    "POST", "/api/cameras", json={"name": "Desk", "kind": "webrtc"}, expect=201
+                )
+            camera = await sign_in_camera_page(browser, before.url, created["access_token"])
+            await expect(stream_state(camera)).to_contain_text("Live", timeout=WAIT_MS)
+            first_frame = await first_frame_mark(camera)
+
+        await expect(stream_state(camera)).to_contain_text("Reconnecting", timeout=WAIT_MS)
+
+        async with serving(settings, port=port) as after:
+            assert after.url == before.url
+            await expect(stream_state(camera)).to_contain_text("Live", timeout=RECONNECT_WAIT_MS)
+            async with signed_in(after.url, admin.user.username, admin.password) as admin_api:
+                status = await admin_api.call("GET", f"/api/cameras/{created['id']}/status")
+            assert status["state"] == "live"
+            # the same page and preview all along: never reloaded, never stopped
+            assert await first_frame_mark(camera) == first_frame
+            assert await camera.evaluate("!document.getElementById('preview').paused")
+            await camera.close()
+
+
+async def test_an_admin_enrols_a_student_from_a_snapshot_and_is_told_why_one_is_refused(
+    service: RunningService,
+    admin: SignedIn,
+    admin_api: ApiClient,
+    camera_video: CameraVideo,
+    faces_dir: Path,
+    tmp_path: Path,
+    artefacts: Path,
+) -> None:
+    person = await admin_api.call(
+        "POST",
+        "/api/people",
+        json={"external_id": "NEW-7", "display_name": camera_video.student_name},
+        expect=201,
+    )
+    alone = build_camera_video(
+        faces_dir, tmp_path / "alone.y4m", empty_s=0.0, seconds=1.0, with_stranger=False
+    )
+    crowd = build_camera_video(faces_dir, tmp_path / "crowd.y4m", empty_s=0.0, seconds=1.0)
+    outcomes = []
+    for video in (crowd, alone):
+        async with chromium(fake_video=video.path, viewport=(390, 844)) as browser:
+            await sign_in_browser(browser, service.url, admin.user.username, admin.password)
+            page = await browser.new_page()
+            await page.goto(f"{service.url}/camera")
+            enrolment = page.get_by_role("region", name="Enrol a student from the camera")
+            await enrolment.get_by_label("Name or student number").fill("NEW-7")
+            await enrolment.get_by_role("button", name="Search").click()
+            await expect(enrolment.get_by_label("Person to enrol")).to_have_value(
+                person["id"], timeout=WAIT_MS
+            )
+            await expect(page.locator("#preview")).to_have_attribute(
+                "data-first-frame-at", re.compile(r"\d+"), timeout=WAIT_MS
+            )
+            await enrolment.get_by_role("button", name="Take snapshot and enrol").click()
+            outcome = enrolment.get_by_role("alert").or_(enrolment.get_by_role("status"))
+            await expect(outcome).to_be_visible(timeout=WAIT_MS)
+            outcomes.append(await outcome.inner_text())
+            if video is alone:
+                await page.screenshot(path=artefacts / "camera-enrolment-phone.png", full_page=True)
+                assert await page.evaluate("document.documentElement.scrollWidth <= 390")
+    refused, enrolled = outcomes
+    assert "the photo shows 2 faces" in refused, refused
+    assert "nothing was enrolled" in refused
+    assert f"Enrolled {camera_video.student_name}" in enrolled
+    stored = await admin_api.call("GET", f"/api/people/{person['id']}")
+    assert stored["template_count"] == 1  # the refused snapshot left nothing behind
