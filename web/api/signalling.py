@@ -1,8 +1,8 @@
 """WebRTC signalling: a browser camera's offer in, the service's answer out.
 
-The browser posts its SDP offer with the camera's own token (the camera page holds it) or an
-admin's; the answer comes back in the same response. The media itself then flows between the
-browser and the streamer's peer connection, never through this handler.
+The browser posts its SDP offer with the camera's own token (the camera page sends it as its
+HttpOnly cookie) or an admin's; the answer comes back in the same response. The media itself
+then flows between the browser and the streamer's peer connection, never through this handler.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ async def _authorize(request: web.Request, camera_id: UUID) -> None:
     body=SdpOffer,
     body_kind="sdp",
     response=SdpAnswer,
-    description="Send the camera's token (or an admin's). A malformed or hostile offer is a "
+    description="Send the camera's token (as a bearer token, or the camera page's cookie from "
+    "POST /api/auth/camera) or an admin's. A malformed or hostile offer is a "
     "422 saying why; a camera that reads a URL, or one this process does not run, is a 409.",
 )
 async def answer_offer(request: web.Request) -> web.Response:
