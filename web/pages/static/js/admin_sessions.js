@@ -56,9 +56,9 @@ class SessionsPage {
     }
   }
 
-  query() {
+  query(day) {
     const fields = this.filter.elements;
-    const { from, to } = dayRange(fields.day.value || today());
+    const { from, to } = dayRange(day);
     const query = new URLSearchParams({ from, to });
     for (const name of ["course_id", "room_id", "status"]) {
       if (fields[name].value) query.set(name, fields[name].value);
@@ -73,12 +73,13 @@ class SessionsPage {
 
   async showSessions() {
     try {
-      const sessions = await listAll(`/api/sessions?${this.query()}`);
+      const day = this.filter.elements.day.value || today();
+      const sessions = await listAll(`/api/sessions?${this.query(day)}`);
       // the API lists the latest first; a day reads best in the order it happens
       sessions.sort((a, b) => new Date(a.scheduled_start) - new Date(b.scheduled_start));
       // redrawn only when something changed, so a periodic refresh never moves focus
-      const shown = JSON.stringify(sessions);
-      if (shown !== this.shown) this.list.render(sessions);
+      const shown = JSON.stringify([day, sessions]);
+      if (shown !== this.shown) this.list.render(sessions, day);
       this.shown = shown;
     } catch (error) {
       showError(this.feedback, error);

@@ -22,7 +22,8 @@ export class SessionsList {
     this.onChanged = onChanged;
   }
 
-  render(sessions) {
+  // `day` ("2026-11-29") names the table for screen readers
+  render(sessions, day) {
     if (!sessions.length) {
       this.root.replaceChildren(el("p", { class: "muted" }, "No sessions match."));
       return;
@@ -32,7 +33,7 @@ export class SessionsList {
       el(
         "table",
         { class: "sessions" },
-        el("caption", { class: "visually-hidden" }, "Class sessions"),
+        el("caption", { class: "visually-hidden" }, `Class sessions on ${day}`),
         el(
           "thead",
           {},
