@@ -47,7 +47,7 @@ function describeDetail(detail) {
     detail.photo ?? detail.filename ?? null,
     detail.field ?? (Array.isArray(detail.loc) ? detail.loc.join(".") : null)]
     .filter((part) => part !== null && part !== undefined && part !== "");
-  const what = detail.message ?? detail.reason ?? detail.msg ?? JSON.stringify(detail);
+  const what = detail.message ?? detail.problem ?? detail.reason ?? detail.msg ?? JSON.stringify(detail);
   return where.length ? `${where.join(", ")}: ${what}` : what;
 }
 
