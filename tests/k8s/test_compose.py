@@ -4,10 +4,13 @@ for, Grafana showing the same dashboard the cluster gets."""
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
 import pytest
+from compose_pydantic.models import ComposeSpecification
+from pydantic import ValidationError
 
 from tests.k8s.deployment_files import COMPOSE_DIR, load_yaml
 
@@ -17,6 +20,18 @@ _VARIABLE = re.compile(r"\$\{(\w+)(:?[-?][^}]*)?\}")
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
     return load_yaml(COMPOSE_DIR / "docker-compose.yml")
+
+
+@pytest.mark.parametrize("file", ["docker-compose.yml", "docker-compose.gpu.yml"])
+def test_each_compose_file_follows_the_compose_specification(file: str) -> None:
+    ComposeSpecification.model_validate(load_yaml(COMPOSE_DIR / file))
+
+
+def test_the_compose_specification_refuses_a_misspelt_key(compose: dict[str, Any]) -> None:
+    misspelt = copy.deepcopy(compose)
+    misspelt["services"]["postgres"]["healthchek"] = misspelt["services"]["postgres"]["healthcheck"]
+    with pytest.raises(ValidationError):
+        ComposeSpecification.model_validate(misspelt)
 
 
 def test_the_service_and_postgres_run_by_default_and_monitoring_on_request(
