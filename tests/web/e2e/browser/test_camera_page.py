@@ -169,6 +169,8 @@ async def test_the_camera_page_streams_a_student_the_board_shows_present_and_a_s
         student_shown_at = first_frame_at + camera_video.student_first_s
         drawn = camera.get_by_role("list", name="Faces the service sees").get_by_text(student)
         await expect(drawn.first).to_be_visible(timeout=WAIT_MS)
+        # at once: the file loops through an empty room every 8 s
+        await camera.screenshot(path=artefacts / "camera-feedback.png")
         first_drawn_at = float(await drawn.first.get_attribute("data-first-drawn-at") or 0) / 1000
         assert first_drawn_at > 0, "the student's box carries no mark"
         print(
@@ -181,13 +183,14 @@ async def test_the_camera_page_streams_a_student_the_board_shows_present_and_a_s
                 }
             )
         )
-        await camera.screenshot(path=artefacts / "camera-feedback.png")
         await expect(student_card).to_contain_text("Present")
         await board.screenshot(path=artefacts / "board-present.png", full_page=True)
 
         # the stranger is no one the service knows: no card, no name, on either page
         await expect(board.get_by_text(stranger)).to_have_count(0)
         await expect(camera.get_by_text(stranger)).to_have_count(0)
+        faces = camera.get_by_role("list", name="Faces the service sees")
+        await expect(faces.get_by_text("unknown", exact=True).first).to_be_visible(timeout=WAIT_MS)
         classmate = board.get_by_role("listitem", name="Absent Classmate")
         await expect(classmate).to_contain_text("Not yet seen")
     attendance = await teacher_api.call("GET", f"/api/sessions/{lesson.session_id}/attendance")
