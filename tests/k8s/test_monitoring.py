@@ -149,3 +149,14 @@ def test_the_dashboard_is_importable_anywhere() -> None:
             # The data source is chosen at import (compose and kube-prometheus-stack differ).
             assert panel["datasource"]["uid"] == "${datasource}"
             assert {"x", "y", "w", "h"} <= set(panel["gridPos"])
+
+
+def test_no_two_dashboard_panels_overlap() -> None:
+    cells: dict[tuple[int, int], str] = {}
+    for panel in dashboard()["panels"]:
+        grid = panel["gridPos"]
+        assert grid["x"] + grid["w"] <= 24, panel["title"]
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in cells, f"{panel['title']!r} covers {cells.get((x, y))!r}"
+                cells[(x, y)] = panel["title"]
