@@ -105,6 +105,30 @@ class Users(Repository):
                 await connection.execute("DELETE FROM user_tokens WHERE user_id = $1", user_id)
         return _user(row)
 
+    async def update(
+        self,
+        user_id: UUID,
+        *,
+        role: Role | None = None,
+        active: bool | None = None,
+        display_name: str | None = None,
+    ) -> User:
+        """Change what is given, leave the rest; deactivating ends the user's sessions."""
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                "UPDATE users SET role = COALESCE($2, role), active = COALESCE($3, active),"
+                f" display_name = COALESCE($4, display_name) WHERE id = $1 RETURNING {_COLUMNS}",
+                user_id,
+                None if role is None else role.value,
+                active,
+                display_name,
+            )
+            if row is None:
+                raise NotFound("user", user_id)
+            if active is False:
+                await connection.execute("DELETE FROM user_tokens WHERE user_id = $1", user_id)
+        return _user(row)
+
     async def list(self, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> Page[User]:
         check_page(limit, offset)
         rows = await self._fetch(

@@ -90,6 +90,48 @@ async def test_the_last_active_admin_cannot_be_deactivated(
     assert last.status == 409
 
 
+async def test_a_user_s_role_and_state_change_and_a_deactivated_user_comes_back(
+    api: TestClient, admin: SignedIn, teacher: SignedIn
+) -> None:
+    path = f"/api/users/{teacher.user.id}"
+    promoted = await api.patch(path, json={"role": "admin"}, headers=admin.headers)
+    assert promoted.status == 200
+    assert (await promoted.json())["role"] == "admin"
+    # the promotion holds at once: the teacher's own token now opens admin routes
+    assert (await api.get("/api/users", headers=teacher.headers)).status == 200
+
+    away = await api.patch(path, json={"active": False}, headers=admin.headers)
+    assert (await away.json())["active"] is False
+    assert (await api.get("/api/auth/me", headers=teacher.headers)).status == 401
+    back = await api.patch(
+        path, json={"active": True, "display_name": "Tess T."}, headers=admin.headers
+    )
+    body = await back.json()
+    assert (body["active"], body["role"], body["display_name"]) == (True, "admin", "Tess T.")
+
+
+async def test_the_last_active_admin_cannot_be_made_a_teacher(
+    api: TestClient, admin: SignedIn
+) -> None:
+    refused = await api.patch(
+        f"/api/users/{admin.user.id}", json={"role": "teacher"}, headers=admin.headers
+    )
+    assert refused.status == 409
+    assert (await refused.json())["error"]["code"] == "last_admin"
+    assert (await api.get("/api/users", headers=admin.headers)).status == 200
+
+
+async def test_a_change_with_an_unknown_role_or_field_is_refused_and_changes_nothing(
+    api: TestClient, admin: SignedIn, teacher: SignedIn
+) -> None:
+    path = f"/api/users/{teacher.user.id}"
+    for body in ({"role": "principal"}, {"active": "maybe"}, {"password": "x" * 12}):
+        refused = await api.patch(path, json=body, headers=admin.headers)
+        assert refused.status == 422, body
+    user = await (await api.get(path, headers=admin.headers)).json()
+    assert (user["role"], user["active"]) == ("teacher", True)
+
+
 async def test_a_password_reset_ends_the_user_s_sessions_and_sets_the_new_password(
     api: TestClient, admin: SignedIn, teacher: SignedIn
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
+from uuid import UUID
 
 from aiohttp import web
 from pydantic import Field, StringConstraints
@@ -39,6 +40,12 @@ class NewUser(Body):
     password: NewPassword = Field(repr=False)
     role: Role
     display_name: str = Field(default="", max_length=200)
+
+
+class UserChange(Body):
+    role: Role | None = None
+    active: bool | None = None
+    display_name: str | None = Field(default=None, max_length=200)
 
 
 class PasswordReset(Body):
@@ -111,21 +118,56 @@ async def get_user(request: web.Request) -> web.Response:
 async def deactivate_user(request: web.Request) -> web.Response:
     actor = await require(request, Role.ADMIN)
     user_id = path_uuid(request, "user_id")
+    user = await _change(request, actor, user_id, UserChange(active=False))
+    return json_response(user)
+
+
+@routes.patch("/api/users/{user_id}")
+@operation(
+    "Change a user's role, active state or display name (what is given; the rest stays)",
+    auth="admin",
+    tag=_TAG,
+    body=UserChange,
+    description=(
+        "Deactivating ends the user's sessions. Refused (409) when it would leave no active"
+        " admin, so the service is never locked."
+    ),
+)
+async def change_user(request: web.Request) -> web.Response:
+    actor = await require(request, Role.ADMIN)
+    user_id = path_uuid(request, "user_id")
+    change = await read_model(request, UserChange)
+    return json_response(await _change(request, actor, user_id, change))
+
+
+async def _change(request: web.Request, actor: User, user_id: UUID, change: UserChange) -> User:
+    """Apply the change unless it takes away the last active admin."""
     database = services_of(request).database
-    user = await database.users.get(user_id)
+    before = await database.users.get(user_id)
     last_admin = ApiError(409, "last_admin", "this is the last active admin: add another first")
-    if user.active and user.role is Role.ADMIN and await database.users.count_admins() <= 1:
+    removes_an_admin = (
+        before.active
+        and before.role is Role.ADMIN
+        and (change.active is False or change.role is Role.TEACHER)
+    )
+    if removes_an_admin and await database.users.count_admins() <= 1:
         raise last_admin
-    user = await database.users.set_active(user_id, False)
-    if user.role is Role.ADMIN and await database.users.count_admins() == 0:
-        # two admins deactivating each other at once both passed the check above: undo this
-        # one rather than leave nobody able to administer the service
-        await database.users.set_active(user_id, True)
+    after = await database.users.update(
+        user_id, role=change.role, active=change.active, display_name=change.display_name
+    )
+    if removes_an_admin and await database.users.count_admins() == 0:
+        # two admins demoting each other at once both passed the check above: undo this one
+        # rather than leave nobody able to administer the service
+        await database.users.update(user_id, role=before.role, active=before.active)
         raise last_admin
     await database.audit.record(
-        actor=actor.username, action="user.deactivate", entity_type="user", entity_id=user_id
+        actor=actor.username,
+        action="user.deactivate" if change.active is False else "user.change",
+        entity_type="user",
+        entity_id=user_id,
+        details=change.model_dump(exclude_unset=True, mode="json"),
     )
-    return json_response(user)
+    return after
 
 
 @routes.put("/api/users/{user_id}/password")

@@ -1,6 +1,6 @@
 """The users page in a real browser: a teacher added on the page can sign in; deactivating the
 only admin is refused with the service's own message and changes nothing; deactivating the
-teacher (after a confirm step) takes effect."""
+teacher (after a confirm step) takes effect, and they can be brought back and promoted."""
 
 from __future__ import annotations
 
@@ -64,4 +64,11 @@ async def test_a_teacher_is_added_and_the_only_admin_cannot_be_deactivated(
         await expect(page.get_by_role("row", name="terry")).to_contain_text("Deactivated")
         await expect(page.get_by_role("heading", name="All users")).to_be_focused()
         assert (await user_named(admin_api, "terry"))["active"] is False
+
+        await page.get_by_role("button", name="Reactivate Terry Teacher").click()
+        await expect(page.get_by_role("status")).to_have_text("terry can sign in again.")
+        await page.get_by_role("button", name="Make admin Terry Teacher").click()
+        await expect(page.get_by_role("status")).to_have_text("terry is now admin.")
+        terry = await user_named(admin_api, "terry")
+        assert (terry["active"], terry["role"]) == (True, "admin")
         await page.screenshot(path=artefacts / "admin-users.png", full_page=True)

@@ -29,10 +29,38 @@ function actions(user) {
     "div",
     { class: "actions" },
     rowButton("Set password", name, () => openPassword(user)),
+    rowButton(user.role === "admin" ? "Make teacher" : "Make admin", name, (event) =>
+      change(user, { role: user.role === "admin" ? "teacher" : "admin" }, event.currentTarget),
+    ),
     user.active
       ? rowButton("Deactivate", name, (event) => deactivate(user, event.currentTarget), "danger")
-      : null,
+      : rowButton("Reactivate", name, (event) =>
+          change(user, { active: true }, event.currentTarget),
+        ),
   );
+}
+
+// A role change or a reactivation: the service refuses to take away the last admin.
+async function change(user, fields, button) {
+  try {
+    clear(problems);
+    const changed = await whileBusy(button, () =>
+      api("PATCH", `/api/users/${user.id}`, { json: fields }),
+    );
+    const role = (ROLES[changed.role] || changed.role).toLowerCase();
+    showNotice(
+      status,
+      fields.active ? `${changed.username} can sign in again.` : `${changed.username} is now ${role}.`,
+    );
+    if (user.id === me.id && changed.role !== "admin") {
+      window.location.assign("/board"); // the admin pages are no longer theirs
+      return;
+    }
+    await showUsers();
+    usersTitle.focus();
+  } catch (error) {
+    showError(problems, error);
+  }
 }
 
 async function showUsers() {
