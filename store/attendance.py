@@ -253,15 +253,24 @@ class Attendance(Repository):
         return _record(row)
 
     async def mark_absentees(self, session_id: UUID) -> int:
-        """Give every roster member without a row an 'absent' row (closing a session)."""
-        status = await self._execute(
-            "INSERT INTO attendance (session_id, person_id, status)"
-            " SELECT s.id, c.person_id, 'absent' FROM class_sessions s"
-            " JOIN course_people c ON c.course_id = s.course_id WHERE s.id = $1"
-            " ON CONFLICT (session_id, person_id) DO NOTHING",
-            session_id,
-        )
-        return affected(status)
+        """Give every roster member without a row an 'absent' row (closing a session); one
+        event tells the boards to re-read the sheet rather than one per absentee."""
+        async with self._transaction() as connection:
+            status = await connection.execute(
+                "INSERT INTO attendance (session_id, person_id, status)"
+                " SELECT s.id, c.person_id, 'absent' FROM class_sessions s"
+                " JOIN course_people c ON c.course_id = s.course_id WHERE s.id = $1"
+                " ON CONFLICT (session_id, person_id) DO NOTHING",
+                session_id,
+            )
+            marked = affected(status)
+            if marked:
+                await append_event(
+                    connection,
+                    EventKind.ABSENTEES_MARKED,
+                    {"session_id": str(session_id), "absent": marked},
+                )
+        return marked
 
     async def get(self, session_id: UUID, person_id: UUID) -> AttendanceRecord:
         row = await self._fetchrow(

@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     ROSTER_CHANGED = "roster.changed"  # galleries limited to the course's roster change
     CAMERA_CHANGED = "camera.changed"
     SESSION_CHANGED = "session.changed"
+    ABSENTEES_MARKED = "attendance.absentees_marked"  # a closed session's roster gaps filled
     # Live observations that every process's boards show, not changes of stored data:
     PRESENCE_UNKNOWN_FACE = "presence.unknown_face"  # a face no vote identified
     PRESENCE_OTHER_COURSE = "presence.other_course"  # an enrolled person not on the roster

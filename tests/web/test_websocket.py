@@ -108,6 +108,29 @@ async def test_a_subscriber_gets_the_snapshot_then_changes_from_the_database(
         assert event["inserted"] is True
 
 
+async def test_a_session_closing_tells_its_boards_which_then_read_the_absentees(
+    live_api: TestClient, teacher: SignedIn, admin: SignedIn, lesson: Lesson
+) -> None:
+    async with live_api.ws_connect("/ws", headers=teacher.headers) as ws:
+        await ws.send_json({"type": "subscribe", "session_id": str(lesson.session_id)})
+        await _next(ws, "snapshot")
+        stopped = await live_api.post(
+            f"/api/sessions/{lesson.session_id}/stop", headers=admin.headers
+        )
+        assert stopped.status == 200
+        changes = [await _next(ws, "session"), await _next(ws, "session")]
+        assert {c["session_id"] for c in changes} == {str(lesson.session_id)}
+        assert {(c["change"], c.get("status"), c.get("absent")) for c in changes} == {
+            ("status", "closed", None),
+            ("absentees", None, 1),
+        }
+        await ws.send_json({"type": "subscribe", "session_id": str(lesson.session_id)})
+        snapshot = await _next(ws, "snapshot")
+        assert snapshot["session"]["status"] == "closed"
+        rows = {row["display_name"]: row["status"] for row in snapshot["attendance"]}
+        assert rows == {"Alice": "present", "Bob": "absent"}
+
+
 async def test_the_board_s_cookie_signs_in_but_not_from_another_site(
     live_api: TestClient, teacher: SignedIn, lesson: Lesson
 ) -> None:

@@ -18,9 +18,9 @@ logger = logging.getLogger(__name__)
 
 
 class HubRelay:
-    """Attendance rows, unknown faces, other-course sightings and camera states, as messages
-    for the boards: every process hears every event, so a board connected anywhere sees
-    what any process's cameras saw."""
+    """Attendance rows, unknown faces, other-course sightings, session changes and camera
+    states, as messages for the boards: every process hears every event, so a board
+    connected anywhere sees what any process's cameras saw."""
 
     def __init__(
         self,
@@ -76,6 +76,21 @@ class HubRelay:
                     "camera_id": payload["camera_id"],
                     "person_id": payload["person_id"],
                     "display_name": self._people.name(person_id),
+                }
+            case EventKind.SESSION_CHANGED:
+                # a board re-reads its snapshot: the state shown and who may be seen change
+                return {
+                    "type": "session",
+                    "session_id": payload["session_id"],
+                    "change": "status",
+                    "status": payload.get("status"),
+                }
+            case EventKind.ABSENTEES_MARKED:
+                return {
+                    "type": "session",
+                    "session_id": payload["session_id"],
+                    "change": "absentees",
+                    "absent": payload.get("absent"),
                 }
             case EventKind.CAMERA_STATUS:
                 return {

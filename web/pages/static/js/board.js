@@ -12,8 +12,9 @@ import { RosterView, renderCameras, renderCounts, renderSummary } from "./board_
 import { fillPicker, loadNames, loadSessionChoices } from "./board_sessions.js";
 
 const SESSION_PARAM = "session";
-// The service sends no event when a session opens or closes (nor for the absentees a close
-// marks), so the board asks for a fresh snapshot now and then.
+// A session opening or closing (and the absentees a close marks) arrives as a "session"
+// message that makes the board re-read its snapshot; the slow refresh is a safety net for a
+// message lost while the service was busy dropping a slow client.
 const REFRESH_EVERY_MS = 60000;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -111,6 +112,9 @@ class Board {
         this.roster.update(student);
         renderCounts(this.parts.counts, this.state.counts());
       }
+    } else if (message.type === "session") {
+      // opened, closed (absentees marked) or cancelled: a fresh snapshot shows it all
+      if (message.session_id === this.sessionId) this.refresh();
     } else if (message.type === "unknown_face") {
       if (this.state.applyUnknownFace(message)) renderCounts(this.parts.counts, this.state.counts());
     } else if (message.type === "camera_status") {
