@@ -96,7 +96,7 @@ async function asAdmin(media) {
   picker.append(...cameras.map((camera) => el("option", { value: camera.id }, camera.name)));
   document.getElementById("camera-picker-box").hidden = false;
   identity.textContent = cameras.length
-    ? "Signed in as an admin: stream as any browser camera."
+    ? "Signed in as an admin: stream as any browser camera (this replaces a page streaming it now)."
     : "No browser camera yet: add one under Rooms & cameras.";
   const asked = new URLSearchParams(window.location.search).get(CAMERA_PARAM) || "";
   picker.value = cameras.some((camera) => camera.id === asked) ? asked : "";

@@ -12,6 +12,9 @@ const GATHERING_LIMIT_MS = 5000;
 // "disconnected" often heals by itself within seconds (a Wi-Fi hiccup)
 const DISCONNECTED_GRACE_MS = 4000;
 const FEEDBACK_LABEL = "feedback";
+// Only a stream that stayed up this long starts the pauses afresh: two pages publishing the
+// same camera (each offer replaces the other's peer) then take turns slowly, not every second.
+const STEADY_MS = 30000;
 
 function gatheringComplete(connection) {
   if (connection.iceGatheringState === "complete") return Promise.resolve();
@@ -39,6 +42,7 @@ export class CameraStream {
     this.onFeedback = onFeedback;
     this.onSignedOut = onSignedOut;
     this.pause = FIRST_PAUSE_MS;
+    this.liveSince = null;
     this.attempt = 0; // events of an older connection carry an older number: ignored
     this.connection = null;
     this.retry = null;
@@ -111,7 +115,7 @@ export class CameraStream {
     if (attempt !== this.attempt) return;
     clearTimeout(this.grace);
     if (state === "connected") {
-      this.pause = FIRST_PAUSE_MS;
+      this.liveSince = Date.now();
       this.onState("live");
     } else if (state === "disconnected") {
       this.grace = setTimeout(() => this.lost(attempt, "the connection dropped"), DISCONNECTED_GRACE_MS);
@@ -125,6 +129,10 @@ export class CameraStream {
     this.attempt += 1;
     clearTimeout(this.grace);
     this.close();
+    if (this.liveSince !== null && Date.now() - this.liveSince >= STEADY_MS) {
+      this.pause = FIRST_PAUSE_MS;
+    }
+    this.liveSince = null;
     const pause = this.pause;
     this.pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
     this.onState("reconnecting", { reason, inMs: pause });
