@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 # Inference of one batch: ~5 ms (one face) to seconds (a big batch on a busy CPU).
 _INFERENCE_BUCKETS = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -20,6 +20,8 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # CPU and memory of this process, named apart from other processes' process_* series
+        ProcessCollector(namespace="rollcall", registry=r)
         self.frames_received = Counter(
             "rollcall_frames_received_total", "Frames decoded from cameras", ["camera"], registry=r
         )

@@ -19,11 +19,9 @@ from web.metrics import Metrics
 DASHBOARD = K8S / "base" / "grafana" / "rollcall-dashboard.json"
 RULES = K8S / "base" / "prometheusrule.yaml"
 
-# Not Rollcall's, by the exporter a panel using one must name (the service's own registry has
-# no process_* collectors, so CPU comes from the kubelet).
+# Not Rollcall's, by the exporter a panel using one must name.
 OTHER_EXPORTERS = {
     "DCGM_FI_DEV_GPU_UTIL": "DCGM",  # NVIDIA's DCGM exporter (GPU Operator)
-    "container_cpu_usage_seconds_total": "cAdvisor",  # the kubelet's cAdvisor
 }
 
 _SUFFIXES = {

@@ -1,7 +1,8 @@
 """Camera status: connection state, frame rates and errors, per camera.
 
-The figures come from the live runtime of this process. A camera it does not run (disabled,
-or run by another process) is still answered, from the database, as stopped.
+Any process answers for every enabled camera: the ones it runs from its own runtime, the ones
+another replica runs from that replica's latest report on the camera's lease (`holder` names
+the process). A disabled camera is answered from the database, as stopped.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ async def _not_running(services: Services, camera_id: UUID) -> dict[str, Any]:
 
 
 @routes.get("/api/cameras/status")
-@operation("Live status of every camera this process runs", auth="teacher", tag="cameras")
+@operation(
+    "Live status of every enabled camera, whichever replica runs it", auth="teacher", tag="cameras"
+)
 async def all_statuses(request: web.Request) -> web.Response:
     await require(request)
     live = services_of(request).live

@@ -22,7 +22,8 @@ def sample_gauges(services: Services) -> None:
     live = services.live
     if live is None:
         return
-    for status in live.camera_statuses():
+    # only the cameras this process runs: every replica sums to each camera once
+    for status in live.local_camera_statuses():
         camera = str(status.camera_id)
         metrics.camera_up.labels(camera).set(1.0 if status.state == "live" else 0.0)
         metrics.analysis_fps.labels(camera).set(status.analysis_fps)
