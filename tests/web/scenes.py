@@ -81,13 +81,14 @@ def build_classroom_clip(
     fps: int = 10,
     seconds: float = 12.0,
     seed: int = 0,
+    first_entry_s: float = 0.5,
 ) -> ClassroomClip:
     """Pick `students` identities with at least 3 photos and `strangers` with one photo
     (so they cannot be enrolled from another), reproducibly from `seed`, and write the clip
     to `out_path` (.mp4 or .mkv). Students and strangers alternate in arriving; every second
     person is half hidden for a while after their first clear view. `absentees` more people
-    with at least 3 photos are picked for enrolment only: they never appear. Takes a few
-    seconds."""
+    with at least 3 photos are picked for enrolment only: they never appear. Nobody is in the
+    room before `first_entry_s`. Takes a few seconds."""
     identities = lfw_identities(faces_dir)
     rng = np.random.default_rng(seed)
     with_three = [name for name, paths in identities.items() if len(paths) >= 3]
@@ -114,6 +115,7 @@ def build_classroom_clip(
         height=0.36,
         scale=(0.85, 1.15),
         names=order,
+        first_entry_s=first_entry_s,
     )
     write_scene(out_path, actors, size, fps, seconds=seconds, seed=seed)
     first_seen = {}

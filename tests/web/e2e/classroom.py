@@ -34,6 +34,50 @@ class ConfiguredClass:
         return next(name for name, pid in self.person_ids.items() if pid == person_id)
 
 
+@dataclass(frozen=True)
+class OpenSession:
+    course_id: str
+    room_id: str
+    session_id: str
+
+
+async def open_session(
+    admin: ApiClient,
+    opener: ApiClient,
+    person_ids: list[str],
+    *,
+    course: tuple[str, str],
+    room: str,
+    started_ago: timedelta,
+) -> OpenSession:
+    """A course (code, name) with these people on its roster, a room, and a session there
+    scheduled from `started_ago` until an hour from now, opened by `opener`."""
+    created = await admin.call(
+        "POST", "/api/courses", json={"code": course[0], "name": course[1]}, expect=201
+    )
+    roster = await admin.call(
+        "POST", f"/api/courses/{created['id']}/roster", json={"person_ids": person_ids}
+    )
+    assert roster["added"] == len(person_ids)
+    place = await admin.call("POST", "/api/rooms", json={"name": room}, expect=201)
+    now = datetime.now(UTC)
+    session = await admin.call(
+        "POST",
+        "/api/sessions",
+        json={
+            "course_id": created["id"],
+            "room_id": place["id"],
+            "scheduled_start": (now - started_ago).isoformat(),
+            "scheduled_end": (now + timedelta(hours=1)).isoformat(),
+            "grace_minutes": 10,
+        },
+        expect=201,
+    )
+    started = await opener.call("POST", f"/api/sessions/{session['id']}/start")
+    assert started["status"] == "open"
+    return OpenSession(created["id"], place["id"], session["id"])
+
+
 async def configure_class(
     admin: ApiClient, teacher: ApiClient, clip: ClassroomClip, absentee: Absentee
 ) -> ConfiguredClass:
@@ -52,34 +96,17 @@ async def configure_class(
         person_ids[identity] = person["id"]
         await admin.enrol(person["id"], photos)
 
-    course = await admin.call(
-        "POST", "/api/courses", json={"code": "PHY-E2E", "name": "Physics"}, expect=201
+    opened = await open_session(
+        admin,
+        teacher,
+        list(person_ids.values()),
+        course=("PHY-E2E", "Physics"),
+        room="Room E2E",
+        started_ago=timedelta(seconds=30),
     )
-    roster = await admin.call(
-        "POST",
-        f"/api/courses/{course['id']}/roster",
-        json={"person_ids": list(person_ids.values())},
-    )
-    assert roster["added"] == len(person_ids)
-    room = await admin.call("POST", "/api/rooms", json={"name": "Room E2E"}, expect=201)
-    now = datetime.now(UTC)
-    session = await admin.call(
-        "POST",
-        "/api/sessions",
-        json={
-            "course_id": course["id"],
-            "room_id": room["id"],
-            "scheduled_start": (now - timedelta(seconds=30)).isoformat(),
-            "scheduled_end": (now + timedelta(hours=1)).isoformat(),
-            "grace_minutes": 10,
-        },
-        expect=201,
-    )
-    started = await teacher.call("POST", f"/api/sessions/{session['id']}/start")
-    assert started["status"] == "open"
     return ConfiguredClass(
-        session_id=session["id"],
-        room_id=room["id"],
+        session_id=opened.session_id,
+        room_id=opened.room_id,
         person_ids=person_ids,
         students=clip.students,
         absentee=absentee.identity,

@@ -27,8 +27,7 @@ from tests.web.e2e.api_client import ApiClient, signed_in
 from tests.web.e2e.board import board_of
 from tests.web.e2e.classroom import Absentee, configure_class
 from tests.web.e2e.replicas import Replica, replicas
-from tests.web.e2e.replicas_clip import build_late_classroom_clip
-from tests.web.scenes import ClassroomClip
+from tests.web.scenes import ClassroomClip, build_classroom_clip
 from web.demo.scene import write_scene
 
 pytestmark = pytest.mark.slow
@@ -52,7 +51,18 @@ TEACHER_PASSWORD = "tina-teacher-correct-horse"
 @pytest.fixture(scope="module")
 def late_clip(faces_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> ClassroomClip:
     out = tmp_path_factory.mktemp("replicas") / "late-class.mkv"
-    return build_late_classroom_clip(faces_dir, out, late_s=LATE_S, seconds=CLIP_SECONDS)
+    # nobody in the room until LATE_S: the kill comes before anyone is seen (a moved camera
+    # plays its file from the start again, so the students are seen by the new holder only)
+    return build_classroom_clip(
+        faces_dir,
+        out,
+        students=2,
+        strangers=1,
+        size=(640, 480),
+        seconds=CLIP_SECONDS,
+        seed=7,
+        first_entry_s=LATE_S,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from tests.web.conftest import SignedIn
 from tests.web.e2e.api_client import ApiClient, signed_in
 from tests.web.e2e.browser.chromium import chromium
 from tests.web.e2e.browser.signing_in import sign_in_browser
+from tests.web.e2e.classroom import open_session
 from tests.web.e2e.service import RunningService, free_port, serving
 from web.settings import Settings
 
@@ -55,29 +56,15 @@ async def open_lesson(admin: ApiClient) -> Lesson:
             expect=201,
         )
         person_ids[name] = person["id"]
-    course = await admin.call(
-        "POST", "/api/courses", json={"code": "HIS-101", "name": "History"}, expect=201
+    opened = await open_session(
+        admin,
+        admin,
+        list(person_ids.values()),
+        course=("HIS-101", "History"),
+        room="Room 12",
+        started_ago=timedelta(minutes=5),
     )
-    await admin.call(
-        "POST",
-        f"/api/courses/{course['id']}/roster",
-        json={"person_ids": list(person_ids.values())},
-    )
-    room = await admin.call("POST", "/api/rooms", json={"name": "Room 12"}, expect=201)
-    now = datetime.now(UTC)
-    session = await admin.call(
-        "POST",
-        "/api/sessions",
-        json={
-            "course_id": course["id"],
-            "room_id": room["id"],
-            "scheduled_start": (now - timedelta(minutes=5)).isoformat(),
-            "scheduled_end": (now + timedelta(hours=1)).isoformat(),
-        },
-        expect=201,
-    )
-    await admin.call("POST", f"/api/sessions/{session['id']}/start")
-    return Lesson(session["id"], room["id"], person_ids)
+    return Lesson(opened.session_id, opened.room_id, person_ids)
 
 
 async def override(admin: ApiClient, lesson: Lesson, name: str, status: str) -> None:

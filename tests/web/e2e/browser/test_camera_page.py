@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from tests.web.e2e.api_client import ApiClient, signed_in
 from tests.web.e2e.browser.camera_video import CameraVideo, build_camera_video
 from tests.web.e2e.browser.chromium import chromium
 from tests.web.e2e.browser.signing_in import sign_in_browser
+from tests.web.e2e.classroom import open_session
 from tests.web.e2e.conftest import TEACHER, TEACHER_PASSWORD
 from tests.web.e2e.service import RunningService, free_port, serving
 from web.settings import Settings
@@ -69,36 +70,23 @@ async def open_lesson(admin: ApiClient, teacher: ApiClient, video: CameraVideo) 
         json={"external_id": "CAM-002", "display_name": "Absent Classmate"},
         expect=201,
     )
-    course = await admin.call(
-        "POST", "/api/courses", json={"code": "CAM-101", "name": "Biology"}, expect=201
+    opened = await open_session(
+        admin,
+        teacher,
+        [student["id"], classmate["id"]],
+        course=("CAM-101", "Biology"),
+        room="Lab 3",
+        started_ago=timedelta(minutes=1),
     )
-    await admin.call(
-        "POST",
-        f"/api/courses/{course['id']}/roster",
-        json={"person_ids": [student["id"], classmate["id"]]},
-    )
-    room = await admin.call("POST", "/api/rooms", json={"name": "Lab 3"}, expect=201)
-    now = datetime.now(UTC)
-    session = await admin.call(
-        "POST",
-        "/api/sessions",
-        json={
-            "course_id": course["id"],
-            "room_id": room["id"],
-            "scheduled_start": (now - timedelta(minutes=1)).isoformat(),
-            "scheduled_end": (now + timedelta(hours=1)).isoformat(),
-            "grace_minutes": 10,
-        },
-        expect=201,
-    )
-    await teacher.call("POST", f"/api/sessions/{session['id']}/start")
     camera = await admin.call(
         "POST",
         "/api/cameras",
-        json={"name": "Lab laptop", "room_id": room["id"], "kind": "webrtc"},
+        json={"name": "Lab laptop", "room_id": opened.room_id, "kind": "webrtc"},
         expect=201,
     )
-    return Lesson(session["id"], room["id"], camera["id"], camera["access_token"], student["id"])
+    return Lesson(
+        opened.session_id, opened.room_id, camera["id"], camera["access_token"], student["id"]
+    )
 
 
 async def sign_in_camera_page(browser: BrowserContext, url: str, token: str) -> Page:
