@@ -155,8 +155,11 @@ class CameraOwnership:
         self._overview = overview
         for camera_id in self._announced.keys() - overview.cameras.keys():
             del self._announced[camera_id]  # disabled or deleted
+        # pruned by age, not by what is held: a take-over still waiting for its lease must
+        # keep its pin (and its entry) while this tick runs
+        now = time.monotonic()
         self._taken_over = {
-            c: at for c, at in self._taken_over.items() if c in self._cameras.held()
+            c: at for c, at in self._taken_over.items() if now - at < TAKEN_OVER_PIN_S
         }
         await self._balance(overview)
         self._metrics.cameras_held.set(len(self._cameras.held()))
@@ -221,7 +224,7 @@ class CameraOwnership:
         if camera_id in self._cameras.held():
             return True
         if not await self._leases.take_over(self.holder, camera_id, self._ttl_s):
-            del self._taken_over[camera_id]
+            self._taken_over.pop(camera_id, None)
             return False
         logger.info(
             "camera taken over: its browser reached this process",
