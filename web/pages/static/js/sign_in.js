@@ -3,9 +3,18 @@
 import { api } from "./api.js";
 import { showError } from "./dom.js";
 
+// The URL parser decides, as the browser's navigation will: "/\evil.example" starts with one
+// slash yet leaves this site, as "//evil.example" and "javascript:..." would.
 function nextPath() {
-  const next = new URLSearchParams(window.location.search).get("next") || "/board";
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/board";
+  const asked = new URLSearchParams(window.location.search).get("next") || "/board";
+  let target;
+  try {
+    target = new URL(asked, window.location.origin);
+  } catch {
+    return "/board";
+  }
+  if (target.origin !== window.location.origin) return "/board";
+  return target.pathname + target.search + target.hash;
 }
 
 const form = document.getElementById("sign-in-form");
