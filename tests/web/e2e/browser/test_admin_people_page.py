@@ -135,3 +135,32 @@ async def test_a_people_csv_with_a_refused_photo_imports_nobody_and_names_the_ro
         )
         (person,) = (await admin_api.call("GET", "/api/people?q=S-3001"))["items"]
         assert (await admin_api.call("GET", f"/api/people/{person['id']}"))["template_count"] == 1
+
+
+async def test_turning_a_page_of_search_results_keeps_the_keyboard_on_the_pager(
+    service: RunningService, admin: SignedIn, admin_api: ApiClient
+) -> None:
+    for number in range(21):  # one more than a page holds
+        await admin_api.call(
+            "POST",
+            "/api/people",
+            json={"external_id": f"PG-{number:02}", "display_name": f"Pager Person {number:02}"},
+            expect=201,
+        )
+    async with chromium() as browser:
+        await sign_in_browser(browser, service.url, admin.user.username, admin.password)
+        page = await browser.new_page()
+        await page.goto(f"{service.url}/admin/people")
+        await page.get_by_label("Name or student number").fill("Pager Person")
+        await page.get_by_label("Name or student number").press("Enter")
+        shown = page.get_by_role("status").filter(has_text="Showing people")
+        await expect(shown).to_have_text("Showing people 1 to 20.")
+
+        await page.get_by_role("button", name="Next page").focus()
+        await page.keyboard.press("Enter")
+        await expect(shown).to_have_text("Showing people 21 to 21.")
+        # the last page has no next one: focus waits on the way back, not on the page's body
+        await expect(page.get_by_role("button", name="Previous page")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(shown).to_have_text("Showing people 1 to 20.")
+        await expect(page.get_by_role("button", name="Next page")).to_be_focused()

@@ -109,7 +109,9 @@ export class PagedSearch {
     await this.load();
   }
 
-  async load() {
+  // `focusOn` ("previous" | "next"): the pager button a keyboard user just pressed, which this
+  // render replaces; focus moves to its successor (or the other one at either end).
+  async load(focusOn = null) {
     const params = new URLSearchParams({ limit: String(this.pageSize), offset: String(this.offset) });
     if (this.query) params.set("q", this.query);
     const page = await api("GET", `${this.path}?${params}`);
@@ -117,8 +119,10 @@ export class PagedSearch {
     const next = el("button", { type: "button", class: "secondary" }, "Next page");
     previous.disabled = this.offset === 0;
     next.disabled = page.next_offset === null || page.next_offset === undefined;
-    previous.addEventListener("click", () => this.turn(Math.max(0, this.offset - this.pageSize)));
-    next.addEventListener("click", () => this.turn(page.next_offset));
+    previous.addEventListener("click", () =>
+      this.turn(Math.max(0, this.offset - this.pageSize), "previous"),
+    );
+    next.addEventListener("click", () => this.turn(page.next_offset, "next"));
     const first = page.items.length ? this.offset + 1 : 0;
     const last = this.offset + page.items.length;
     const pager = el("div", { class: "pager" }, previous, next);
@@ -128,11 +132,15 @@ export class PagedSearch {
       this.renderItems(page.items),
       pager,
     );
+    if (focusOn) {
+      const [wanted, other] = focusOn === "next" ? [next, previous] : [previous, next];
+      (wanted.disabled ? other : wanted).focus();
+    }
   }
 
-  async turn(offset) {
+  async turn(offset, focusOn) {
     this.offset = offset;
-    await this.load();
+    await this.load(focusOn);
   }
 }
 
