@@ -8,6 +8,9 @@ import { api } from "./api.js";
 const FIRST_PAUSE_MS = 500;
 const LONGEST_PAUSE_MS = 10000;
 const PING_EVERY_MS = 20000;
+// Only a connection that stayed up this long starts the pauses afresh: one that a proxy (or a
+// service still starting) accepts and drops at once would otherwise be retried twice a second.
+const STEADY_MS = 10000;
 
 export class LiveConnection {
   // subscription: {session_id} or {camera_id}; onMessage(message); onState("connecting" |
@@ -21,6 +24,7 @@ export class LiveConnection {
     this.socket = null;
     this.pinger = null;
     this.retry = null;
+    this.openedAt = null;
   }
 
   start() {
@@ -49,8 +53,10 @@ export class LiveConnection {
     this.onState("connecting");
     const socket = new WebSocket(`${scheme}://${window.location.host}/ws`);
     this.socket = socket;
+    // a socket this connection has replaced or stopped may still report: only the current one counts
     socket.addEventListener("open", () => {
-      this.pause = FIRST_PAUSE_MS;
+      if (socket !== this.socket) return;
+      this.openedAt = Date.now();
       socket.send(JSON.stringify({ type: "subscribe", ...this.subscription }));
       this.pinger = setInterval(() => {
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
@@ -64,14 +70,20 @@ export class LiveConnection {
       } catch {
         return;
       }
-      this.onMessage(message);
+      if (socket === this.socket) this.onMessage(message);
     });
-    socket.addEventListener("close", () => this.scheduleReconnect());
+    socket.addEventListener("close", () => {
+      if (socket === this.socket) this.scheduleReconnect();
+    });
   }
 
   async scheduleReconnect() {
     clearInterval(this.pinger);
     if (this.closed) return;
+    if (this.openedAt !== null && Date.now() - this.openedAt >= STEADY_MS) {
+      this.pause = FIRST_PAUSE_MS;
+    }
+    this.openedAt = null;
     const pause = this.pause;
     this.pause = Math.min(this.pause * 2, LONGEST_PAUSE_MS);
     this.onState("reconnecting", { inMs: pause });
