@@ -18,7 +18,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -127,7 +127,7 @@ class CameraOwnership:
             self._wake.clear()
             try:
                 await self.tick()
-            except StoreError as error:
+            except (StoreError, TimeoutError) as error:
                 # the cameras go on: with the database away nobody can take them over, and
                 # the first renewal once it is back says which ones were lost meanwhile
                 logger.warning(
@@ -142,16 +142,21 @@ class CameraOwnership:
     async def tick(self) -> None:
         """Renew, stop what was lost, then claim up to the fair share or give one back."""
         held = self._cameras.held()
-        kept = await self._leases.renew(
-            self.holder, [self._report(camera_id) for camera_id in held], self._ttl_s
-        )
+        # bounded: a renewal stuck on a busy pool or a dead connection (command_timeout_s is
+        # far longer than a lease) would let the leases expire while the cameras run on here
+        # and another process claims them; the next tick tries again
+        async with asyncio.timeout(self._ttl_s - self._renew_s):
+            kept = await self._leases.renew(
+                self.holder, [self._report(camera_id) for camera_id in held], self._ttl_s
+            )
         for camera_id in held - kept:
             logger.warning(
                 "camera lease lost to another process, camera stopped here",
                 extra={"camera_id": str(camera_id), "holder": self.holder},
             )
-            await self._cameras.let_go(camera_id)
-        overview = await self._leases.overview()
+        await self._each(self._cameras.let_go, held - kept)
+        async with asyncio.timeout(self._ttl_s - self._renew_s):
+            overview = await self._leases.overview()
         self._overview = overview
         for camera_id in self._announced.keys() - overview.cameras.keys():
             del self._announced[camera_id]  # disabled or deleted
@@ -167,20 +172,38 @@ class CameraOwnership:
 
     async def _balance(self, overview: LeaseOverview) -> None:
         held = self._cameras.held()
-        for camera_id in held - overview.cameras.keys():  # disabled or deleted meanwhile
-            await self._cameras.let_go(camera_id)
-            await self._leases.release(self.holder, [camera_id])
+        gone = held - overview.cameras.keys()  # disabled or deleted meanwhile
+        await self._each(self._cameras.let_go, gone)
+        if gone:
+            await self._leases.release(self.holder, gone)
         held &= overview.cameras.keys()
         share = overview.share()
         free = overview.free()
         wanted = list(dict.fromkeys(free[: max(share - len(held), 0)] + self._orphans(free)))
         if wanted:
-            for camera_id in sorted(await self._leases.claim(self.holder, wanted, self._ttl_s)):
-                await self._cameras.hold(camera_id)
+            await self._each(
+                self._cameras.hold, await self._leases.claim(self.holder, wanted, self._ttl_s)
+            )
         elif len(held) > share and overview.under_share() > 0:
             # only when some process would take it: given back to nobody, it would come back
             # here as an orphan and be given back again, restarting over and over
             await self._give_back_one(held, overview)
+
+    async def _each(
+        self, change: Callable[[UUID], Awaitable[None]], camera_ids: Iterable[UUID]
+    ) -> None:
+        """Hold or let go of each camera. CameraSync starts or stops a camera before it tells
+        the rest of the runtime, so a failure there (the database away while the session
+        contexts refresh) must not leave the cameras after it claimed but not run, or lost
+        but still running here."""
+        for camera_id in sorted(camera_ids):
+            try:
+                await change(camera_id)
+            except Exception:
+                logger.exception(
+                    "camera not fully started or stopped here",
+                    extra={"camera_id": str(camera_id), "holder": self.holder},
+                )
 
     def _orphans(self, free: list[UUID]) -> list[UUID]:
         """Cameras free for longer than a lease lasts: the process counts that should have
