@@ -113,8 +113,11 @@ async def test_a_second_process_takes_its_fair_share_and_no_camera_runs_twice(
             assert a.running() | b.running() == set(cameras)
             overview = await db.camera_leases.overview()
             assert (overview.held_by("a"), overview.held_by("b")) == (a.running(), b.running())
-        # b left gracefully: its cameras are free at once, and a takes them at its next look
-        await until(lambda: a.running() == set(cameras), TTL_S)
+        # b left gracefully: its leases are gone at once rather than left to expire (which a
+        # wait for a's takeover alone could not tell apart), and a takes the cameras
+        leases = [await db.camera_leases.of_camera(camera) for camera in cameras]
+        assert all(lease is None or lease.holder != "b" for lease in leases)
+        await until(lambda: a.running() == set(cameras), WAIT_S)
 
 
 async def test_the_cameras_of_a_process_that_stopped_renewing_move_once_its_leases_expire(
@@ -213,6 +216,10 @@ async def test_a_live_runtime_reports_a_camera_another_process_runs_and_who_runs
             EventKind.CAMERA_STATUS, {"camera_id": str(camera), "state": "failed", "error": "x"}
         )
         await until(lambda: live.camera_status(camera).state == "failed", WAIT_S)
+        # a new holder: what the previous one announced no longer describes the camera
+        assert await db.camera_leases.take_over("next", camera, 60.0)
+        await until(lambda: live.camera_status(camera).holder == "next", WAIT_S)
+        assert live.camera_status(camera).state == "connecting"
 
 
 async def test_a_browsers_offer_to_a_process_not_running_its_camera_moves_the_camera_there(
