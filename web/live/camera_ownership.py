@@ -275,6 +275,8 @@ class CameraOwnership:
         change feed, or its last lease renewal, whichever came later."""
         announced = self._announced.get(camera_id)
         lease = self.lease_of(camera_id)
+        if announced is not None and lease is not None and announced.at < lease.acquired_at:
+            announced = None  # said by a previous holder: not what the new one runs
         renewed = None
         if lease is not None and lease.report is not None:
             renewed = ReportedState(lease.report.state, lease.report.error, lease.renewed_at)
