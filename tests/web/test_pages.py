@@ -42,6 +42,37 @@ class InlineCode(HTMLParser):
         )
 
 
+class SecretsSentByGet(HTMLParser):
+    """Forms holding a password or token field that would submit by GET (a form's default)
+    were they sent before their script took them over: the secret would land in the address,
+    the history and every log on the way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._form: dict[str, str | None] | None = None
+
+    @classmethod
+    def of(cls, document: str) -> list[str]:
+        parser = cls()
+        parser.feed(document)
+        parser.close()
+        return parser.found
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "form":
+            self._form = dict(attrs)
+        elif tag == "input" and self._form is not None:
+            fields = dict(attrs)
+            secret = fields.get("type") == "password" or "token" in (fields.get("name") or "")
+            if secret and (self._form.get("method") or "get").lower() != "post":
+                self.found.append(f"{fields.get('id')} in form {self._form.get('id')}")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+
+
 def _cookie(user: SignedIn) -> dict[str, str]:
     return {"Cookie": f"{SESSION_COOKIE}={user.token}"}
 
@@ -97,6 +128,7 @@ async def test_pages_are_served_with_a_policy_that_allows_only_this_service(
         assert "http://" not in text and "https://" not in text  # nothing from elsewhere
         assert f'src="/static/js/{page.script}"' in text
         assert InlineCode.of(text) == [], page.path  # the policy would block each of them
+        assert SecretsSentByGet.of(text) == [], page.path
 
 
 async def test_every_script_and_stylesheet_a_page_names_is_served_with_its_type(
