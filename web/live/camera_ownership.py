@@ -126,12 +126,21 @@ class CameraOwnership:
                     await self._wake.wait()
             self._wake.clear()
             try:
-                await self.tick()
+                # a tick past a lease's end lets the leases expire while the cameras run on
+                # here (many claimed at once after a process died, each start refreshing the
+                # session contexts); cut short, the next tick renews first and claims on
+                async with asyncio.timeout(self._ttl_s - self._renew_s):
+                    await self.tick()
             except (StoreError, TimeoutError) as error:
                 # the cameras go on: with the database away nobody can take them over, and
                 # the first renewal once it is back says which ones were lost meanwhile
+                if isinstance(error, TimeoutError):
+                    # a whole lease minus one renewal has passed: renew now, not a pause later
+                    self._wake.set()
                 logger.warning(
-                    "camera leases not renewed: %s", error, extra={"holder": self.holder}
+                    "camera leases not renewed, or the cameras not balanced: %r",
+                    error,
+                    extra={"holder": self.holder},
                 )
             except Exception:
                 # a bug, kept loud; but renewing must go on, or every camera here moves away

@@ -8,6 +8,7 @@ decoded. A process that died is a holder that stops renewing its leases.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -50,9 +51,12 @@ class Replica:
 
 
 @asynccontextmanager
-async def replica(db: Database, name: str) -> AsyncIterator[Replica]:
+async def replica(db: Database, name: str, told_s: float = 0.0) -> AsyncIterator[Replica]:
+    """`told_s`: how long the rest of the runtime takes to take in each camera started or
+    stopped (a slow database under the session contexts)."""
+
     async def changed(camera_id: UUID, camera: object) -> None:
-        return None
+        await asyncio.sleep(told_s)
 
     async with Supervisor() as supervisor:
         cameras = CameraSync(db, supervisor, changed)
@@ -131,6 +135,25 @@ async def test_the_cameras_of_a_process_that_stopped_renewing_move_once_its_leas
         await until(lambda: a.running() | b.running() == set(cameras), TTL_S + WAIT_S)
         assert _apart(a, b)
         await until(lambda: len(a.running()) == len(b.running()) == 2, WAIT_S)
+
+
+async def test_a_process_slow_to_take_in_its_cameras_renews_on_and_no_camera_runs_twice(
+    db: Database,
+) -> None:
+    async with replica(db, "slow", told_s=2 * TTL_S) as slow:
+        cameras = await _browser_cameras(db, 3)
+        for camera in cameras:
+            await slow.cameras.refresh(camera)  # as the change feed would tell it
+        slow.ownership.wake()  # claims all three, then spends 3 s per camera being told
+        await until(lambda: len(slow.running()) > 0, WAIT_S)
+        async with replica(db, "b") as b:
+            # several leases long: a tick that overran them would let b run slow's cameras
+            loop = asyncio.get_running_loop()
+            until_s = loop.time() + 4 * TTL_S
+            while loop.time() < until_s:
+                assert _apart(slow, b)
+                await asyncio.sleep(0.05)
+            assert slow.running() | b.running() == set(cameras)
 
 
 async def test_a_browser_camera_is_taken_over_where_its_peer_connects_and_stops_elsewhere(
