@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from playwright.async_api import BrowserContext, async_playwright
+from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -32,11 +32,25 @@ FLAGS = (
 )
 
 
+class ContentSecurityViolation(AssertionError):
+    """A page did something its Content-Security-Policy forbids (an inline script, handler or
+    style, a resource from elsewhere): it works nowhere the policy is enforced."""
+
+
+def _watch_for_violations(page: Page, violations: list[str]) -> None:
+    def heard(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", heard)
+
+
 @asynccontextmanager
 async def chromium(
     *, fake_video: Path | None = None, viewport: tuple[int, int] = (1280, 800)
 ) -> AsyncIterator[BrowserContext]:
-    """A browser with a profile of its own, closed (and the profile removed) afterwards."""
+    """A browser with a profile of its own, closed (and the profile removed) afterwards. Any
+    page's Content-Security-Policy violation fails the test when the browser closes."""
     args = list(FLAGS)
     if fake_video is not None:
         args.append(f"--use-file-for-fake-video-capture={fake_video}")
@@ -52,7 +66,13 @@ async def chromium(
                 viewport={"width": viewport[0], "height": viewport[1]},
                 permissions=["camera"],
             )
+            violations: list[str] = []
+            for page in context.pages:  # the blank one a persistent context opens with
+                _watch_for_violations(page, violations)
+            context.on("page", lambda page: _watch_for_violations(page, violations))
             try:
                 yield context
             finally:
                 await context.close()
+            if violations:
+                raise ContentSecurityViolation("\n".join(violations))
