@@ -36,7 +36,10 @@ export class FaceOverlay {
     this.draw();
     this.describe();
     clearTimeout(this.expiry);
-    this.expiry = setTimeout(() => this.show({ ...message, boxes: [] }), STALE_MS);
+    // an empty message needs no taking down (scheduling one anyway re-armed the timer forever)
+    if (message.boxes.length) {
+      this.expiry = setTimeout(() => this.show({ ...message, boxes: [] }), STALE_MS);
+    }
   }
 
   draw() {
