@@ -2,7 +2,7 @@
 // gives focus back, buttons that stay disabled while their request runs, and paged searches.
 
 import { api } from "./api.js";
-import { el } from "./dom.js";
+import { clear, el, showError } from "./dom.js";
 
 // A table whose column headers a screen reader announces with each cell. `rows` holds arrays
 // of cells (text or nodes); an empty list shows `empty` instead of a bare header row.
@@ -87,11 +87,13 @@ export function confirmStep({ title, message, confirmLabel, returnFocus }) {
 }
 
 // A search over a paged list endpoint (limit/offset, next_offset), with Previous/Next buttons
-// and a count announced in a status region. `renderItems(items)` gives the results' node.
+// and a count announced in a status region. `renderItems(items)` gives the results' node;
+// `problems` shows why a page could not be turned to (a click has no caller to tell).
 export class PagedSearch {
-  constructor({ path, container, renderItems, pageSize = 20, describe }) {
+  constructor({ path, container, problems, renderItems, pageSize = 20, describe }) {
     this.path = path;
     this.container = container;
+    this.problems = problems;
     this.renderItems = renderItems;
     this.pageSize = pageSize;
     this.describe = describe;
@@ -139,8 +141,15 @@ export class PagedSearch {
   }
 
   async turn(offset, focusOn) {
+    const shown = this.offset;
     this.offset = offset;
-    await this.load(focusOn);
+    try {
+      clear(this.problems);
+      await this.load(focusOn);
+    } catch (error) {
+      this.offset = shown; // still the page on screen
+      showError(this.problems, error);
+    }
   }
 }
 

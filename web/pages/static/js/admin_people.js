@@ -43,6 +43,7 @@ function peopleTable(people) {
 const results = new PagedSearch({
   path: "/api/people",
   container: document.getElementById("search-results"),
+  problems: searchProblems,
   renderItems: peopleTable,
   describe: (count, first, last) =>
     count ? `Showing people ${first} to ${last}.` : "No people found.",
