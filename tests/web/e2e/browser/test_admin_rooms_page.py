@@ -152,11 +152,14 @@ async def test_a_camera_is_renamed_moved_disabled_and_deleted_on_the_page(
             .filter(has_text="Back laptop")
         )
         await expect(moved).to_be_visible(timeout=WAIT_MS)
+        # the list is drawn afresh after each change: focus finds the same place in it
+        await expect(page.get_by_role("button", name="Edit Back laptop")).to_be_focused()
         stored = await admin_api.call("GET", f"/api/cameras/{camera['id']}")
         assert (stored["name"], stored["room_id"]) == ("Back laptop", hall["id"])
 
         await page.get_by_role("button", name="Disable Back laptop").click()
         await expect(moved).to_contain_text("Disabled", timeout=WAIT_MS)
+        await expect(page.get_by_role("button", name="Enable Back laptop")).to_be_focused()
         assert not (await admin_api.call("GET", f"/api/cameras/{camera['id']}"))["enabled"]
 
         await page.get_by_role("button", name="Delete Back laptop").click()
@@ -165,4 +168,5 @@ async def test_a_camera_is_renamed_moved_disabled_and_deleted_on_the_page(
             timeout=WAIT_MS
         )
         await expect(moved).to_have_count(0)
+        await expect(page.get_by_role("heading", name="Hall")).to_be_focused()
         await admin_api.call("GET", f"/api/cameras/{camera['id']}", expect=404)

@@ -76,7 +76,7 @@ export class RoomsList {
       el(
         "div",
         { class: "room-head" },
-        el("h3", { id: headingId }, title),
+        el("h3", { id: headingId, tabindex: "-1" }, title),
         room ? this.roomActions(room, feedback) : null,
       ),
       feedback,
@@ -145,7 +145,7 @@ export class RoomsList {
   cameraRows(camera, feedback) {
     const editorRow = el(
       "tr",
-      { class: "camera-editor", hidden: true },
+      { class: "camera-editor", hidden: true, dataset: { editorOf: camera.id } },
       el("td", { colspan: 4 }, this.cameraEditor(camera, feedback)),
     );
     const toggleEditor = (button) => {
@@ -277,6 +277,36 @@ export class RoomsList {
       showError(feedback, error);
       return;
     }
+    const place = placeOf(button);
     await this.onChanged(done);
+    this.focus(place);
   }
+
+  // Keyboard focus back where it was: the list was drawn afresh, the pressed button with it.
+  focus(place) {
+    const row = place.cameraId
+      ? this.root.querySelector(`tr[data-camera-id="${place.cameraId}"]`)
+      : null;
+    const button = row
+      ? place.editor
+        ? row.querySelector("[aria-expanded]")
+        : row.querySelectorAll("button")[place.index]
+      : null;
+    const heading = place.headingId ? document.getElementById(place.headingId) : null;
+    const target = button || heading || this.root.querySelector("h3");
+    if (target) target.focus();
+  }
+}
+
+// Where a pressed button was, in terms that outlive the list: its camera's row and its place
+// there (an editor's Save stands for the camera's Edit button), and its room's heading.
+function placeOf(button) {
+  const row = button.closest("tr");
+  const room = button.closest("section.room");
+  return {
+    cameraId: row ? row.dataset.cameraId || row.dataset.editorOf : null,
+    editor: Boolean(row && row.dataset.editorOf),
+    index: row ? [...row.querySelectorAll("button")].indexOf(button) : -1,
+    headingId: room ? room.getAttribute("aria-labelledby") : null,
+  };
 }
