@@ -83,6 +83,8 @@ async def test_a_session_scheduled_on_the_page_is_started_stopped_and_a_stale_st
         await expect(board).to_have_attribute("href", f"/board?session={session['id']}")
         await row.get_by_role("button", name="Start BIO101").click()
         await expect(row).to_contain_text("Open", timeout=WAIT_MS)
+        # the row was drawn afresh: the keyboard is on the session's next step
+        await expect(row.get_by_role("button", name="Stop BIO101")).to_be_focused()
 
         stale = await _sessions_page(browser, service, admin)
         await stale.get_by_label("Day").first.fill(tomorrow)
@@ -91,6 +93,7 @@ async def test_a_session_scheduled_on_the_page_is_started_stopped_and_a_stale_st
 
         await row.get_by_role("button", name="Stop BIO101").click()
         await expect(row).to_contain_text("Closed", timeout=WAIT_MS)
+        await expect(board).to_be_focused()
         stored = await admin_api.call("GET", f"/api/sessions/{session['id']}")
         assert stored["status"] == "closed"
 

@@ -120,9 +120,19 @@ export class SessionsList {
       showError(this.feedback, error);
       // the refusal stays; the list shows where the session really is now
       await this.onChanged();
+      this.focusRow(session.id);
       return;
     }
     await this.onChanged();
     showNotice(this.feedback, done);
+    this.focusRow(session.id);
+  }
+
+  // The list was drawn afresh and the pressed button with it: keyboard focus goes to the
+  // session's next step (Stop after Start), or to its board link once no step is left.
+  focusRow(sessionId) {
+    const row = this.root.querySelector(`tr[data-session-id="${sessionId}"]`);
+    const target = row ? row.querySelector("button, a") : null;
+    if (target) target.focus();
   }
 }
