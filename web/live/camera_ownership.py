@@ -253,16 +253,17 @@ class CameraOwnership:
     async def take_over(self, camera_id: UUID) -> bool:
         """Hold and run the camera here, whoever held it; False when it is gone or disabled."""
         self._taken_over[camera_id] = time.monotonic()
-        if camera_id in self._cameras.held():
-            return True
+        # asked of the database even for a camera held here: another process may have taken
+        # it over since this one's last renewal, which would then stop it under the new peer
         if not await self._leases.take_over(self.holder, camera_id, self._ttl_s):
             self._taken_over.pop(camera_id, None)
             return False
-        logger.info(
-            "camera taken over: its browser reached this process",
-            extra={"camera_id": str(camera_id), "holder": self.holder},
-        )
-        await self._cameras.hold(camera_id)
+        if camera_id not in self._cameras.held():
+            logger.info(
+                "camera taken over: its browser reached this process",
+                extra={"camera_id": str(camera_id), "holder": self.holder},
+            )
+            await self._cameras.hold(camera_id)
         return True
 
     async def on_event(self, event: Event) -> None:

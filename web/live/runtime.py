@@ -293,7 +293,7 @@ class LiveRuntime:
         UnknownCamera (no such enabled camera), NotABrowserCamera, or SignallingError (a
         refused offer)."""
         stored = self._cameras.stored(camera_id)
-        if self._cameras.camera(camera_id) is None and stored is not None:
+        if stored is not None:
             if stored.kind is not CameraKind.WEBRTC:
                 raise NotABrowserCamera(f"camera {camera_id} reads a URL, not a browser")
             await self._ownership.take_over(camera_id)

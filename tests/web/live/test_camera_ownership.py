@@ -170,6 +170,20 @@ async def test_a_browser_camera_is_taken_over_where_its_peer_connects_and_stops_
         assert (a.running(), b.running()) == (set(), {camera})  # b stays over nothing
 
 
+async def test_a_browser_back_at_the_process_that_ran_its_camera_takes_the_camera_back(
+    db: Database,
+) -> None:
+    [camera] = await _browser_cameras(db, 1)
+    async with replica(db, "a") as a, replica(db, "b") as b:
+        assert await b.ownership.take_over(camera)
+        # before a's next renewal tells it the camera moved, the browser reaches a again
+        assert await a.ownership.take_over(camera)
+        lease = await db.camera_leases.of_camera(camera)
+        assert lease is not None and lease.holder == "a"
+        await until(lambda: camera not in b.running(), WAIT_S)
+        assert camera in a.running()
+
+
 async def test_browser_cameras_just_taken_over_stay_while_their_browsers_connect(
     db: Database,
 ) -> None:
