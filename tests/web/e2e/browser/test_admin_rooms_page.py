@@ -142,6 +142,12 @@ async def test_a_camera_is_renamed_moved_disabled_and_deleted_on_the_page(
     )
     async with chromium() as browser:
         page = await _rooms_page(browser, service, admin)
+        rename_lab = page.get_by_role("button", name="Rename room Lab")
+        await rename_lab.click()
+        await expect(page.get_by_label("New name for Lab")).to_be_focused()
+        await page.get_by_role("region", name="Lab").get_by_role("button", name="Cancel").click()
+        await expect(rename_lab).to_be_focused()  # not lost with the hidden form
+
         await page.get_by_role("button", name="Edit Laptop").click()
         await page.get_by_label("Name of Laptop").fill("Back laptop")
         await page.get_by_label("Room of Laptop").select_option(label="Hall")

@@ -99,6 +99,7 @@ export class RoomsList {
           class: "secondary",
           onclick: () => {
             rename.hidden = true;
+            opener.focus(); // the focused Cancel has just been hidden
           },
         },
         "Cancel",
@@ -130,13 +131,14 @@ export class RoomsList {
         );
       }
     };
+    const opener = actionButton("Rename room", room.name, () => {
+      rename.hidden = false;
+      name.focus();
+    });
     return el(
       "div",
       { class: "room-actions" },
-      actionButton("Rename room", room.name, () => {
-        rename.hidden = false;
-        name.focus();
-      }),
+      opener,
       actionButton("Delete room", room.name, remove, "danger"),
       rename,
     );
