@@ -60,6 +60,7 @@ export class CameraStatusWatch {
     this.onTrouble = onTrouble;
     this.statuses = new Map();
     this.timer = null;
+    this.asking = false;
   }
 
   start() {
@@ -73,12 +74,18 @@ export class CameraStatusWatch {
   }
 
   async refresh() {
+    // a slow service would otherwise pile up requests (an older answer painting over a newer
+    // one, and the browser's few connections to the service all taken by them)
+    if (this.asking) return;
+    this.asking = true;
     let answer;
     try {
       answer = await api("GET", "/api/cameras/status");
     } catch (error) {
       this.onTrouble(error);
       return;
+    } finally {
+      this.asking = false;
     }
     this.onTrouble(null);
     this.statuses = new Map(answer.items.map((status) => [status.camera_id, status]));
