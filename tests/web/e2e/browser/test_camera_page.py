@@ -181,6 +181,8 @@ async def test_the_camera_page_streams_a_student_the_board_shows_present_and_a_s
         await expect(faces.get_by_text("unknown", exact=True).first).to_be_visible(timeout=WAIT_MS)
         classmate = board.get_by_role("listitem", name="Absent Classmate")
         await expect(classmate).to_contain_text("Not yet seen")
+        # signed in as a camera, the page offers no links to pages a camera cannot open
+        await expect(camera.get_by_role("navigation", name="Main")).to_be_hidden()
     attendance = await teacher_api.call("GET", f"/api/sessions/{lesson.session_id}/attendance")
     present = [row["person_id"] for row in attendance["items"] if row["status"] == "present"]
     assert present == [lesson.student_id]

@@ -75,6 +75,9 @@ function asCamera(camera, media) {
   identity.textContent = `Camera “${camera.name}”${room}`;
   const name = document.querySelector("[data-user-name]");
   if (name) name.textContent = `Camera: ${camera.name}`;
+  // a camera's sign-in opens this page only: links to the others would lead to sign-in
+  const menu = document.querySelector("header.top nav");
+  if (menu) menu.hidden = true;
   const signOut = document.querySelector("[data-sign-out]");
   if (signOut) {
     signOut.addEventListener("click", async () => {
