@@ -3,6 +3,9 @@ handler marked here, and tests/web/test_pages.py holds them to their own rules."
 
 from __future__ import annotations
 
+import html
+from dataclasses import replace
+
 from aiohttp import web
 
 from web.api.errors import ApiError
@@ -21,6 +24,8 @@ from web.pages.marks import Handler, marked_as_page
 
 
 def _page_handler(page: Page, document: str) -> Handler:
+    refusal = _forbidden_document(page)
+
     async def show(request: web.Request) -> web.StreamResponse:
         if page.access is not Access.PUBLIC:
             # a user's cookie first: an admin at a camera page keeps the admin's tools
@@ -30,7 +35,8 @@ def _page_handler(page: Page, document: str) -> Handler:
                     return _served(document)
                 if user is None:
                     raise sign_in_redirect(request, page.access)
-                raise ApiError(403, "forbidden", _FORBIDDEN[page.access])
+                # a person at a browser: a page that says so, not a JSON error
+                return _served(refusal, status=403)
         return _served(document)
 
     return marked_as_page(show)
@@ -42,8 +48,21 @@ _FORBIDDEN = {
 }
 
 
-def _served(document: str) -> web.Response:
-    return web.Response(text=document, content_type="text/html", headers=PAGE_HEADERS)
+def _served(document: str, status: int = 200) -> web.Response:
+    return web.Response(
+        text=document, status=status, content_type="text/html", headers=PAGE_HEADERS
+    )
+
+
+def _forbidden_document(page: Page) -> str:
+    """What a signed-in user who may not open `page` sees: why, and the way to the board."""
+    message = _FORBIDDEN.get(page.access, "this page is not yours to open")
+    body = (
+        f"<h1>{html.escape(page.title)}</h1>"
+        f'<p class="error" role="alert">{html.escape(message.capitalize())}.</p>'
+        '<p><a href="/board">Go to the attendance board</a></p>'
+    )
+    return render(replace(page, script="plain.js", stylesheets=()), body)
 
 
 def _asset_handler(assets: dict[str, Asset]) -> Handler:

@@ -3,8 +3,11 @@ and back; a wrong password is said plainly; the session lives in a cookie script
 
 from __future__ import annotations
 
+from playwright.async_api import expect
+
 from tests.web.conftest import SignedIn
 from tests.web.e2e.browser.chromium import chromium
+from tests.web.e2e.browser.signing_in import sign_in_browser
 from tests.web.e2e.service import RunningService
 
 
@@ -60,4 +63,18 @@ async def test_a_next_path_that_leaves_the_site_through_a_backslash_lands_on_the
         await page.get_by_label("Username").fill(admin.user.username)
         await page.get_by_label("Password").fill(admin.password)
         await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(f"{service.url}/board")
+
+
+async def test_a_teacher_who_opens_an_admin_page_is_told_it_is_for_admins_and_shown_the_board(
+    service: RunningService, teacher: SignedIn
+) -> None:
+    async with chromium() as browser:
+        await sign_in_browser(browser, service.url, teacher.user.username, teacher.password)
+        page = await browser.new_page()
+        response = await page.goto(f"{service.url}/admin/people")
+        assert response is not None and response.status == 403
+        await expect(page.get_by_role("alert")).to_have_text("This page is for admins.")
+        await expect(page.get_by_text(f"({teacher.user.role.value})")).to_be_visible()
+        await page.get_by_role("link", name="Go to the attendance board").click()
         await page.wait_for_url(f"{service.url}/board")
