@@ -13,6 +13,7 @@ from recognizer.config import RecognizerConfig
 from recognizer.detector import Detection, SCRFDDetector
 from recognizer.embedder import ArcFaceEmbedder
 from recognizer.model_pack import ModelPack, locate_model_pack
+from recognizer.mosaic import pack
 from recognizer.providers import choose_providers, open_session
 from recognizer.quality import FaceQuality, QualityGate
 
@@ -94,9 +95,29 @@ class FaceAnalyzer:
     def detector(self) -> SCRFDDetector:
         return self._detector
 
+    @property
+    def gate(self) -> QualityGate:
+        return self._gate
+
     def detect(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
         """Faces in each BGR uint8 frame, batched, best score first."""
         return self._detector.detect(frames)
+
+    def scan(
+        self, frames: Sequence[np.ndarray], max_size: tuple[int, int]
+    ) -> list[list[Detection]]:
+        """Faces in each whole frame at up to `max_size` detector pixels (see
+        `SCRFDDetector.scan`), best score first."""
+        return self._detector.scan(frames, max_size)
+
+    def find_around(
+        self, frames: Sequence[np.ndarray], boxes: Sequence[Sequence[np.ndarray]]
+    ) -> list[list[Detection]]:
+        """Faces near the given boxes of each frame only (faces being followed), found in
+        mosaics of their neighbourhoods; frames without boxes cost nothing."""
+        if not any(boxes):
+            return [[] for _ in frames]
+        return self._detector.find_in(pack(frames, boxes), len(frames))
 
     def embed(self, frame: np.ndarray, detections: Sequence[Detection]) -> np.ndarray:
         """(N, dim) unit embeddings of the given faces of one frame, whatever their quality."""

@@ -8,6 +8,7 @@ keeps separate x and y scale factors so boxes map back exactly on any frame shap
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import onnxruntime as ort
 from recognizer.errors import ImageError, ModelPackError
 from recognizer.letterbox import Letterbox, letterbox, padded_letterbox
 from recognizer.model_pack import ModelSignature, Role, require_role
+from recognizer.mosaic import Mosaic
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +142,56 @@ class SCRFDDetector:
             _merge(primary, self._suppress(_only_large(extra, frame)), self.nms_threshold)
             for primary, extra, frame in zip(found, large, frames, strict=True)
         ]
+
+    def scan(
+        self, frames: Sequence[np.ndarray], max_size: tuple[int, int]
+    ) -> list[list[Detection]]:
+        """Faces in each whole frame, each seen at its own size up to `max_size` (width,
+        height) rather than squeezed into the fixed input: a 1080p classroom's back row keeps
+        enough pixels per face to be found, a 640x480 webcam is not blown up. Frames of the
+        same size share batches; the large-face pass runs as in `detect`."""
+        for frame in frames:
+            _check_frame(frame)
+        found: list[list[Detection]] = [[] for _ in frames]
+        by_size: dict[tuple[int, int], list[int]] = {}
+        for index, frame in enumerate(frames):
+            by_size.setdefault(scan_size(frame.shape, max_size), []).append(index)
+        for size, indices in by_size.items():
+            candidates = self._pass([letterbox(frames[i], size) for i in indices])
+            for index, candidate in zip(indices, candidates, strict=True):
+                found[index] = self._suppress(candidate)
+        if not self.large_face_pass:
+            return found
+        large = self._pass(
+            [padded_letterbox(f, self._large_face_size, LARGE_FACE_SCALE) for f in frames]
+        )
+        return [
+            _merge(primary, self._suppress(_only_large(extra, frame)), self.nms_threshold)
+            for primary, extra, frame in zip(found, large, frames, strict=True)
+        ]
+
+    def find_in(self, mosaics: Sequence[Mosaic], frames: int) -> list[list[Detection]]:
+        """Faces found in the cells of `mosaics`, in the coordinates of the `frames` frames
+        the cells were cut from (per frame, best score first). A face is kept by the cell its
+        centre lies in; a face cut by a cell's edge and also found whole in a neighbouring
+        cell is merged by non-maximum suppression."""
+        per_frame: list[list[_Candidates]] = [[] for _ in range(frames)]
+        for mosaic in mosaics:
+            canvas = Letterbox(mosaic.canvas, 1.0, 1.0)
+            (candidates,) = [self._decode(self._run([mosaic.canvas]), 0, canvas)]
+            centres = (candidates.boxes[:, :2] + candidates.boxes[:, 2:]) / 2
+            for index, (x, y) in enumerate(centres):
+                cell = mosaic.cell_at(float(x), float(y))
+                if cell is None:
+                    continue
+                per_frame[cell.frame_index].append(
+                    _Candidates(
+                        cell.to_frame(candidates.boxes[index].reshape(1, 2, 2)).reshape(1, 4),
+                        candidates.scores[index : index + 1],
+                        cell.to_frame(candidates.landmarks[index : index + 1]),
+                    )
+                )
+        return [self._suppress(_Candidates.concat(parts)) for parts in per_frame]
 
     def detect_primary(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
         """The plain single-scale pass, as InsightFace runs it (for parity checks)."""
@@ -265,6 +317,17 @@ def _only_large(candidates: _Candidates, frame: np.ndarray) -> _Candidates:
         candidates.boxes[:, 3] - candidates.boxes[:, 1],
     )
     return candidates.select(np.flatnonzero(sides >= LARGE_FACE_MIN_SHARE * min(frame.shape[:2])))
+
+
+def scan_size(shape: tuple[int, ...], max_size: tuple[int, int]) -> tuple[int, int]:
+    """The detector input for a whole frame of `shape`: the frame's own size, shrunk (aspect
+    kept) to fit `max_size`, rounded up to SCRFD's 32-pixel grid."""
+    height, width = shape[:2]
+    scale = min(1.0, max_size[0] / width, max_size[1] / height)
+    return (
+        max(32, math.ceil(width * scale / 32) * 32),
+        max(32, math.ceil(height * scale / 32) * 32),
+    )
 
 
 def _check_frame(frame: np.ndarray) -> None:

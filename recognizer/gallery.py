@@ -96,6 +96,11 @@ class Gallery:
         """Who each face is among everyone enrolled, by the global index and the default rule."""
         return self._decide(self._index.search(embeddings))
 
+    def candidates(self, embeddings: np.ndarray) -> list[Candidate]:
+        """The nearest enrolled person (and the best other) for each row, undecided: for a
+        caller that applies a rule of its own, such as a track's pooled evidence."""
+        return self._index.search(embeddings)
+
     def identify_in(self, roster: Roster, embeddings: np.ndarray) -> list[Match]:
         """Who each face is within a class roster, exactly, by the default rule."""
         return self._decide(roster.search(embeddings))
