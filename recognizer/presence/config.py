@@ -55,6 +55,38 @@ class PresenceConfig(BaseModel):
     seen_refresh_s: float = Field(
         default=30.0, gt=0.0, description="least time between last-seen events of a person"
     )
+    aggregate_threshold: float = Field(
+        default=0.30,
+        ge=-1.0,
+        le=1.0,
+        description="least similarity of a track's pooled evidence to name a person",
+    )
+    aggregate_margin: float = Field(
+        default=0.08,
+        ge=0.0,
+        le=2.0,
+        description="least lead of the pooled evidence's person over the second-best",
+    )
+    aggregate_min_sightings: int = Field(
+        default=3, ge=1, description="sightings pooled before the evidence may name anyone"
+    )
+    min_track_face_px: float = Field(
+        default=20.0,
+        ge=1.0,
+        description="smallest face (shorter box side, px) whose embedding joins its track's "
+        "evidence; faces under the recognizer's min_face_px count only there, with less weight",
+    )
+    full_scan_interval_s: float = Field(
+        default=1.0,
+        ge=0.0,
+        description="how often a camera's whole frame is searched for new faces; between "
+        "scans only the faces being followed are looked for (0: every frame)",
+    )
+    scan_max_size: tuple[int, int] = Field(
+        default=(1280, 736),
+        description="largest detector input (width, height) of a whole-frame scan; smaller "
+        "frames are scanned at their own size",
+    )
     max_faces_per_frame: int = Field(
         default=64, ge=1, description="faces kept per frame, best detection score first"
     )

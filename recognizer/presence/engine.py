@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer.analyzer import FaceAnalyzer
-from recognizer.decision import Match, PersonId
+from recognizer.decision import Match, PersonId, match
 from recognizer.detector import Detection
 from recognizer.gallery import Gallery
 from recognizer.presence.best_face import better_face
@@ -32,6 +32,7 @@ from recognizer.presence.frame import CameraFrame
 from recognizer.presence.identity import Change, IdentityState
 from recognizer.presence.ledger import SessionLedger
 from recognizer.presence.tracker import CameraTracker, Track
+from recognizer.presence.weighting import sighting_weight
 from recognizer.quality import FaceQuality
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,14 @@ class _Assessed:
     sighting: _Sighting
     quality: FaceQuality
     crop: np.ndarray
+    weight: float  # in the track's evidence; 0: not embedded at all
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """Where a frame is searched: whole (`around` None), or only around these tracks."""
+
+    around: list[Track] | None
 
 
 class PresenceEngine:
@@ -150,27 +159,31 @@ class PresenceEngine:
         with self._batch_lock:
             self._prune_erased()
             started = time.perf_counter()
-            limit = self._config.max_faces_per_frame
-            detections = [
-                found[:limit] for found in self._analyzer.detect([f.image for f in frames])
-            ]
+            with self._lock:
+                looks = self._looks(frames)
+            detections = self._detect(frames, looks)
             detect_seconds = time.perf_counter() - started
 
             with self._lock:
-                sightings = self._track(frames, detections)
+                sightings = self._track(frames, detections, looks)
                 due = self._due(sightings)
 
             assessed = self._assess(due)
-            usable = [a for a in assessed.values() if a.quality.usable]
+            pooled = [a for a in assessed.values() if a.weight > 0.0]
             started = time.perf_counter()
-            embeddings = self._analyzer.embed_crops([a.crop for a in usable])
+            embeddings = self._analyzer.embed_crops([a.crop for a in pooled])
             embed_seconds = time.perf_counter() - started
-            matches = self._gallery.identify(embeddings) if usable else []
+            judged = [i for i, a in enumerate(pooled) if a.quality.usable]
+            matches = self._gallery.identify(embeddings[judged]) if judged else []
+            single: dict[int, Match] = dict(zip(judged, matches, strict=True))
 
             with self._lock:
-                self._observe(usable, matches)
+                means = self._pool(pooled, embeddings)
+            aggregates = self._judge_evidence(means)
+            with self._lock:
+                self._observe(pooled, single, aggregates)
                 if self._config.keep_unknown_faces:
-                    self._keep_best_faces(usable)
+                    self._keep_best_faces(pooled)
                 events = self._events(sightings)
                 boxes = self._boxes(frames, sightings, assessed)
 
@@ -178,13 +191,13 @@ class PresenceEngine:
         stats = ProcessStats(
             frames=len(frames),
             faces_detected=sum(len(found) for found in detections),
-            embeddings=len(usable),
+            embeddings=len(pooled),
             matched=accepted,
             unknown=len(matches) - accepted,
             detect_seconds=detect_seconds,
             detect_batch=len(frames),
             embed_seconds=embed_seconds,
-            embed_batch=len(usable),
+            embed_batch=len(pooled),
         )
         return PresenceUpdate(events, boxes, stats)
 
@@ -203,15 +216,57 @@ class PresenceEngine:
                 and (person_id in held or erased.get(person_id) != at)
             }
 
+    def _looks(self, frames: Sequence[CameraFrame]) -> list[_Look]:
+        """Whole-frame scans for cameras due one (new faces are found at most
+        full_scan_interval_s after they appear), else a look around only the tracks that
+        want an embedding now: a room whose faces are all identified costs a scan a second.
+        A camera's frames in one batch are all scanned when one is."""
+        interval = self._config.full_scan_interval_s
+        looks = []
+        for frame in frames:
+            tracker = self._trackers.get(frame.camera_id)
+            last = None if tracker is None else tracker.last_scan
+            if last is None or frame.monotonic - last >= interval - 1e-6:
+                looks.append(_Look(None))
+            else:
+                assert tracker is not None
+                now = frame.monotonic
+                looks.append(_Look([t for t in tracker.tracks if t.identity.due(now)]))
+        return looks
+
+    def _detect(self, frames: Sequence[CameraFrame], looks: list[_Look]) -> list[list[Detection]]:
+        limit = self._config.max_faces_per_frame
+        whole = [i for i, look in enumerate(looks) if look.around is None]
+        partial = [i for i, look in enumerate(looks) if look.around is not None]
+        found: list[list[Detection]] = [[] for _ in frames]
+        if whole:
+            scanned = self._analyzer.scan(
+                [frames[i].image for i in whole], self._config.scan_max_size
+            )
+            for index, detections in zip(whole, scanned, strict=True):
+                found[index] = detections[:limit]
+        around = [[t.bbox for t in looks[i].around or ()] for i in partial]
+        if any(around):
+            near = self._analyzer.find_around([frames[i].image for i in partial], around)
+            for index, detections in zip(partial, near, strict=True):
+                found[index] = detections[:limit]
+        return found
+
     def _track(
-        self, frames: Sequence[CameraFrame], detections: list[list[Detection]]
+        self,
+        frames: Sequence[CameraFrame],
+        detections: list[list[Detection]],
+        looks: list[_Look],
     ) -> list[list[_Sighting]]:
         sightings = []
-        for frame, found in zip(frames, detections, strict=True):
+        for frame, found, look in zip(frames, detections, looks, strict=True):
             tracker = self._trackers.get(frame.camera_id)
             if tracker is None:
                 tracker = self._trackers[frame.camera_id] = CameraTracker(self._config)
-            tracks = tracker.update([d.bbox for d in found], frame.monotonic, frame.captured_at)
+            searched = None if look.around is None else {t.track_id for t in look.around}
+            tracks = tracker.update(
+                [d.bbox for d in found], frame.monotonic, frame.captured_at, searched
+            )
             sightings.append([_Sighting(frame, t, d) for t, d in zip(tracks, found, strict=True)])
         self._let_idle_cameras_go(max(f.monotonic for f in frames))
         return sightings
@@ -239,17 +294,56 @@ class PresenceEngine:
             frame = group[0].frame
             results = self._analyzer.assess(frame.image, [s.detection for s in group])
             for sighting, (quality, crop) in zip(group, results, strict=True):
-                assessed[id(sighting.track)] = _Assessed(sighting, quality, crop)
+                weight = self._weight(quality)
+                assessed[id(sighting.track)] = _Assessed(sighting, quality, crop, weight)
         return assessed
 
-    def _observe(self, usable: list[_Assessed], matches: list[Match]) -> None:
-        """Feed each embedded face's match to its track. Events follow from the tracks' states,
-        not from these transitions, so a session that starts later still gets them."""
-        for item, found in zip(usable, matches, strict=True):
-            if found.person_id in self._erased:
-                found = Match(None, found.score, found.margin, accepted=False)
+    def _weight(self, quality: FaceQuality) -> float:
+        gate = self._analyzer.gate
+        return sighting_weight(
+            quality,
+            min_face_px=self._config.min_track_face_px,
+            min_det_score=gate.min_det_score,
+            max_yaw=gate.max_yaw,
+        )
+
+    def _pool(self, pooled: list[_Assessed], embeddings: np.ndarray) -> list[np.ndarray | None]:
+        """Add each embedding to its track's evidence; the evidence's mean after it."""
+        means = []
+        for item, embedding in zip(pooled, embeddings, strict=True):
+            evidence = item.sighting.track.identity.evidence
+            evidence.add(embedding, item.weight)
+            means.append(evidence.mean())
+        return means
+
+    def _judge_evidence(self, means: list[np.ndarray | None]) -> list[Match | None]:
+        """The aggregate rule on each pooled mean: searched like one face, but decided by its
+        own threshold and margin, calibrated on pooled tracks (see PresenceConfig)."""
+        present = [i for i, mean in enumerate(means) if mean is not None]
+        judged: list[Match | None] = [None] * len(means)
+        if not present:
+            return judged
+        candidates = self._gallery.candidates(np.stack([means[i] for i in present]))
+        for index, candidate in zip(present, candidates, strict=True):
+            judged[index] = match(
+                candidate, self._config.aggregate_threshold, self._config.aggregate_margin
+            )
+        return judged
+
+    def _observe(
+        self,
+        pooled: list[_Assessed],
+        single: dict[int, Match],
+        aggregates: list[Match | None],
+    ) -> None:
+        """Feed each embedded face's matches to its track: its own (faces large enough to be
+        judged on one frame) and its pooled evidence's. Events follow from the tracks'
+        states, not from these transitions, so a session that starts later still gets them."""
+        for index, item in enumerate(pooled):
+            own = self._unless_erased(single.get(index))
+            aggregate = self._unless_erased(aggregates[index])
             track, frame = item.sighting.track, item.sighting.frame
-            change = track.identity.observe(found, frame.monotonic)
+            change = track.identity.observe(own, frame.monotonic, aggregate)
             if change is None:
                 continue
             if change is Change.DROPPED:
@@ -261,11 +355,16 @@ class PresenceEngine:
                 extra={"camera_id": frame.camera_id, "track_id": track.track_id},
             )
 
-    def _keep_best_faces(self, usable: list[_Assessed]) -> None:
+    def _unless_erased(self, found: Match | None) -> Match | None:
+        if found is not None and found.person_id in self._erased:
+            return Match(None, found.score, found.margin, accepted=False)
+        return found
+
+    def _keep_best_faces(self, pooled: list[_Assessed]) -> None:
         """Each still-undecided track's best face so far, and each unknown one's until it is
         reported to a session (the only report whose face is stored); identified tracks let
         theirs go."""
-        for item in usable:
+        for item in pooled:
             track = item.sighting.track
             state = track.identity.state
             awaiting_session = state is IdentityState.UNKNOWN and track.unknown_in <= {None}
@@ -347,30 +446,35 @@ class PresenceEngine:
         sightings: list[list[_Sighting]],
         assessed: dict[int, _Assessed],
     ) -> dict[str, list[FaceBox]]:
+        """Each camera's faces after its latest frame of the batch: those seen in it, and the
+        tracks held unsearched since (identified faces between scans) where they last were."""
         latest: dict[str, list[_Sighting]] = {}
         for frame, row in zip(frames, sightings, strict=True):
             if frame.camera_id in self._trackers:
                 latest[frame.camera_id] = row
-        return {
-            camera_id: [self._box(s, assessed.get(id(s.track))) for s in row]
-            for camera_id, row in latest.items()
-        }
+        boxes = {}
+        for camera_id, row in latest.items():
+            faces = [self._box(s.track, camera_id, assessed.get(id(s.track))) for s in row]
+            seen = {id(s.track) for s in row}
+            held = [t for t in self._trackers[camera_id].tracks if id(t) not in seen]
+            boxes[camera_id] = faces + [self._box(t, camera_id, None) for t in held]
+        return boxes
 
-    def _box(self, sighting: _Sighting, assessed: _Assessed | None) -> FaceBox:
-        identity = sighting.track.identity
-        context = self._contexts.get(sighting.frame.camera_id)
+    def _box(self, track: Track, camera_id: str, assessed: _Assessed | None) -> FaceBox:
+        identity = track.identity
+        context = self._contexts.get(camera_id)
         label: BoxLabel
         if identity.state is IdentityState.IDENTIFIED:
             off_roster = context is not None and identity.person_id not in context.roster
             label = "other_course" if off_roster else "identified"
         elif identity.state is IdentityState.UNKNOWN:
             label = "unknown"
-        elif assessed is not None and not assessed.quality.usable:
+        elif assessed is not None and assessed.weight <= 0.0:
             label = "low_quality"
         else:
             label = "voting"
-        x1, y1, x2, y2 = (float(v) for v in sighting.detection.bbox)
-        return FaceBox(sighting.track.track_id, (x1, y1, x2, y2), identity.person_id, label)
+        x1, y1, x2, y2 = (float(v) for v in track.bbox)
+        return FaceBox(track.track_id, (x1, y1, x2, y2), identity.person_id, label)
 
 
 def _latest_by_track(sightings: list[list[_Sighting]]) -> dict[int, _Sighting]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,7 +33,11 @@ class CameraTracker:
 
     Greedy on the highest overlaps first gives the same pairs as an optimal assignment
     whenever faces do not overlap each other, which is the classroom case; it is what the
-    tracker needs at a few frames per second. Not thread-safe: the engine guards it.
+    tracker needs at a few frames per second.
+
+    A frame is not always searched whole: between full scans only some tracks' faces are
+    looked for. An update says which (`searched`); only those may end for not being seen,
+    the others are held as they were. Not thread-safe: the engine guards it.
     """
 
     def __init__(self, config: PresenceConfig) -> None:
@@ -43,6 +47,7 @@ class CameraTracker:
         self._tracks: dict[int, Track] = {}
         self._next_id = 1
         self.last_update: float | None = None  # monotonic time of the latest frame
+        self.last_scan: float | None = None  # monotonic time of the latest whole-frame search
 
     @property
     def tracks(self) -> list[Track]:
@@ -51,10 +56,21 @@ class CameraTracker:
     def get(self, track_id: int) -> Track | None:
         return self._tracks.get(track_id)
 
-    def update(self, boxes: Sequence[np.ndarray], now: float, captured_at: datetime) -> list[Track]:
-        """The track of each box (in the boxes' order) after ending tracks unseen too long."""
-        self._expire(now)
+    def update(
+        self,
+        boxes: Sequence[np.ndarray],
+        now: float,
+        captured_at: datetime,
+        searched: Collection[int] | None = None,
+    ) -> list[Track]:
+        """The track of each box (in the boxes' order) after ending tracks unseen too long.
+
+        `searched`: the ids of the tracks whose faces this frame was searched for; None when
+        the whole frame was."""
+        self._expire(now, searched)
         self.last_update = now
+        if searched is None:
+            self.last_scan = now
         tracks = list(self._tracks.values())
         assigned: list[Track | None] = [None] * len(boxes)
         if tracks and boxes:
@@ -83,8 +99,10 @@ class CameraTracker:
             result.append(track)
         return result
 
-    def _expire(self, now: float) -> None:
+    def _expire(self, now: float, searched: Collection[int] | None) -> None:
         for track_id, track in list(self._tracks.items()):
+            if searched is not None and track_id not in searched:
+                continue
             if now - track.last_seen > self._max_age_s:
                 del self._tracks[track_id]
 

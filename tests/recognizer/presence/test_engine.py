@@ -101,9 +101,11 @@ class ModelCalls:
     def __getattr__(self, name: str) -> object:
         return getattr(self._analyzer, name)
 
-    def detect(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
+    def scan(
+        self, frames: Sequence[np.ndarray], max_size: tuple[int, int]
+    ) -> list[list[Detection]]:
         self.detect_batches.append(len(frames))
-        return self._analyzer.detect(frames)
+        return self._analyzer.scan(frames, max_size)
 
     def embed_crops(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         self.embed_batches.append(len(crops))
@@ -130,16 +132,16 @@ def test_frames_of_two_cameras_share_one_detector_batch_and_one_embedder_batch(
 def test_a_student_first_seen_after_late_after_is_late(engine: PresenceEngine, cast: Cast) -> None:
     ann = Seat(cast.cutouts[ANN], 0)
     grant = Seat(cast.cutouts[GRANT], 1)
-    engine.set_context("cam", context(late_after_s=5.0))
+    engine.set_context("cam", context(late_after_s=4.5))
     updates = play(
-        engine, times(14, 0.5), lambda t: [frame("cam", t, [ann] + ([grant] if t >= 4.5 else []))]
+        engine, times(14, 0.5), lambda t: [frame("cam", t, [ann] + ([grant] if t >= 4.0 else []))]
     )
-    # Ann walked in at the start, Grant at 4.5 s: voting took him past late_after (5 s), but
+    # Ann walked in at the start, Grant at 4 s: voting took him past late_after (4.5 s), but
     # lateness counts from when his face first appeared.
     by_person = {e.person_id: e for e in events_of(updates, PersonPresent)}
     assert by_person[ANN].status == "present" and by_person[ANN].seen_at == T0
     assert by_person[GRANT].status == "present"
-    assert by_person[GRANT].seen_at == T0 + timedelta(seconds=4.5)
+    assert by_person[GRANT].seen_at == T0 + timedelta(seconds=4.0)
     assert by_person[GRANT].captured_monotonic > by_person[ANN].captured_monotonic
 
     # A session that starts while they already sit in the room counts them from its start.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from recognizer.decision import Match
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.identity import Change, IdentityState, TrackIdentity
@@ -81,3 +83,40 @@ def test_forgetting_the_identified_person_restarts_the_vote() -> None:
     assert identity.person_id == "ann"
     identity.forget("ann")
     assert identity.state is IdentityState.VOTING and identity.person_id is None
+
+
+def pooled(person: str, accepted: bool = True) -> Match:
+    """The match of a track's pooled evidence."""
+    return Match(person, 0.33, 0.12, accepted=accepted)
+
+
+def test_a_face_too_small_for_any_single_frame_is_named_by_its_pooled_evidence() -> None:
+    identity = TrackIdentity(CONFIG.model_copy(update={"aggregate_min_sightings": 3}))
+    changes = []
+    for t in range(3):
+        identity.evidence.add(np.ones(4, np.float32), 0.7)  # the engine pools, then judges
+        changes.append(identity.observe(None, t * 0.2, pooled("ann")))
+    assert changes == [None, None, Change.IDENTIFIED]
+    assert identity.person_id == "ann" and identity.score == 0.33
+
+
+def test_pooled_evidence_that_the_aggregate_rule_refuses_names_nobody() -> None:
+    identity = TrackIdentity(CONFIG)
+    for t in range(5):
+        identity.evidence.add(np.ones(4, np.float32), 0.7)
+        identity.observe(None, t * 0.2, pooled("ann", accepted=False))
+    assert identity.state is IdentityState.UNKNOWN and identity.person_id is None
+
+
+def test_an_unsure_recheck_keeps_the_identity_while_the_evidence_still_names_the_person() -> None:
+    identity = identified()
+    assert identity.observe(REFUSED, 11.0, pooled("ann")) is None
+    assert identity.observe(None, 21.0, pooled("ann")) is None
+    assert identity.person_id == "ann"
+    assert identity.observe(None, 31.0, pooled("bob")) is Change.DROPPED
+    assert identity.evidence.sightings == 0  # a different face: its evidence starts afresh
+
+
+def test_a_recheck_accepted_as_somebody_else_drops_the_identity_whatever_the_evidence() -> None:
+    identity = identified()
+    assert identity.observe(accepted("bob"), 11.0, pooled("ann")) is Change.DROPPED

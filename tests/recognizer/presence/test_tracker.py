@@ -57,3 +57,18 @@ def test_iou_of_identical_disjoint_and_half_overlapping_boxes() -> None:
     a = np.stack([box(0, 0, 10)])
     b = np.stack([box(0, 0, 10), box(50, 50, 10), box(5, 0, 10)])
     np.testing.assert_allclose(iou_matrix(a, b), [[1.0, 0.0, 50 / 150]], rtol=1e-6)
+
+
+def test_a_frame_searched_only_around_some_tracks_ends_none_of_the_others() -> None:
+    tracks = tracker(track_max_age_s=1.0)
+    followed, held = tracks.update([box(0, 0), box(300, 0)], 0.0, AT)
+    assert tracks.last_scan == 0.0
+    # Two partial looks, 0.8 s apart, around the followed face only: the held one is kept
+    # however long it goes unsearched; the followed one ends once searched and not found.
+    tracks.update([box(2, 0)], 0.6, AT, searched={followed.track_id})
+    tracks.update([], 1.7, AT, searched={followed.track_id})
+    assert [t.track_id for t in tracks.tracks] == [held.track_id]
+    assert tracks.last_scan == 0.0
+    # The next whole-frame search may end it.
+    tracks.update([], 1.8, AT)
+    assert tracks.tracks == [] and tracks.last_scan == 1.8
