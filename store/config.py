@@ -41,6 +41,12 @@ class StoreConfig(BaseModel):
     pool_min_size: int = Field(default=1, ge=0, le=100)
     pool_max_size: int = Field(default=10, ge=1, le=200)
     command_timeout_s: float = Field(default=30.0, gt=0)
+    connect_timeout_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="at start, how long to wait for database_url's server to answer, retrying "
+        "with backoff (retry_initial_s doubling up to retry_max_s); 0 fails at once",
+    )
     write_buffer_depth: int = Field(
         default=10_000, ge=1, description="attendance writes held while the database is away"
     )

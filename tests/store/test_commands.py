@@ -75,8 +75,12 @@ def test_bench_store_prints_every_figure_as_json(
 
 @pytest.mark.parametrize("command", [["db", "status"], ["db", "migrate"], ["bench", "store"]])
 def test_an_unreachable_database_is_reported_as_json_without_a_traceback(
-    command: list[str], capsys: pytest.CaptureFixture[str], unused_tcp_port: int
+    command: list[str],
+    capsys: pytest.CaptureFixture[str],
+    unused_tcp_port: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("ROLLCALL_STORE__CONNECT_TIMEOUT_S", "0")  # no wait for it to come up
     url = f"postgresql://nobody@127.0.0.1:{unused_tcp_port}/rollcall"
     code = main([*command, "--database-url", url])
     captured = capsys.readouterr()
