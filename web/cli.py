@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from web.commands import CommandGroups
+from web.commands import classroom as classroom_commands
 from web.commands import people as people_commands
 from web.commands import recognizer as recognizer_commands
 from web.commands import service as service_commands
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         recognizer_commands,
         store_commands,
         streamer_commands,
+        classroom_commands,
     ):
         module.register(groups)
     return parser

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from web.commands import CommandGroups, print_result
+from web.commands import CommandGroups, default_faces_dir, print_result
+from web.demo.classroom_levels import LEVELS
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -55,6 +57,16 @@ def register(groups: CommandGroups) -> None:
     )
     bench.add_argument(
         "--naive-frames", type=int, default=60, help="clip frames timed through FaceAnalysis"
+    )
+    bench.add_argument(
+        "--classroom",
+        choices=sorted(LEVELS),
+        default=None,
+        help="play a generated classroom of this level (`evaluate make-classroom`) instead "
+        "of the demo's clip, its students enrolled from their roster photos",
+    )
+    bench.add_argument(
+        "--faces", type=Path, default=None, help="labelled photos (default: ../shared/faces)"
     )
     bench.set_defaults(func=_bench_pipeline)
 
@@ -105,6 +117,8 @@ def _bench_pipeline(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         analysis_fps=args.analysis_fps,
         naive_frames=args.naive_frames,
+        classroom=args.classroom,
+        faces_dir=args.faces or default_faces_dir(),
     )
     print_result(asyncio.run(run_pipeline_benchmark(Settings(), plan)))
     return 0

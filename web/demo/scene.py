@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import av
@@ -22,6 +23,9 @@ from web.demo.errors import DemoError
 
 Point = tuple[float, float]
 Box = tuple[float, float, float, float]
+# Called on each composed BGR frame with its index before it is encoded (defocus, sensor
+# noise); returns the frame to encode, of the same shape.
+FrameFilter = Callable[[np.ndarray, int], np.ndarray]
 
 # The pasted photo fades out towards an ellipse's rim, so it blends into the backdrop and
 # stray faces at a photo's edges (LFW photos often have some) are cut away.
@@ -86,6 +90,11 @@ class Actor:
     a straight line from `start` to `end` (fractions of the frame's width and height) while
     its scale goes linearly from `scale[0]` to `scale[1]`. At scale 1 the image is `height`
     of the frame's height tall. Later actors in a scene are drawn over earlier ones.
+
+    `sway` adds a small periodic head motion on top: (x, y) amplitudes as fractions of the
+    frame's width and height, sideways once and up-and-down twice per `sway_period_s`. It
+    follows the clip's clock, not the actor's, so one person played by consecutive actors
+    (seated, leaning, seated again) moves without a jump.
     """
 
     image: np.ndarray = field(repr=False)
@@ -97,6 +106,9 @@ class Actor:
     scale: tuple[float, float] = (1.0, 1.0)
     occlusions: tuple[Occlusion, ...] = ()
     name: str = ""
+    sway: Point = (0.0, 0.0)
+    sway_period_s: float = 4.0
+    sway_phase: float = 0.0  # radians
 
     def __post_init__(self) -> None:
         image = self.image
@@ -112,6 +124,8 @@ class Actor:
             raise DemoError(
                 f"an actor's height and scales must be positive: {self.height} {self.scale}"
             )
+        if not self.sway_period_s > 0.0:
+            raise DemoError(f"an actor's sway period must be positive: {self.sway_period_s}")
 
     def on_screen(self, t: float) -> bool:
         return self.enter_s <= t < self.exit_s
@@ -122,8 +136,9 @@ class Actor:
             return None
         progress = (t - self.enter_s) / (self.exit_s - self.enter_s)
         end = self.start if self.end is None else self.end
-        centre_x = (self.start[0] + (end[0] - self.start[0]) * progress) * size[0]
-        centre_y = (self.start[1] + (end[1] - self.start[1]) * progress) * size[1]
+        sway_x, sway_y = self._sway(t)
+        centre_x = (self.start[0] + (end[0] - self.start[0]) * progress + sway_x) * size[0]
+        centre_y = (self.start[1] + (end[1] - self.start[1]) * progress + sway_y) * size[1]
         scale = self.scale[0] + (self.scale[1] - self.scale[0]) * progress
         height = max(2, round(self.height * size[1] * scale))
         width = max(2, round(height * self.image.shape[1] / self.image.shape[0]))
@@ -131,6 +146,12 @@ class Actor:
 
     def occluded(self, t: float) -> bool:
         return any(occlusion.active(t) for occlusion in self.occlusions)
+
+    def _sway(self, t: float) -> Point:
+        if self.sway == (0.0, 0.0):
+            return 0.0, 0.0
+        angle = 2.0 * math.pi * t / self.sway_period_s + self.sway_phase
+        return self.sway[0] * math.sin(angle), self.sway[1] * math.sin(2.0 * angle)
 
 
 def first_clear_view(actor: Actor, size: tuple[int, int], fps: float) -> float | None:
@@ -183,8 +204,12 @@ def write_scene(
     background: np.ndarray | None = None,
     seed: int = 0,
     preset: str = "superfast",
+    crf: int = 20,
+    post_filter: FrameFilter | None = None,
 ) -> Path:
-    """Encode the scene as H.264 (libx264, yuv420p) into `path` (.mp4 or .mkv) and return it.
+    """Encode the scene as H.264 (libx264, yuv420p, constant rate factor `crf`) into `path`
+    (.mp4 or .mkv) and return it. `post_filter`, when given, changes each composed frame
+    before it is encoded, as a camera's optics and sensor would.
 
     The file appears complete or not at all (written aside, then renamed), so a crash never
     leaves a truncated video that a later start would take as done. A keyframe every second
@@ -200,11 +225,19 @@ def write_scene(
             stream = container.add_stream("libx264", rate=fps)
             stream.width, stream.height = size
             stream.pix_fmt = "yuv420p"
-            stream.options = {"preset": preset, "g": str(fps), "crf": "20"}
+            # No scene-cut keyframes: x264's lookahead otherwise starts GOPs a frame early.
+            stream.options = {
+                "preset": preset,
+                "g": str(fps),
+                "sc_threshold": "0",
+                "crf": str(crf),
+            }
             frames = compose_scene(
                 actors, size, fps, seconds=seconds, background=background, seed=seed
             )
-            for image in frames:
+            for index, image in enumerate(frames):
+                if post_filter is not None:
+                    image = post_filter(image, index)
                 frame = av.VideoFrame.from_ndarray(image, format="bgr24")
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))
@@ -225,22 +258,30 @@ def _backdrop(size: tuple[int, int], background: np.ndarray | None, seed: int) -
     return background
 
 
+@lru_cache(maxsize=128)
 def _oval_alpha(width: int, height: int) -> np.ndarray:
-    """(height, width) float32 opacity: 1 inside an ellipse, fading to 0 at its rim."""
+    """(height, width) float32 opacity: 1 inside an ellipse, fading to 0 at its rim.
+
+    Cached (read-only): a crowded scene pastes the same few sizes thousands of times."""
     ys = (np.arange(height, dtype=np.float32) + 0.5) / height * 2.0 - 1.0
     xs = (np.arange(width, dtype=np.float32) + 0.5) / width * 2.0 - 1.0
     radius = np.sqrt(ys[:, None] ** 2 + xs[None, :] ** 2)
-    return np.clip((1.0 - radius) / _FEATHER, 0.0, 1.0)
+    alpha = np.clip((1.0 - radius) / _FEATHER, 0.0, 1.0)
+    alpha.flags.writeable = False
+    return alpha
 
 
 def _paste(frame: np.ndarray, actor: Actor, placement: Placement, t: float) -> None:
     source = actor.image
-    shrinking = placement.height < source.shape[0]
-    image = cv2.resize(
-        source,
-        (placement.width, placement.height),
-        interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR,
-    )
+    if source.shape[:2] == (placement.height, placement.width):
+        image = source  # drawn at its own size (pre-scaled by the caller): nothing to resize
+    else:
+        shrinking = placement.height < source.shape[0]
+        image = cv2.resize(
+            source,
+            (placement.width, placement.height),
+            interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR,
+        )
     alpha = _oval_alpha(placement.width, placement.height)
     x1, y1, x2, y2 = placement.box
     frame_height, frame_width = frame.shape[:2]
