@@ -39,10 +39,14 @@ from recognizer.providers import choose_providers
 from store.cameras import CameraKind
 from store.database import Database
 from store.sessions import SessionStatus
-from web.demo.cast import CastMember, find_cast, split_cast
+from web.demo.cast import find_cast, split_cast
+from web.demo.classroom import make_classroom
+from web.demo.classroom_levels import LEVELS
 from web.demo.photos import locate_demo_photos
 from web.demo.scene import Actor, first_clear_view, write_scene
 from web.demo.staging import stage_actors
+from web.evaluation.class_files import Role, read_class
+from web.evaluation.video_run import enrol_class
 from web.live.hub import Subscription
 from web.live.runtime import LiveRuntime
 from web.metrics import Metrics
@@ -64,14 +68,18 @@ class PipelinePlan:
     clip_seconds: float = 20.0
     clip_fps: int = 10
     clip_size: tuple[int, int] = (1280, 720)
+    classroom: str | None = None  # a generated classroom level instead of the demo's clip
+    faces_dir: Path | None = None  # its labelled photos
 
 
 @dataclass(frozen=True)
 class Clip:
+    """A video the cameras play, who in it is enrolled, and when each can first be seen."""
+
     path: Path
     fps: int
-    actors: list[Actor]
-    students: list[CastMember]
+    enrolments: dict[str, list[tuple[np.ndarray, float]]]  # name -> (embedding, quality)
+    appearances: dict[str, float]  # name -> clip time of their first clear view
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,31 @@ def make_clip(analyzer: FaceAnalyzer, folder: Path, plan: PipelinePlan) -> Clip:
     path = write_scene(
         folder / "clip.mp4", actors, plan.clip_size, plan.clip_fps, seconds=plan.clip_seconds
     )
-    return Clip(path, plan.clip_fps, actors, students)
+    return Clip(
+        path,
+        plan.clip_fps,
+        {m.key: [(m.embedding, m.det_score)] for m in students},
+        _appearances(actors, plan.clip_size, plan.clip_fps),
+    )
+
+
+def make_classroom_clip(
+    analyzer: FaceAnalyzer, folder: Path, plan: PipelinePlan, settings: Settings
+) -> Clip:
+    """A generated classroom (`rollcall evaluate make-classroom`'s level): its students
+    enrolled from their roster photos by the service's own rule. Sync."""
+    assert plan.classroom is not None and plan.faces_dir is not None
+    level = LEVELS[plan.classroom]
+    clip = make_classroom(plan.faces_dir, folder, level, analyzer=analyzer)
+    truth = read_class(clip.roster_csv, clip.expected_csv)
+    templates = enrol_class(analyzer, truth, settings).templates
+    students = {e.identity: e.arrives_s or 0.0 for e in truth.with_role(Role.STUDENT)}
+    return Clip(
+        clip.video,
+        level.fps,
+        {name: [(row, 1.0) for row in templates[name]] for name in students},
+        students,
+    )
 
 
 async def _enrol(
@@ -108,22 +140,23 @@ async def _enrol(
     now = datetime.now(UTC)
     course = await database.courses.create(code="BENCH-1", name="Pipeline benchmark")
     people: dict[UUID, str] = {}
-    for number, member in enumerate(clip.students, start=1):
+    for number, (name, templates) in enumerate(clip.enrolments.items(), start=1):
         person = await database.people.create(
             external_id=f"bench-{number}",
             display_name=f"Bench {number}",
             consent_at=now,
             actor="bench",
         )
-        await database.templates.add(
-            person.id,
-            member.embedding,
-            model_pack=pack,
-            quality=member.det_score,
-            source="bench",
-            actor="bench",
-        )
-        people[person.id] = member.key
+        for embedding, quality in templates:
+            await database.templates.add(
+                person.id,
+                embedding,
+                model_pack=pack,
+                quality=quality,
+                source="bench",
+                actor="bench",
+            )
+        people[person.id] = name
     await database.courses.enrol(course.id, list(people))
     placed = []
     for index in range(cameras):
@@ -178,20 +211,13 @@ def _frames_analyzed(metrics: Metrics, camera_id: UUID) -> float:
     return sample or 0.0
 
 
-def _appearances(clip: Clip) -> dict[str, float]:
+def _appearances(actors: list[Actor], size: tuple[int, int], fps: int) -> dict[str, float]:
     """Actor name -> clip time of their first clear view (their entry if never clear)."""
-    size = _frame_size(clip.path)
     appearances = {}
-    for actor in clip.actors:
-        clear = first_clear_view(actor, size, clip.fps)
+    for actor in actors:
+        clear = first_clear_view(actor, size, fps)
         appearances[actor.name] = actor.enter_s if clear is None else clear
     return appearances
-
-
-def _frame_size(path: Path) -> tuple[int, int]:
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        return stream.codec_context.width, stream.codec_context.height
 
 
 async def run_live_part(
@@ -222,7 +248,7 @@ async def run_live_part(
                 analyzed = [_frames_analyzed(metrics, camera.camera_id) for camera in cameras]
                 subscription.close()
                 await collector
-    appearances = await asyncio.to_thread(_appearances, clip)  # reads the clip: file I/O
+    appearances = clip.appearances
     latencies = []
     for camera in cameras:
         start = starts.get(camera.camera_id)
@@ -298,7 +324,10 @@ async def run_pipeline_benchmark(settings: Settings, plan: PipelinePlan) -> dict
     with tempfile.TemporaryDirectory(prefix="rcbench-", dir="/tmp") as root:
         folder = Path(root)
         analyzer = await asyncio.to_thread(FaceAnalyzer.from_config, settings.recognizer)
-        clip = await asyncio.to_thread(make_clip, analyzer, folder, plan)
+        if plan.classroom is None:
+            clip = await asyncio.to_thread(make_clip, analyzer, folder, plan)
+        else:
+            clip = await asyncio.to_thread(make_classroom_clip, analyzer, folder, plan, settings)
         result = await run_live_part(settings, plan, folder, analyzer, clip)
         naive = await asyncio.to_thread(naive_figures, settings, clip, plan.naive_frames)
     result.update(naive)

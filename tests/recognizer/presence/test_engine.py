@@ -97,6 +97,7 @@ class ModelCalls:
         self._analyzer = analyzer
         self.detect_batches: list[int] = []
         self.embed_batches: list[int] = []
+        self.looked_around: list[int] = []  # boxes looked around, per call
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._analyzer, name)
@@ -110,6 +111,41 @@ class ModelCalls:
     def embed_crops(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         self.embed_batches.append(len(crops))
         return self._analyzer.embed_crops(crops)
+
+    def find_around(
+        self, frames: Sequence[np.ndarray], boxes: Sequence[Sequence[np.ndarray]]
+    ) -> list[list[Detection]]:
+        self.looked_around.append(sum(len(b) for b in boxes))
+        return self._analyzer.find_around(frames, boxes)
+
+
+def test_a_newcomer_is_found_at_the_next_full_scan_and_settled_faces_cost_no_detection(
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
+) -> None:
+    calls = ModelCalls(analyzer)
+    config = PresenceConfig(full_scan_interval_s=1.0)
+    engine = PresenceEngine(typing.cast(FaceAnalyzer, calls), gallery, config)
+    engine.set_context("cam", context())
+    ann, grant = Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 1)
+    scans, updates = [], []
+    for t in times(20, 0.2):  # 0.0 .. 3.8 s; Grant walks in at 1.2 s, between two scans
+        before = len(calls.detect_batches)
+        updates.append(engine.process([frame("cam", t, [ann] + ([grant] if t >= 1.2 else []))]))
+        if len(calls.detect_batches) > before:
+            scans.append(round(t, 1))
+    assert scans == [0.0, 1.0, 2.0, 3.0]
+    present = {e.person_id: e for e in events_of(updates, PersonPresent)}
+    assert set(present) == {ANN, GRANT}
+    # Found within the scan interval of walking in: his first sighting is the 2.0 s scan.
+    assert present[GRANT].seen_at == T0 + timedelta(seconds=2.0)
+    # Between scans only faces still voting are looked for: once both are identified, the
+    # frames between scans run no detector at all.
+    settled = updates[16:]  # 3.2 .. 3.8 s
+    assert [u.stats.faces_detected for u in settled] == [0] * 4
+    assert [u.stats.embeddings for u in settled] == [0] * 4
+    assert sum(calls.looked_around) > 0  # while they were voting, around them only
+    # The camera page still sees both faces between scans, where they last were.
+    assert {b.person_id for b in settled[-1].boxes["cam"]} == {ANN, GRANT}
 
 
 def test_frames_of_two_cameras_share_one_detector_batch_and_one_embedder_batch(
