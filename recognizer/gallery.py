@@ -20,6 +20,7 @@ from recognizer.config import RecognizerConfig
 from recognizer.decision import Candidate, Match, PersonId, match
 from recognizer.errors import GalleryError
 from recognizer.hnsw_index import HnswParams, TemplateIndex
+from recognizer.prototypes import PersonPrototypes
 from recognizer.roster import Roster
 from recognizer.rwlock import ReadWriteLock
 from recognizer.templates import Template, TemplateId, as_unit_rows
@@ -44,6 +45,7 @@ class Gallery:
         self._lock = ReadWriteLock()
         self._templates: dict[PersonId, dict[TemplateId, Template]] = {}
         self._index = TemplateIndex(dim, hnsw_params(config))
+        self._prototypes: PersonPrototypes | None = None  # built on first use after a change
 
     @classmethod
     def from_templates(
@@ -97,9 +99,21 @@ class Gallery:
         return self._decide(self._index.search(embeddings))
 
     def candidates(self, embeddings: np.ndarray) -> list[Candidate]:
-        """The nearest enrolled person (and the best other) for each row, undecided: for a
-        caller that applies a rule of its own, such as a track's pooled evidence."""
+        """The nearest enrolled person (and the best other) for each row by their best
+        template, undecided: for a caller that applies a rule of its own."""
         return self._index.search(embeddings)
+
+    def prototype_candidates(self, embeddings: np.ndarray) -> list[Candidate]:
+        """The nearest person by the mean of their templates (see `PersonPrototypes`), for
+        pooled evidence of many sightings; undecided."""
+        with self._lock.read():
+            prototypes = self._prototypes
+            if prototypes is None:
+                prototypes = PersonPrototypes(
+                    {p: list(group.values()) for p, group in self._templates.items()}, self._dim
+                )
+                self._prototypes = prototypes  # a reader's rebuild: same value for all
+        return prototypes.search(embeddings)
 
     def identify_in(self, roster: Roster, embeddings: np.ndarray) -> list[Match]:
         """Who each face is within a class roster, exactly, by the default rule."""
@@ -116,6 +130,7 @@ class Gallery:
         """Add templates to a person (enrolling them if new)."""
         checked = _checked(person_id, templates, self._dim)
         with self._lock.write():
+            self._prototypes = None
             self._index.add(checked)
             group = self._templates.setdefault(person_id, {})
             group.update((t.template_id, t) for t in checked)
@@ -136,6 +151,7 @@ class Gallery:
         """Swap all of a person's templates for `templates` (an empty list removes them)."""
         checked = _checked(person_id, templates, self._dim)
         with self._lock.write():
+            self._prototypes = None
             self._index.replace_person(person_id, checked)
             if checked:
                 self._templates[person_id] = {t.template_id: t for t in checked}
@@ -145,6 +161,7 @@ class Gallery:
     def remove_person(self, person_id: PersonId) -> int:
         """Forget a person; they never match again. Returns how many templates went."""
         with self._lock.write():
+            self._prototypes = None
             self._templates.pop(person_id, None)
             return self._index.remove_person(person_id)
 
@@ -152,6 +169,7 @@ class Gallery:
         """Forget single templates (a bad enrolment photo). Returns how many went."""
         wanted = set(template_ids)
         with self._lock.write():
+            self._prototypes = None
             for person_id in list(self._templates):
                 group = self._templates[person_id]
                 for template_id in wanted.intersection(group):
@@ -163,6 +181,7 @@ class Gallery:
     def rebuild_index(self) -> None:
         """Replace the index with a compact one built from the gallery's own templates."""
         with self._lock.write():
+            self._prototypes = None
             templates = [t for group in self._templates.values() for t in group.values()]
             self._index = TemplateIndex.from_templates(templates, self._dim, self._index.params)
 
@@ -180,6 +199,7 @@ class Gallery:
                 f"gallery {self._dim}-dimensional ones (another model pack?): rebuild it"
             )
         with self._lock.write():
+            self._prototypes = None
             for person_id, group in self._templates.items():
                 if loaded.template_ids(person_id) != set(group):
                     raise GalleryError(

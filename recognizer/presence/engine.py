@@ -317,13 +317,14 @@ class PresenceEngine:
         return means
 
     def _judge_evidence(self, means: list[np.ndarray | None]) -> list[Match | None]:
-        """The aggregate rule on each pooled mean: searched like one face, but decided by its
-        own threshold and margin, calibrated on pooled tracks (see PresenceConfig)."""
+        """The aggregate rule on each pooled mean: compared with each person's prototype (the
+        mean of their templates: set against set) and decided by its own threshold and margin,
+        calibrated on pooled tracks (see PresenceConfig)."""
         present = [i for i, mean in enumerate(means) if mean is not None]
         judged: list[Match | None] = [None] * len(means)
         if not present:
             return judged
-        candidates = self._gallery.candidates(np.stack([means[i] for i in present]))
+        candidates = self._gallery.prototype_candidates(np.stack([means[i] for i in present]))
         for index, candidate in zip(present, candidates, strict=True):
             judged[index] = match(
                 candidate, self._config.aggregate_threshold, self._config.aggregate_margin

@@ -175,3 +175,29 @@ def test_a_saved_index_of_another_embedding_width_is_refused(tmp_path: Path) -> 
     wide.add("student-0", [Template("t", "student-0", np.ones(DIM, np.float32))])
     with pytest.raises(GalleryError, match="128-dimensional"):
         wide.load_index(tmp_path)
+
+
+def test_a_persons_prototype_is_the_mean_of_their_templates_and_follows_every_change() -> None:
+    config = RecognizerConfig()
+    ann_a, ann_b, bob = (unit_vector(4, i) for i in (0, 1, 2))
+    gallery = Gallery.from_templates(
+        config,
+        [Template("a1", "ann", ann_a), Template("a2", "ann", ann_b), Template("b1", "bob", bob)],
+        dim=4,
+    )
+    halfway = (ann_a + ann_b) / np.linalg.norm(ann_a + ann_b)
+    (found,) = gallery.prototype_candidates(halfway[None])
+    # Against either photo alone the probe scores 0.71; against Ann's two photos as one, 1.
+    assert found.person_id == "ann" and found.score == pytest.approx(1.0, abs=1e-6)
+    assert found.second_score == pytest.approx(0.0, abs=1e-6)
+    gallery.remove_person("ann")
+    (found,) = gallery.prototype_candidates(halfway[None])
+    assert found.person_id == "bob"
+    gallery.remove_person("bob")
+    assert gallery.prototype_candidates(halfway[None])[0].person_id is None
+
+
+def unit_vector(dim: int, axis: int) -> np.ndarray:
+    vector = np.zeros(dim, np.float32)
+    vector[axis] = 1.0
+    return vector
