@@ -320,12 +320,12 @@ class PresenceEngine:
         """The aggregate rule on each pooled mean: compared with each person's prototype (the
         mean of their templates: set against set) and decided by its own threshold and margin,
         calibrated on pooled tracks (see PresenceConfig)."""
-        present = [i for i, mean in enumerate(means) if mean is not None]
+        present = [(i, mean) for i, mean in enumerate(means) if mean is not None]
         judged: list[Match | None] = [None] * len(means)
         if not present:
             return judged
-        candidates = self._gallery.prototype_candidates(np.stack([means[i] for i in present]))
-        for index, candidate in zip(present, candidates, strict=True):
+        candidates = self._gallery.prototype_candidates(np.stack([m for _, m in present]))
+        for (index, _), candidate in zip(present, candidates, strict=True):
             judged[index] = match(
                 candidate, self._config.aggregate_threshold, self._config.aggregate_margin
             )

@@ -48,7 +48,7 @@ def run_naive(
     truth: ClassTruth,
     templates: dict[str, np.ndarray],
     config: RecognizerConfig,
-    analysis_fps: float,
+    analysis_fps: float | None,
     samples: int,
 ) -> NaiveReport | str:
     """FaceAnalysis on `samples` analysed frames spread over the video; `templates` maps each

@@ -68,7 +68,7 @@ class VideoReport:
     outcome: Outcome
     marks: list[Mark]
     tally: RunTally
-    analysis_fps: float
+    analysis_fps: float | None  # None: every frame
     enrolled_photos: int
     refused_photos: list[str]
     settings: dict[str, Any]
@@ -169,7 +169,7 @@ def enrol_class(analyzer: FaceAnalyzer, truth: ClassTruth, settings: Settings) -
 def _play(
     engine: PresenceEngine,
     video: Path,
-    fps: float,
+    fps: float | None,
     downscale_width: int | None,
     names: dict[str, str],
 ) -> tuple[list[Mark], RunTally]:
@@ -201,7 +201,7 @@ def _marks(events: list[PresenceEvent], names: dict[str, str], tally: RunTally) 
 
 
 def analysed_frames(
-    video: Path, fps: float, downscale_width: int | None, tally: RunTally
+    video: Path, fps: float | None, downscale_width: int | None, tally: RunTally
 ) -> Iterator[VideoFrame]:
     """The frames a camera feed at `fps` would hand out, by their timestamps."""
     limiter = RateLimiter(fps)
