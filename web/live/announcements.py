@@ -75,7 +75,12 @@ class Announcements:
         write_id = uuid4()
         payload = {**payload, "notice_id": str(write_id)}
         entry = JournalEntry.of_event(write_id, kind, payload)
-        if self._journal is None or not await self._journal.append(entry):
+        journaled = self._journal is not None and await self._journal.append(entry)
+        logger.info(
+            "live observation noticed",
+            extra={"event_kind": kind.value, "notice_id": str(write_id), "journaled": journaled},
+        )
+        if not journaled:
             self.announce(kind, payload)
             return
         self._start()

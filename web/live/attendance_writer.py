@@ -98,8 +98,21 @@ class AttendanceWriter:
             logger.info("journaled decisions replayed", extra={"replayed": len(sightings)})
 
     async def submit(self, sighting: Sighting, *, decision: bool = False) -> None:
-        if decision and self._journal is not None:
-            await self._journal.append(JournalEntry.of_sighting(sighting))
+        if decision:
+            journaled = self._journal is not None and await self._journal.append(
+                JournalEntry.of_sighting(sighting)
+            )
+            logger.info(
+                "attendance decided",
+                extra={
+                    "session_id": str(sighting.session_id),
+                    "person_id": str(sighting.person_id),
+                    "status": sighting.status.value,
+                    "seen_at": sighting.seen_at.isoformat(),
+                    "write_id": str(sighting.write_id),
+                    "journaled": journaled,
+                },
+            )
         await self._queue(sighting)
 
     async def _queue(self, sighting: Sighting) -> None:
