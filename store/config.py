@@ -50,6 +50,13 @@ class StoreConfig(BaseModel):
     write_buffer_depth: int = Field(
         default=10_000, ge=1, description="attendance writes held while the database is away"
     )
+    journal_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=4096,
+        description="size bound of the decision journal (data_dir/journal): decisions not yet "
+        "committed, kept on disk so that a crash loses none; one that does not fit lives in "
+        "memory only",
+    )
     write_batch_size: int = Field(default=500, ge=1, le=10_000)
     retry_initial_s: float = Field(default=0.1, gt=0, description="first reconnect/retry wait")
     retry_max_s: float = Field(default=5.0, gt=0, description="longest reconnect/retry wait")
@@ -71,6 +78,11 @@ class StoreConfig(BaseModel):
         if self.retry_initial_s > self.retry_max_s:
             raise ValueError("retry_initial_s must not exceed retry_max_s")
         return self
+
+    @property
+    def journal_dir(self) -> Path:
+        """The decision journal's folder: local, also when the database is not."""
+        return self.data_dir / "journal"
 
     @property
     def embedded(self) -> bool:

@@ -24,7 +24,7 @@ from store.server import database_server
 from store.sessions import ClassSessions
 from store.templates import Templates
 from store.users import Users
-from store.write_buffer import AttendanceWriteBuffer, WrittenCallback
+from store.write_buffer import AttendanceWriteBuffer, SettledCallback, WrittenCallback
 
 
 async def migrate_database(dsn: str) -> tuple[int, ...]:
@@ -115,7 +115,11 @@ class Database:
         )
 
     def write_buffer(
-        self, on_written: WrittenCallback | None = None, shutdown_timeout_s: float = 30.0
+        self,
+        on_written: WrittenCallback | None = None,
+        shutdown_timeout_s: float = 30.0,
+        on_settled: SettledCallback | None = None,
+        journaled: bool = False,
     ) -> AttendanceWriteBuffer:
         """A buffer for attendance writes (enter it with `async with`)."""
         return AttendanceWriteBuffer(
@@ -126,4 +130,6 @@ class Database:
             retry_max_s=self.config.retry_max_s,
             on_written=on_written,
             shutdown_timeout_s=shutdown_timeout_s,
+            on_settled=on_settled,
+            journaled=journaled,
         )

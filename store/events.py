@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -136,6 +137,21 @@ class EventLog(Repository):
         observation), so that every process's listeners hear of it."""
         async with self._transaction() as connection:
             await append_event(connection, kind, payload)
+
+    async def publish_once(self, write_id: UUID, kind: EventKind, payload: dict[str, Any]) -> bool:
+        """`publish`, at most once per `write_id` (remembered in attendance_writes, in the same
+        transaction, as attendance writes are): a notice replayed from the journal after a
+        crash that came between its commit and its settlement is not announced twice. False
+        when it was published before."""
+        async with self._transaction() as connection:
+            fresh = await connection.fetchval(
+                "INSERT INTO attendance_writes (write_id) VALUES ($1)"
+                " ON CONFLICT DO NOTHING RETURNING true",
+                write_id,
+            )
+            if fresh:
+                await append_event(connection, kind, payload)
+        return bool(fresh)
 
     async def read_after(self, cursor: EventCursor, limit: int = 1000) -> list[Event]:
         with translated_errors():

@@ -10,7 +10,9 @@ dropping, because a dropped sighting could be the one that marks a student prese
 producer that must never wait can check `depth` against `capacity` first.
 
 Closing flushes, but waits at most `shutdown_timeout_s` for an absent database: what is still
-buffered then is lost, logged, and counted in `abandoned`.
+buffered then is left, logged, and counted in `abandoned` (lost, unless the caller journaled it:
+see store/journal.py). `on_settled` hears of every write once it is committed, recognised as
+committed before, or refused for good: what a journal may then forget.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from store.errors import DatabaseUnavailable, StoreError
 logger = logging.getLogger(__name__)
 
 WrittenCallback = Callable[[Sequence[AttendanceUpsert]], Awaitable[None]]
+SettledCallback = Callable[[Sequence[Sighting]], Awaitable[None]]
 
 
 class AttendanceWriteBuffer:
@@ -44,6 +47,8 @@ class AttendanceWriteBuffer:
         retry_max_s: float = 5.0,
         on_written: WrittenCallback | None = None,
         shutdown_timeout_s: float = 30.0,
+        on_settled: SettledCallback | None = None,
+        journaled: bool = False,
     ) -> None:
         self._attendance = attendance
         self._queue: asyncio.Queue[Sighting] = asyncio.Queue(maxsize=capacity)
@@ -52,6 +57,8 @@ class AttendanceWriteBuffer:
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
         self._on_written = on_written
+        self._on_settled = on_settled
+        self._journaled = journaled
         self._shutdown_timeout_s = shutdown_timeout_s
         self._abandoned = 0
         self._in_flight = 0
@@ -115,10 +122,18 @@ class AttendanceWriteBuffer:
                 await self.flush()
         except TimeoutError:
             self._abandoned = self.depth
-            logger.error(
-                "attendance writes abandoned at shutdown: the database stayed unreachable",
-                extra={"abandoned": self._abandoned},
-            )
+            if self._journaled:
+                logger.warning(
+                    "attendance writes left to the journal at shutdown: the database stayed "
+                    "unreachable (decisions are replayed at the next start; last-seen "
+                    "refreshes are dropped)",
+                    extra={"abandoned": self._abandoned},
+                )
+            else:
+                logger.error(
+                    "attendance writes abandoned at shutdown: the database stayed unreachable",
+                    extra={"abandoned": self._abandoned},
+                )
         finally:
             if self._task is not None:
                 self._task.cancel()
@@ -180,6 +195,7 @@ class AttendanceWriteBuffer:
             self._available = True
             self._written += len(batch)
             await self._announce(results)
+            await self._settled(batch)
             return
 
     async def _write_one_by_one(self, batch: list[Sighting]) -> None:
@@ -193,6 +209,14 @@ class AttendanceWriteBuffer:
             "attendance write refused by the database, dropped",
             extra={"session_id": str(batch[0].session_id), "person_id": str(batch[0].person_id)},
         )
+        await self._settled(batch)
+
+    async def _settled(self, batch: Sequence[Sighting]) -> None:
+        if self._on_settled is not None:
+            try:
+                await self._on_settled(batch)
+            except Exception:
+                logger.exception("attendance settled callback failed")
 
     async def _announce(self, results: Sequence[AttendanceUpsert]) -> None:
         if self._on_written is not None and results:

@@ -88,6 +88,24 @@ class Metrics:
         self.db_buffered_writes = Gauge(
             "rollcall_db_buffered_writes", "Attendance writes waiting for the database", registry=r
         )
+        self.journal_entries = Gauge(
+            "rollcall_journal_entries",
+            "Decisions in the local journal that the database has not committed yet",
+            registry=r,
+        )
+        self.journal_bytes = Gauge(
+            "rollcall_journal_bytes", "Size of the local decision journal's file", registry=r
+        )
+        self.journal_capacity_bytes = Gauge(
+            "rollcall_journal_capacity_bytes",
+            "Size bound of the decision journal (ROLLCALL_STORE__JOURNAL_MAX_BYTES)",
+            registry=r,
+        )
+        self.journal_full = Counter(
+            "rollcall_journal_full_total",
+            "Decisions the full journal refused: they live in memory only, lost in a crash",
+            registry=r,
+        )
         self.camera_up = Gauge(
             "rollcall_camera_up", "1 while the camera delivers frames", ["camera"], registry=r
         )

@@ -74,6 +74,9 @@ def test_the_service_exports_the_documented_metric_families() -> None:
         "rollcall_frames_dropped_total",
         "rollcall_inference_seconds_bucket",
         "rollcall_db_buffered_writes",
+        "rollcall_journal_entries",
+        "rollcall_journal_bytes",
+        "rollcall_journal_full_total",
         "rollcall_attendance_events_total",
         "rollcall_sessions_open",
     } <= exported_names()
@@ -108,8 +111,14 @@ def test_the_alerts_the_operators_need_are_there() -> None:
         "RollcallFramesDroppedHigh",
         "RollcallInferenceSlow",
         "RollcallDatabaseWritesBuffered",
+        "RollcallDecisionJournalFull",
         "RollcallNoAttendanceDuringSession",
     }
+    assert {
+        "rollcall_journal_bytes",
+        "rollcall_journal_capacity_bytes",
+        "rollcall_journal_full_total",
+    } <= metric_names(expressions["RollcallDecisionJournalFull"])
     assert "rollcall_camera_up" in metric_names(expressions["RollcallCameraDown"])
     assert "histogram_quantile" in expressions["RollcallInferenceSlow"]
     silent_session = metric_names(expressions["RollcallNoAttendanceDuringSession"])

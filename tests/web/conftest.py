@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -38,12 +39,17 @@ async def database_url(postgres: PostgresForTests) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings as a deployment would give them, pointing at this test's database."""
     return Settings(
         _env_file=None,
         database_url=database_url,
-        store=StoreConfig(database_url=database_url, retry_initial_s=0.05, retry_max_s=0.5),
+        store=StoreConfig(
+            database_url=database_url,
+            retry_initial_s=0.05,
+            retry_max_s=0.5,
+            data_dir=tmp_path,  # the decision journal's folder: one per test
+        ),
     )
 
 

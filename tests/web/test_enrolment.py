@@ -28,12 +28,17 @@ GROUP = "face_recognition/groups/two_people.jpg"
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """Small request and burst limits, so the limits can be reached with real photos."""
     return Settings(
         _env_file=None,
         database_url=database_url,
-        store=StoreConfig(database_url=database_url, retry_initial_s=0.05, retry_max_s=0.5),
+        store=StoreConfig(
+            database_url=database_url,
+            retry_initial_s=0.05,
+            retry_max_s=0.5,
+            data_dir=tmp_path,  # the decision journal's folder: one per test
+        ),
         service=ServiceConfig(
             max_upload_mb=1.5, max_photos_per_upload=3, upload_burst=6, upload_per_minute=1
         ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -14,12 +16,17 @@ from web.settings import Settings
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """Behind a trusted proxy, so a test can sign in from several client addresses."""
     return Settings(
         _env_file=None,
         database_url=database_url,
-        store=StoreConfig(database_url=database_url, retry_initial_s=0.05, retry_max_s=0.5),
+        store=StoreConfig(
+            database_url=database_url,
+            retry_initial_s=0.05,
+            retry_max_s=0.5,
+            data_dir=tmp_path,  # the decision journal's folder: one per test
+        ),
         service=ServiceConfig(trusted_proxy=True, login_burst=3, login_per_minute=1),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from uuid import UUID
@@ -25,11 +26,13 @@ from store.attendance import AttendanceStatus, Sighting
 from store.database import Database
 from store.errors import StoreError
 from store.events import EventKind
+from store.journal import JournalEntry
 from streamer.frame import Frame
 from streamer.supervisor import Supervisor
 from web.live.announcements import Announcements
 from web.live.attendance_writer import AttendanceWriter
 from web.live.hub import EventHub
+from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
 from web.live.newest_frames import newest_frames
 from web.live.people import PeopleDirectory
@@ -63,11 +66,12 @@ class AnalysisLoop:
         metrics: Metrics,
         executor: Executor,
         unknown_faces: UnknownFaceStore | None = None,
+        journal: LiveJournal | None = None,
     ) -> None:
         self._supervisor = supervisor
         self._engine = engine
         self._writer = writer
-        self._announcements = Announcements(database)
+        self._announcements = Announcements(database, journal=journal)
         self._hub = hub
         self._people = people
         self._latency = latency
@@ -82,6 +86,10 @@ class AnalysisLoop:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    def replay(self, entries: Sequence[JournalEntry]) -> None:
+        """Unknown-face notices a previous run journaled and may not have published."""
+        self._announcements.replay(entries)
 
     async def run(self) -> None:
         try:
@@ -141,7 +149,8 @@ class AnalysisLoop:
                         seen_at=event.seen_at,
                         score=event.score,
                         camera_id=UUID(event.camera_id),
-                    )
+                    ),
+                    decision=True,
                 )
             case PersonSeen():
                 if self._writer.crowded:
@@ -164,7 +173,7 @@ class AnalysisLoop:
                 self._metrics.unknown_faces.labels(camera=event.camera_id).inc()
                 await self._keep_face(event)
                 if event.session_id is not None:
-                    self._announcements.announce(
+                    await self._announcements.announce_durably(
                         EventKind.PRESENCE_UNKNOWN_FACE,
                         {
                             "session_id": event.session_id,

@@ -1,7 +1,9 @@
-"""Attendance writes of the presence engine, through the store's write buffer, timed."""
+"""Attendance writes of the presence engine, journaled, through the store's write buffer, timed."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from types import TracebackType
@@ -9,12 +11,22 @@ from uuid import UUID
 
 from store.attendance import AttendanceUpsert, Sighting
 from store.database import Database
+from store.journal import JournalEntry
 from store.write_buffer import AttendanceWriteBuffer
+from web.live.journal import LiveJournal
 from web.metrics import Metrics
+
+logger = logging.getLogger(__name__)
 
 
 class AttendanceWriter:
     """`async with AttendanceWriter(database, metrics) as writer: await writer.submit(s)`.
+
+    A decision (`submit(s, decision=True)`: a present or late verdict) is appended to the
+    decision journal first, when there is one, and settled there once committed: a crash, or
+    a shutdown that gives up waiting for an absent database, loses none of them, since the
+    next start replays what the journal holds (`replay`). Last-seen refreshes are not
+    journaled: losing one loses no decision.
 
     Leaving flushes what is still buffered (waiting up to `shutdown_timeout_s` for an absent
     database). `rollcall_db_write_seconds` observes each committed batch as the time since its
@@ -23,12 +35,20 @@ class AttendanceWriter:
     """
 
     def __init__(
-        self, database: Database, metrics: Metrics, shutdown_timeout_s: float = 30.0
+        self,
+        database: Database,
+        metrics: Metrics,
+        shutdown_timeout_s: float = 30.0,
+        journal: LiveJournal | None = None,
     ) -> None:
         self._metrics = metrics
+        self._journal = journal
         self._submitted: dict[tuple[UUID, UUID], float] = {}
         self._buffer: AttendanceWriteBuffer = database.write_buffer(
-            on_written=self._written, shutdown_timeout_s=shutdown_timeout_s
+            on_written=self._written,
+            shutdown_timeout_s=shutdown_timeout_s,
+            on_settled=self._settled,
+            journaled=journal is not None,
         )
 
     @property
@@ -56,7 +76,46 @@ class AttendanceWriter:
         finally:
             self._metrics.db_buffered_writes.set(self._buffer.depth)
 
-    async def submit(self, sighting: Sighting) -> None:
+    async def replay(self, sightings: Sequence[Sighting], wait_s: float) -> None:
+        """Decisions a previous run journaled and may not have committed: written again with
+        their own write ids (the database recognises those it has), ahead of anything new,
+        and waited for up to `wait_s` so that the engine, seeded from the database next,
+        knows these people as seen. Those still pending then land when the database can
+        take them."""
+        if not sightings:
+            return
+        for sighting in sightings:
+            await self._queue(sighting)
+        try:
+            async with asyncio.timeout(wait_s):
+                await self._buffer.flush()
+        except TimeoutError:
+            logger.warning(
+                "journaled decisions wait for the database",
+                extra={"pending": self._buffer.depth},
+            )
+        else:
+            logger.info("journaled decisions replayed", extra={"replayed": len(sightings)})
+
+    async def submit(self, sighting: Sighting, *, decision: bool = False) -> None:
+        if decision:
+            journaled = self._journal is not None and await self._journal.append(
+                JournalEntry.of_sighting(sighting)
+            )
+            logger.info(
+                "attendance decided",
+                extra={
+                    "session_id": str(sighting.session_id),
+                    "person_id": str(sighting.person_id),
+                    "status": sighting.status.value,
+                    "seen_at": sighting.seen_at.isoformat(),
+                    "write_id": str(sighting.write_id),
+                    "journaled": journaled,
+                },
+            )
+        await self._queue(sighting)
+
+    async def _queue(self, sighting: Sighting) -> None:
         if self._buffer.depth == 0:
             # nothing pending: what is left are writes the database refused for good, never
             # reported as written, which would otherwise stay here for the process's life
@@ -75,3 +134,7 @@ class AttendanceWriter:
         if started:
             self._metrics.db_write_seconds.observe(now - min(started))
         self._metrics.db_buffered_writes.set(self._buffer.depth)
+
+    async def _settled(self, batch: Sequence[Sighting]) -> None:
+        if self._journal is not None:
+            await self._journal.settle(s.write_id for s in batch)

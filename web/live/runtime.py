@@ -17,6 +17,7 @@ from recognizer.presence.engine import PresenceEngine
 from store.camera_leases import CameraReport
 from store.cameras import Camera, CameraKind
 from store.database import Database
+from store.journal import EVENT, SIGHTING, DecisionJournal
 from streamer.errors import NotABrowserCamera, UnknownCamera
 from streamer.status import CameraState
 from streamer.supervisor import Supervisor
@@ -30,6 +31,7 @@ from web.live.dispatch import Dispatcher
 from web.live.feedback import FaceFeedback
 from web.live.gallery_sync import GallerySync
 from web.live.hub import EventHub
+from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
 from web.live.maintenance import maintain
 from web.live.people import PeopleDirectory
@@ -50,6 +52,9 @@ logger = logging.getLogger(__name__)
 # watchdog's hard exit before the writes were given up (and logged) and PostgreSQL stopped.
 ANALYSIS_STOP_SHARE = 1 / 6
 WRITE_FLUSH_SHARE = 1 / 3
+# At start, how long journaled decisions get to land before the engine is seeded from the
+# database (those that do not land by then still land first, ahead of anything new).
+REPLAY_WAIT_S = 10.0
 
 
 def presence_config(settings: Settings) -> PresenceConfig:
@@ -104,10 +109,15 @@ class LiveRuntime:
             database, gallery, self.engine, people, analyzer.pack_name, executor, metrics
         )
         self._relay = HubRelay(database, self.hub, people, latency)
+        self._journal = DecisionJournal(
+            settings.store.journal_dir, settings.store.journal_max_bytes
+        )
+        journal = LiveJournal(self._journal, metrics)
         self._writer = AttendanceWriter(
             database,
             metrics,
             shutdown_timeout_s=settings.service.shutdown_timeout_s * WRITE_FLUSH_SHARE,
+            journal=journal,
         )
         self._analysis_stop_s = settings.service.shutdown_timeout_s * ANALYSIS_STOP_SHARE
         self._analysis = AnalysisLoop(
@@ -121,6 +131,7 @@ class LiveRuntime:
             metrics,
             executor,
             unknown_faces=self._unknown_faces,
+            journal=journal,
         )
         self._watch = CameraWatch(self.supervisor, database, metrics)
         self._tasks = TaskSet()
@@ -149,14 +160,21 @@ class LiveRuntime:
         logger.info("live runtime stopped")
 
     async def _start(self) -> None:
-        # the exit stack unwinds in reverse: cameras, analysis loop, writes, tasks, feed
+        # the exit stack unwinds in reverse: cameras, analysis loop, writes, tasks, feed,
+        # journal (last: the writes and notices settle in it until they stop)
         stack = self._stack
+        journaled = await self._journal.open()
+        stack.push_async_callback(self._journal.close)
         feed = await stack.enter_async_context(self._database.change_feed())
         stack.callback(self.hub.close_all)
         stack.push_async_callback(self._feedback.close)
         stack.push_async_callback(self._tasks.cancel_all)
         await self._gallery_sync.load()
         await stack.enter_async_context(self._writer)
+        await self._writer.replay(
+            [entry.sighting() for entry in journaled if entry.kind == SIGHTING], REPLAY_WAIT_S
+        )
+        self._analysis.replay([entry for entry in journaled if entry.kind == EVENT])
         stack.push_async_callback(self._stop_analysis)
         await stack.enter_async_context(self.supervisor)
         await self._cameras.load()
@@ -330,6 +348,9 @@ class LiveRuntime:
             "writes_committed": buffer.written,
             "writes_rejected": buffer.rejected,
             "writes_abandoned": buffer.abandoned,
+            "journal_entries": self._journal.entries,
+            "journal_bytes": self._journal.size,
+            "journal_available": self._journal.available,
             "database_available": buffer.database_available,
             "feed_connected": self._dispatcher is not None and self._dispatcher.connected,
             "feed_reconnects": 0 if self._dispatcher is None else self._dispatcher.reconnects,

@@ -46,7 +46,9 @@ async def test_a_database_restart_while_a_camera_page_watches_stops_nothing_and_
 ) -> None:
     await ensure_database(own_server.dsn("postgres"), "rollcall")
     dsn = own_server.dsn("rollcall")
-    store = StoreConfig(database_url=dsn, retry_initial_s=0.05, retry_max_s=0.5)
+    store = StoreConfig(
+        database_url=dsn, retry_initial_s=0.05, retry_max_s=0.5, data_dir=own_server.data_dir
+    )
     settings = Settings(_env_file=None, database_url=dsn, store=store)
     async with Database.connect(dsn, store) as db:
         room = await seed_classroom(db, cast, analyzer.pack_name)

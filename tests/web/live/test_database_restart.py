@@ -69,7 +69,9 @@ async def test_students_seen_while_postgres_is_down_are_present_once_after_it_re
 ) -> None:
     await ensure_database(own_server.dsn("postgres"), "rollcall")
     dsn = own_server.dsn("rollcall")
-    store = StoreConfig(database_url=dsn, retry_initial_s=0.05, retry_max_s=0.5)
+    store = StoreConfig(
+        database_url=dsn, retry_initial_s=0.05, retry_max_s=0.5, data_dir=own_server.data_dir
+    )
     settings = Settings(_env_file=None, database_url=dsn, store=store)
     async with Database.connect(dsn, store) as db:
         room = await seed_classroom(db, Cast(cast.embeddings, late_entry_clip), analyzer.pack_name)

@@ -73,7 +73,13 @@ class TestByDefault:
             await receive_until(
                 board, lambda messages: sum(m["type"] == "unknown_face" for m in messages) >= 2
             )
-        assert _files(data_dir) == []
+        # the data folder holds only the decision journal, emptied once the notices landed
+        journal = settings.store.journal_dir
+        assert [p.relative_to(journal) for p in _files(data_dir)] == [
+            Path("decisions.jsonl"),
+            Path("journal.lock"),
+        ]
+        assert (journal / "decisions.jsonl").stat().st_size == 0
         assert not unknown_faces_folder(settings).exists()
 
 
