@@ -429,13 +429,19 @@ class PresenceEngine:
         return []
 
     def _unknown_face(self, sighting: _Sighting, session_id: str | None) -> list[PresenceEvent]:
-        """Once per unknown track and session: a stranger who sat in the room before the class
+        """Once per unknown face and session: a stranger who sat in the room before the class
         began is one of its unknown faces too (a track counted with no session running, or in
-        the previous class, was never reported to this one)."""
+        the previous class, was never reported to this one), and one who steps out and comes
+        back as a new track is not counted again (their pooled evidence matches)."""
         frame, track = sighting.frame, sighting.track
         if session_id in track.unknown_in or (session_id is None and track.unknown_in):
             return []
         track.unknown_in.add(session_id)
+        if session_id is not None and not self._ledger.claim_unknown(
+            session_id, track.identity.evidence.mean()
+        ):
+            track.best_face = None
+            return []  # a face this session already counted, back as a new track
         face = None if track.best_face is None else track.best_face.image
         if session_id is not None:
             track.best_face = None

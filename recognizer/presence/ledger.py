@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from recognizer.decision import PersonId
+
+# Two tracks' pooled evidence at least this similar are one face come back (a stranger who
+# stepped out and in, a looping demo video): the same face's tracks pool to 0.7-0.9 against
+# each other, two different people's to 0.15 on average and 0.3 at most (../shared/faces).
+SAME_FACE = 0.5
+# Unknown faces remembered per session; past this each further unknown track counts anew.
+_MAX_UNKNOWN_FACES = 512
 
 
 @dataclass
@@ -13,6 +22,7 @@ class _SessionRecord:
     present: set[PersonId] = field(default_factory=set)
     other_course: set[PersonId] = field(default_factory=set)
     last_seen: dict[PersonId, float] = field(default_factory=dict)  # monotonic
+    unknown: list[np.ndarray] = field(default_factory=list)  # pooled evidence of each counted
 
 
 class SessionLedger:
@@ -41,6 +51,18 @@ class SessionLedger:
         if last is not None and now - last < self._seen_refresh_s:
             return False
         record.last_seen[person_id] = now
+        return True
+
+    def claim_unknown(self, session_id: str, evidence: np.ndarray | None) -> bool:
+        """True when an unknown track's face is new to the session (the caller counts it);
+        False when an unknown face already counted there came back as a new track."""
+        record = self._sessions.setdefault(session_id, _SessionRecord())
+        if evidence is None:
+            return True
+        if any(float(evidence @ earlier) >= SAME_FACE for earlier in record.unknown):
+            return False
+        if len(record.unknown) < _MAX_UNKNOWN_FACES:
+            record.unknown.append(evidence)
         return True
 
     def claim_other_course(self, session_id: str, person_id: PersonId) -> bool:

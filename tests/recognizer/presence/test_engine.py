@@ -216,6 +216,25 @@ def test_a_stranger_is_never_present_and_is_reported_once_as_an_unknown_face(
     assert [u.boxes["cam"][0].label for u in updates[5:8]] == ["voting", "voting", "unknown"]
 
 
+def test_a_stranger_who_steps_out_and_comes_back_is_still_one_unknown_face_of_the_session(
+    engine: PresenceEngine, cast: Cast
+) -> None:
+    seats = [Seat(cast.cutouts[STRANGER], 1)]
+    engine.set_context("cam", context())
+    # In view 0-6 s, out for 3 s (their track ends), back from 9 s as a new track.
+    updates = play(
+        engine, times(32, 0.5), lambda t: [frame("cam", t, seats if not 6.0 <= t < 9.0 else [])]
+    )
+    (unknown,) = events_of(updates, UnknownFace)
+    assert unknown.track_id == 1
+    tracks = {box.track_id for u in updates for box in u.boxes.get("cam", [])}
+    assert len(tracks) == 2  # two tracks, one face
+    # The next session in the room counts them again: each session has its own unknown faces.
+    engine.set_context("cam", context("s2"))
+    again = play(engine, times(2, 0.5, start_s=16.0), lambda t: [frame("cam", t, seats)])
+    assert [e.session_id for e in events_of(again, UnknownFace)] == ["s2"]
+
+
 def test_an_enrolled_student_of_another_course_is_reported_as_such_never_present(
     engine: PresenceEngine, cast: Cast
 ) -> None:
