@@ -132,16 +132,7 @@ class SCRFDDetector:
         """Faces in each BGR uint8 frame, best score first."""
         for frame in frames:
             _check_frame(frame)
-        found = self.detect_primary(frames)
-        if not self.large_face_pass:
-            return found
-        large = self._pass(
-            [padded_letterbox(f, self._large_face_size, LARGE_FACE_SCALE) for f in frames]
-        )
-        return [
-            _merge(primary, self._suppress(_only_large(extra, frame)), self.nms_threshold)
-            for primary, extra, frame in zip(found, large, frames, strict=True)
-        ]
+        return self._with_large_faces(self.detect_primary(frames), frames)
 
     def scan(
         self, frames: Sequence[np.ndarray], max_size: tuple[int, int]
@@ -160,6 +151,12 @@ class SCRFDDetector:
             candidates = self._pass([letterbox(frames[i], size) for i in indices])
             for index, candidate in zip(indices, candidates, strict=True):
                 found[index] = self._suppress(candidate)
+        return self._with_large_faces(found, frames)
+
+    def _with_large_faces(
+        self, found: list[list[Detection]], frames: Sequence[np.ndarray]
+    ) -> list[list[Detection]]:
+        """`found` plus the faces only the large-face pass sees (when it is on)."""
         if not self.large_face_pass:
             return found
         large = self._pass(

@@ -87,27 +87,7 @@ def test_the_command_prints_the_report_as_its_last_line(
     clip, report = room
     if clip.level.name != "easy":
         pytest.skip("one run of the command is enough")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "web.cli",
-            "evaluate",
-            "video",
-            "--video",
-            str(clip.video),
-            "--roster",
-            str(clip.roster_csv),
-            "--expected",
-            str(clip.expected_csv),
-            "--analysis-fps",
-            "5",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = evaluate_command(clip.video, clip.roster_csv, clip.expected_csv, "--analysis-fps", "5")
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout.strip().splitlines()[-1])
     for key in (
@@ -132,7 +112,18 @@ def test_the_command_prints_the_report_as_its_last_line(
 def test_a_missing_video_or_broken_csv_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "roster.csv").write_text("identity,photo\n")
     (tmp_path / "expected.csv").write_text("identity,role,arrives_s\n")
-    done = subprocess.run(
+    done = evaluate_command(
+        tmp_path / "none.mp4", tmp_path / "roster.csv", tmp_path / "expected.csv"
+    )
+    assert done.returncode == 2
+    assert "missing column(s) enrol_path" in done.stderr and "Traceback" not in done.stderr
+
+
+def evaluate_command(
+    video: Path, roster: Path, expected: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`rollcall evaluate video` as a user runs it, in a process of its own."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -140,16 +131,15 @@ def test_a_missing_video_or_broken_csv_is_one_clear_line_and_exit_2(tmp_path: Pa
             "evaluate",
             "video",
             "--video",
-            str(tmp_path / "none.mp4"),
+            str(video),
             "--roster",
-            str(tmp_path / "roster.csv"),
+            str(roster),
             "--expected",
-            str(tmp_path / "expected.csv"),
+            str(expected),
+            *extra,
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
-    assert done.returncode == 2
-    assert "missing column(s) enrol_path" in done.stderr and "Traceback" not in done.stderr
