@@ -91,5 +91,9 @@ def translated_errors() -> Iterator[None]:
         asyncpg.DataError,
     ) as error:
         raise InvalidValue(_detail(error)) from error
+    except asyncpg.exceptions._base.DataError as error:
+        # the driver could not encode an argument (an instant out of range, say): the caller's
+        # value, not a broken connection (it is an InterfaceError too, so it is caught first)
+        raise InvalidValue(str(error)) from error
     except CONNECTION_ERRORS as error:
         raise DatabaseUnavailable(f"PostgreSQL unavailable: {error}") from error

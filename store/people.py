@@ -156,11 +156,11 @@ class People(Repository):
         rows = await self._fetch(
             f"SELECT {PERSON_COLUMNS} FROM people"
             " WHERE ($1::boolean IS NULL OR active = $1)"
-            "   AND ($2::text IS NULL OR display_name ILIKE '%' || $2 || '%'"
-            "        OR external_id ILIKE '%' || $2 || '%')"
+            "   AND ($2::text IS NULL OR display_name ILIKE '%' || $2 || '%' ESCAPE '\\'"
+            "        OR external_id ILIKE '%' || $2 || '%' ESCAPE '\\')"
             " ORDER BY display_name, id LIMIT $3 OFFSET $4",
             active,
-            search,
+            None if search is None else like_literal(search),
             limit + 1,
             offset,
         )
@@ -209,3 +209,8 @@ class People(Repository):
             )
             await append_event(connection, EventKind.PERSON_ERASED, {"person_id": str(person_id)})
         return erasure
+
+
+def like_literal(text: str) -> str:
+    """`text` as a LIKE pattern that matches only itself: % and _ are not wildcards here."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

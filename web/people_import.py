@@ -22,6 +22,7 @@ from uuid import UUID
 from store.database import Database
 from store.errors import NotFound
 from web.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, PhotoSource
+from web.text import plain_text_problem
 
 logger = logging.getLogger(__name__)
 
@@ -257,12 +258,8 @@ def _field_problems(row: ImportRow) -> list[RowProblem]:
                     f"{name} is over {MAX_FIELD_CHARS} characters",
                 )
             )
-        elif not value.isprintable():
-            problems.append(
-                RowProblem(
-                    row.number, row.external_id, "invalid", f"{name} holds control characters"
-                )
-            )
+        elif (problem := plain_text_problem(value)) is not None:
+            problems.append(RowProblem(row.number, row.external_id, "invalid", f"{name} {problem}"))
     return problems
 
 

@@ -45,12 +45,16 @@ def weekly_slots(
         raise TimetableError(f"a timetable makes at most {MAX_SESSIONS} sessions")
     slots = []
     day = first_day
-    while day <= last_day:
-        if Weekday(day.weekday()) in weekdays:
-            start = datetime.combine(day, starts, tzinfo=zone).astimezone(UTC)
-            end = datetime.combine(day, ends, tzinfo=zone).astimezone(UTC)
-            slots.append((start, end))
-        day += timedelta(days=1)
+    try:
+        while day <= last_day:
+            if Weekday(day.weekday()) in weekdays:
+                start = datetime.combine(day, starts, tzinfo=zone).astimezone(UTC)
+                end = datetime.combine(day, ends, tzinfo=zone).astimezone(UTC)
+                slots.append((start, end))
+            day += timedelta(days=1)
+    except OverflowError:
+        # a lesson on the first or last day of the calendar has no instant in UTC
+        raise TimetableError("the days are outside the calendar this service keeps") from None
     if not slots:
         raise TimetableError("no lesson falls between first_day and last_day")
     if len(slots) > MAX_SESSIONS:

@@ -22,7 +22,16 @@ from store.users import Role
 from streamer.errors import InvalidCameraUrl
 from streamer.url import NETWORK_SCHEMES, parse_camera_url
 from web.api.auth import require
-from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
+from web.api.bodies import (
+    LIMIT_SCHEMA,
+    OFFSET_SCHEMA,
+    Body,
+    PlainText,
+    json_response,
+    page_params,
+    path_uuid,
+    read_model,
+)
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.services import services_of
@@ -32,13 +41,13 @@ routes = web.RouteTableDef()
 _LIST_QUERY = (
     QueryParam("room_id", "only the cameras of this room", {"type": "string", "format": "uuid"}),
     QueryParam("enabled", "only enabled (true) or disabled (false) cameras", {"type": "boolean"}),
-    QueryParam("limit", "page size (1..1000)", {"type": "integer"}),
-    QueryParam("offset", "items to skip", {"type": "integer"}),
+    QueryParam("limit", "page size (1..1000)", LIMIT_SCHEMA),
+    QueryParam("offset", "items to skip", OFFSET_SCHEMA),
 )
 
 
 class NewCameraBody(Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     room_id: UUID | None = None
     kind: Literal["rtsp", "webrtc"]
     url: str | None = Field(
@@ -62,7 +71,7 @@ class CameraChange(Body):
     """Only the fields sent change; `"room_id": null` takes the camera out of its room."""
 
     enabled: StrictBool | None = None
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     room_id: UUID | None = None
 
     @model_validator(mode="after")

@@ -8,13 +8,26 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from pydantic import BaseModel, Field
 
 from store.errors import InvalidReference, NotFound
 from store.users import Role
 from web.api.auth import require
-from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
+from web.api.bodies import (
+    LIMIT_SCHEMA,
+    OFFSET_SCHEMA,
+    Body,
+    BodyBudget,
+    PlainText,
+    json_response,
+    multipart_parts,
+    page_params,
+    path_uuid,
+    read_bytes,
+    read_model,
+    read_part,
+)
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.roster_import import (
@@ -29,16 +42,16 @@ from web.services import services_of
 routes = web.RouteTableDef()
 
 _PAGE_QUERY = (
-    QueryParam("limit", "page size (1..1000)", {"type": "integer"}),
-    QueryParam("offset", "items to skip", {"type": "integer"}),
+    QueryParam("limit", "page size (1..1000)", LIMIT_SCHEMA),
+    QueryParam("offset", "items to skip", OFFSET_SCHEMA),
 )
 MAX_ROSTER_CSV_BYTES = 2 * 1024 * 1024
 _CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
 
 
 class CourseBody(Body):
-    code: str = Field(min_length=1, max_length=100)
-    name: str = Field(min_length=1, max_length=200)
+    code: PlainText = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=200)
 
 
 class RosterAddition(Body):
@@ -240,7 +253,7 @@ def _parse_roster(data: bytes) -> tuple[RosterRow, ...]:
 
 async def _read_csv_upload(request: web.Request) -> bytes:
     if request.content_type in _CSV_TYPES:
-        data = await request.read()  # bounded by the application's client_max_size
+        data = await read_bytes(request)  # bounded by the application's client_max_size
     elif request.content_type == "multipart/form-data":
         data = await _csv_part(request)
     else:
@@ -257,18 +270,9 @@ async def _read_csv_upload(request: web.Request) -> bytes:
 
 
 async def _csv_part(request: web.Request) -> bytes:
-    # aiohttp's reader reports a missing boundary or a broken part as ValueError or
-    # AssertionError: the sender's mistake, so a 400 rather than a 500
-    try:
-        reader = await request.multipart()
-        async for part in reader:
-            if isinstance(part, BodyPartReader) and part.name == "file":
-                data = bytearray()
-                while chunk := await part.read_chunk():
-                    data.extend(chunk)
-                    if len(data) > MAX_ROSTER_CSV_BYTES:
-                        break
-                return bytes(data)
-    except (ValueError, AssertionError, KeyError):
-        raise ApiError(400, "bad_multipart", "the multipart body cannot be read") from None
+    async for index, part in multipart_parts(request, what="the roster"):
+        if part.name == "file":
+            # a byte past the limit is enough to refuse the file
+            budget = BodyBudget(services_of(request).settings.service.max_upload_bytes)
+            return await read_part(part, index, MAX_ROSTER_CSV_BYTES, budget)
     raise ApiError(422, "invalid", "the form has no 'file' part holding the CSV")

@@ -1,20 +1,28 @@
 """Enrolment: face templates from uploaded photos, camera snapshots and bulk CSV imports.
 
-Multipart bodies are read part by part with the limits enforced while reading (aiohttp's
-client_max_size covers only bodies read whole): past the request limit the upload stops with
-413; a part over the per-photo limit is kept only as far as needed to refuse it.
+Multipart bodies are read part by part (`web.api.bodies`, which turns a broken body into a
+400) with the limits enforced while reading (aiohttp's client_max_size covers only bodies read
+whole): past the request limit the upload stops with 413; a part over the per-photo limit is
+kept only as far as needed to refuse it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
-from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp import BodyPartReader, web
 from pydantic import BaseModel, Field
 
 from store.users import Role, User
 from web.api.auth import require
-from web.api.bodies import json_response, path_uuid
+from web.api.bodies import (
+    BodyBudget,
+    json_response,
+    multipart_parts,
+    path_uuid,
+    read_bytes,
+    read_part,
+)
 from web.api.errors import ApiError
 from web.api.openapi import operation
 from web.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
@@ -34,7 +42,6 @@ routes = web.RouteTableDef()
 _TAG = "enrolment"
 _SNAPSHOT_TYPES = frozenset({"image/jpeg", "image/png"})
 _MAX_CSV_BYTES = 4 * 1024 * 1024
-_CHUNK = 64 * 1024
 
 
 class PhotosUpload(BaseModel):
@@ -68,69 +75,20 @@ async def _upload_allowed(request: web.Request) -> User:
     return user
 
 
-class _BodyBudget:
-    """Bytes of one request body still allowed; 413 once they run out."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.left = limit
-
-    def spend(self, size: int) -> None:
-        self.left -= size
-        if self.left < 0:
-            raise ApiError(
-                413, "payload_too_large", f"the request is over the {self.limit:,} byte limit"
-            )
-
-
-async def _read_part(part: BodyPartReader, keep: int, budget: _BodyBudget) -> bytes:
-    """The part's bytes, at most `keep + 1` kept (enough to tell it is too large)."""
-    kept = bytearray()
-    while chunk := await part.read_chunk(_CHUNK):
-        budget.spend(len(chunk))
-        if len(kept) <= keep:
-            kept += chunk[: keep + 1 - len(kept)]
-    return bytes(kept)
-
-
-async def _multipart(request: web.Request) -> MultipartReader:
-    if not request.content_type.startswith("multipart/"):
-        raise ApiError(415, "unsupported_media_type", "send the photos as multipart/form-data")
-    try:
-        return await request.multipart()
-    except (ValueError, AssertionError, KeyError):
-        raise ApiError(400, "bad_multipart", "the multipart body cannot be read") from None
-
-
-async def _parts(request: web.Request) -> AsyncIterator[BodyPartReader]:
-    """Each part of a multipart body; nested multiparts are refused."""
-    reader = await _multipart(request)
-    while True:
-        try:
-            part = await reader.next()
-        except (ValueError, AssertionError):
-            raise ApiError(400, "bad_multipart", "the multipart body cannot be read") from None
-        if part is None:
-            return
-        if not isinstance(part, BodyPartReader):
-            raise ApiError(400, "bad_multipart", "nested multipart bodies are not accepted")
-        yield part
-
-
 def _part_name(part: BodyPartReader, index: int) -> str:
-    return part.filename or part.name or f"photo-{index + 1}"
+    return part.filename or part.name or f"photo-{index}"
 
 
 async def _read_photos(request: web.Request, enroller: Enroller) -> list[Photo]:
     services = services_of(request)
     most = services.settings.service.max_photos_per_upload
-    budget = _BodyBudget(services.settings.service.max_upload_bytes)
+    budget = BodyBudget(services.settings.service.max_upload_bytes)
     photos: list[Photo] = []
-    async for part in _parts(request):
+    async for index, part in multipart_parts(request, what="the photos"):
         if len(photos) == most:
             raise ApiError(422, "too_many_photos", f"send at most {most} photos per upload")
-        data = await _read_part(part, enroller.rules.max_photo_bytes, budget)
-        photos.append(Photo(_part_name(part, len(photos)), data))
+        data = await read_part(part, index, enroller.rules.max_photo_bytes, budget)
+        photos.append(Photo(_part_name(part, index), data))
     if not photos:
         raise ApiError(422, "no_photos", f"send 1 to {most} photos as multipart parts")
     return photos
@@ -205,7 +163,7 @@ async def upload_snapshot(request: web.Request) -> web.Response:
     user = await _upload_allowed(request)
     enroller = enroller_of(services_of(request))
     if request.content_type in _SNAPSHOT_TYPES:
-        photo = Photo("snapshot", await request.read())
+        photo = Photo("snapshot", await read_bytes(request))
     elif request.content_type.startswith("multipart/"):
         photos = await _read_photos(request, enroller)
         if len(photos) != 1:
@@ -269,12 +227,12 @@ async def import_people(request: web.Request) -> web.Response:
     user = await _upload_allowed(request)
     services = services_of(request)
     enroller = enroller_of(services)
-    budget = _BodyBudget(services.settings.service.max_upload_bytes)
+    budget = BodyBudget(services.settings.service.max_upload_bytes)
     csv_text: str | None = None
     photos: dict[str, Photo] = {}
-    async for part in _parts(request):
+    async for index, part in multipart_parts(request, what="the CSV and photos"):
         if csv_text is None and _is_csv(part):
-            raw = await _read_part(part, _MAX_CSV_BYTES, budget)
+            raw = await read_part(part, index, _MAX_CSV_BYTES, budget)
             if len(raw) > _MAX_CSV_BYTES:
                 raise ApiError(413, "payload_too_large", "the CSV is over 4 MiB: split it")
             try:
@@ -285,11 +243,12 @@ async def import_people(request: web.Request) -> web.Response:
         if len(photos) == MAX_ROWS:
             # empty parts cost no body bytes, so the byte budget alone would not bound them
             raise ApiError(422, "too_many_photos", f"send at most {MAX_ROWS:,} photos, one a row")
-        name = _part_name(part, len(photos))
+        name = _part_name(part, len(photos) + 1)
         budget.spend(len(name))
         if name in photos:
             raise ApiError(422, "duplicate_photo", f"two photos are named {name!r}")
-        photos[name] = Photo(name, await _read_part(part, enroller.rules.max_photo_bytes, budget))
+        data = await read_part(part, index, enroller.rules.max_photo_bytes, budget)
+        photos[name] = Photo(name, data)
     if csv_text is None:
         raise ApiError(422, "no_csv", "send the CSV as a part named 'csv'")
     try:

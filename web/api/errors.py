@@ -4,14 +4,28 @@ Handlers raise `ApiError` (or let a store error or a body validation error escap
 middleware here turns all of them, aiohttp's own HTTP errors and anything unexpected into that
 shape with the right status. An unexpected exception is logged with its traceback and answered
 with a bare 500: the client never sees a stack trace or an internal message.
+
+What is the client's doing (4xx, logged at most at INFO) and what is ours, in one list:
+
+- the client's: `ApiError` (raised by handlers and by `web.api.bodies`, where every body is
+  read and every parser error of aiohttp's is turned into one), pydantic's `ValidationError`
+  (422), the store's `NotFound` (404), `Conflict` (409), `InvalidReference` and
+  `InvalidValue` (422, in the API's words: PostgreSQL's text and constraint names stay in the
+  log), aiohttp's `HTTPException` 4xx (routing, 413 over client_max_size), and a client that
+  hangs up mid-request (`ClientGone`, or a `ConnectionResetError` once its connection is
+  closed): nobody is left to answer;
+- ours: `DatabaseUnavailable` and `MigrationError` (503, retry), and everything else (500,
+  logged with its traceback at ERROR).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -47,6 +61,13 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers or {}
+
+
+class ClientGone(ApiError):
+    """The client hung up before its request was read: nobody will read the answer."""
+
+    def __init__(self) -> None:
+        super().__init__(400, "client_gone", "the connection closed before the body arrived")
 
 
 def error_body(request: web.Request, code: str, message: str, details: Any = None) -> dict:
@@ -85,15 +106,38 @@ _HTTP_CODES = {
 }
 
 
+# PostgreSQL's "Key (external_id)=(s-1) already exists." and its foreign-key twins.
+_KEY_DETAIL = re.compile(r"^Key \((?P<columns>[^)]*)\)=\((?P<values>.*)\) (?P<rest>.*)$", re.S)
+
+
+def _store_message(error: Exception, fallback: str) -> str:
+    """The store's own message, or when PostgreSQL wrote it, the API's words for it: which
+    field and what is wrong, without constraint names or the database's wording."""
+    cause = error.__cause__
+    if not isinstance(cause, asyncpg.PostgresError | asyncpg.InterfaceError):
+        return str(error)
+    detail = _KEY_DETAIL.match(getattr(cause, "detail", None) or "")
+    if detail is not None:
+        columns, values, rest = detail["columns"], detail["values"], detail["rest"]
+        if "already exists" in rest:
+            return f"{columns} {values!r} is taken already"
+        if "is not present" in rest:
+            return f"{columns} {values!r} names nothing that exists"
+        if "still referenced" in rest:
+            return "it is still in use by other records"
+    column = getattr(cause, "column_name", None)
+    return f"{column}: {fallback}" if column else fallback
+
+
 def _from_store_error(error: Exception) -> tuple[int, str, str]:
     if isinstance(error, NotFound):
         return 404, "not_found", str(error)
     if isinstance(error, Conflict):
-        return 409, "conflict", str(error)
+        return 409, "conflict", _store_message(error, "it exists already")
     if isinstance(error, InvalidReference):
-        return 422, "invalid_reference", str(error)
+        return 422, "invalid_reference", _store_message(error, "it names something that is not")
     if isinstance(error, InvalidValue):
-        return 422, "invalid", str(error)
+        return 422, "invalid", _store_message(error, "a value is outside what can be stored")
     if isinstance(error, DatabaseUnavailable):
         return 503, "database_unavailable", "the database is unavailable; retry shortly"
     if isinstance(error, MigrationError):
@@ -105,6 +149,9 @@ def _from_store_error(error: Exception) -> tuple[int, str, str]:
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
+    except ClientGone as error:
+        _log_client_gone(request)
+        return error_response(request, error.status, error.code, error.message)
     except ApiError as error:
         response = error_response(request, error.status, error.code, error.message, error.details)
         response.headers.update(error.headers)
@@ -127,8 +174,24 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             if name in error.headers:
                 response.headers[name] = error.headers[name]
         return response
-    except Exception:
+    except Exception as error:
+        if isinstance(error, ConnectionResetError) and _connection_closed(request):
+            # writing (or reading) on a connection the client closed: nobody is waiting
+            _log_client_gone(request)
+            return error_response(request, 400, "client_gone", "the connection closed")
         logger.exception(
             "request failed", extra={"request_id": request_id_of(request), "path": request.path}
         )
         return error_response(request, 500, "internal", "internal error; the request id is logged")
+
+
+def _connection_closed(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def _log_client_gone(request: web.Request) -> None:
+    logger.info(
+        "the client hung up before the request was done",
+        extra={"request_id": request_id_of(request), "path": request.path},
+    )

@@ -5,13 +5,24 @@ from __future__ import annotations
 from uuid import UUID
 
 from aiohttp import web
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from store.database import Database
 from store.people import Erasure, Person
 from store.users import Role
 from web.api.auth import require
-from web.api.bodies import Body, json_response, page_params, path_uuid, read_model, to_jsonable
+from web.api.bodies import (
+    LIMIT_SCHEMA,
+    OFFSET_SCHEMA,
+    Body,
+    Instant,
+    PlainText,
+    json_response,
+    page_params,
+    path_uuid,
+    read_model,
+    to_jsonable,
+)
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.services import services_of
@@ -23,18 +34,20 @@ _MAX_SEARCH = 200
 
 
 class NewPerson(Body):
-    external_id: str = Field(min_length=1, max_length=200, description="e.g. a student number")
-    display_name: str = Field(min_length=1, max_length=200)
-    consent_at: AwareDatetime | None = Field(
+    external_id: PlainText = Field(
+        min_length=1, max_length=200, description="e.g. a student number"
+    )
+    display_name: PlainText = Field(min_length=1, max_length=200)
+    consent_at: Instant | None = Field(
         default=None, description="when the person consented to face recognition"
     )
     active: bool = True
 
 
 class PersonChange(Body):
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
-    consent_at: AwareDatetime | None = None
+    consent_at: Instant | None = None
 
 
 def person_detail(person: Person, template_count: int) -> dict[str, object]:
@@ -70,8 +83,8 @@ def _active_filter(request: web.Request) -> bool | None:
     query=(
         QueryParam("q", "part of the display name or external id, case-insensitive"),
         QueryParam("active", "true or false", {"type": "boolean"}),
-        QueryParam("limit", "page size, 1..1000", {"type": "integer"}),
-        QueryParam("offset", "items to skip", {"type": "integer"}),
+        QueryParam("limit", "page size, 1..1000", LIMIT_SCHEMA),
+        QueryParam("offset", "items to skip", OFFSET_SCHEMA),
     ),
 )
 async def list_people(request: web.Request) -> web.Response:

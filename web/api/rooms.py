@@ -8,7 +8,16 @@ from pydantic import Field
 from store.errors import InvalidReference
 from store.users import Role
 from web.api.auth import require
-from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
+from web.api.bodies import (
+    LIMIT_SCHEMA,
+    OFFSET_SCHEMA,
+    Body,
+    PlainText,
+    json_response,
+    page_params,
+    path_uuid,
+    read_model,
+)
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.services import services_of
@@ -16,13 +25,13 @@ from web.services import services_of
 routes = web.RouteTableDef()
 
 _PAGE_QUERY = (
-    QueryParam("limit", "page size (1..1000)", {"type": "integer"}),
-    QueryParam("offset", "items to skip", {"type": "integer"}),
+    QueryParam("limit", "page size (1..1000)", LIMIT_SCHEMA),
+    QueryParam("offset", "items to skip", OFFSET_SCHEMA),
 )
 
 
 class RoomBody(Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
 
 
 @routes.get("/api/rooms")

@@ -8,21 +8,32 @@ member who was never seen absent. The live runtime hears each change on the chan
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime, time
 from typing import Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from store.database import Database
 from store.errors import Conflict, NotFound
 from store.sessions import ClassSession, SessionStatus
 from store.users import Role
 from web.api.auth import require
-from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
+from web.api.bodies import (
+    LIMIT_SCHEMA,
+    OFFSET_SCHEMA,
+    Body,
+    Instant,
+    json_response,
+    page_params,
+    path_uuid,
+    read_model,
+    storable_instant,
+)
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.services import services_of
@@ -42,8 +53,8 @@ _LIST_QUERY = (
         "from", "sessions starting at or after this instant (ISO 8601, with zone)", _INSTANT
     ),
     QueryParam("to", "sessions starting before this instant (ISO 8601, with zone)", _INSTANT),
-    QueryParam("limit", "page size (1..1000)", {"type": "integer"}),
-    QueryParam("offset", "items to skip", {"type": "integer"}),
+    QueryParam("limit", "page size (1..1000)", LIMIT_SCHEMA),
+    QueryParam("offset", "items to skip", OFFSET_SCHEMA),
 )
 
 # The states each step may start from; the step's own target state is accepted as a repeat.
@@ -57,8 +68,8 @@ _STEPS: dict[SessionStatus, frozenset[SessionStatus]] = {
 class SessionSchedule(Body):
     course_id: UUID
     room_id: UUID
-    scheduled_start: AwareDatetime
-    scheduled_end: AwareDatetime
+    scheduled_start: Instant
+    scheduled_end: Instant
     grace_minutes: int = Field(default=10, ge=0, le=1440, strict=True)
 
     @model_validator(mode="after")
@@ -94,7 +105,10 @@ def _query_instant(request: web.Request, name: str) -> datetime | None:
         raise ApiError(
             422, "invalid", f"query parameter {name} must be an ISO 8601 instant with a zone"
         )
-    return instant
+    try:
+        return storable_instant(instant)
+    except ValueError as error:
+        raise ApiError(422, "invalid", f"query parameter {name}: {error}") from None
 
 
 def _query_status(request: web.Request) -> SessionStatus | None:
@@ -168,6 +182,12 @@ async def schedule_session(request: web.Request) -> web.Response:
     return json_response(session, status=201)
 
 
+# Lessons are placed in their zone and then made absolute: days far enough from the ends of
+# the calendar that every zone's offset still lands on a real date.
+_FIRST_DAY = date(1970, 1, 1)
+_LAST_DAY = date(9998, 12, 31)
+
+
 class Timetable(Body):
     """Weekly lessons of a course in a room, e.g. Mondays and Wednesdays 09:00-09:50."""
 
@@ -178,19 +198,28 @@ class Timetable(Body):
     )
     starts: time = Field(description="wall-clock time in `timezone`, e.g. 09:00")
     ends: time
-    timezone: str = Field(description="IANA zone of the school, e.g. Europe/Berlin")
-    first_day: date
-    last_day: date
+    timezone: str = Field(max_length=64, description="IANA zone of the school, e.g. Europe/Berlin")
+    first_day: date = Field(ge=_FIRST_DAY, le=_LAST_DAY)
+    last_day: date = Field(ge=_FIRST_DAY, le=_LAST_DAY)
     grace_minutes: int = Field(default=10, ge=0, le=1440, strict=True)
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
+        # Only a listed zone: ZoneInfo would open any path-like name (a folder such as
+        # "Europe", a name too long for the file system) and fail in ways of its own.
+        if name not in _zone_names():
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name)")
         try:
             ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"unknown time zone {name!r} (use an IANA name)") from None
         return name
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 class TimetableCreated(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from store.users import Role
 from web.api.auth import require
-from web.api.bodies import json_response, page_params, path_uuid
+from web.api.bodies import LIMIT_SCHEMA, OFFSET_SCHEMA, json_response, page_params, path_uuid
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.services import Services, services_of
@@ -28,8 +28,8 @@ routes = web.RouteTableDef()
 
 _IMAGE_SUFFIX = ".jpg"
 _PAGE_QUERY = (
-    QueryParam("limit", "page size (1..1000)", {"type": "integer"}),
-    QueryParam("offset", "items to skip", {"type": "integer"}),
+    QueryParam("limit", "page size (1..1000)", LIMIT_SCHEMA),
+    QueryParam("offset", "items to skip", OFFSET_SCHEMA),
 )
 
 

@@ -16,7 +16,16 @@ from store.database import Database
 from store.passwords import hash_password
 from store.users import Role, User
 from web.api.auth import require
-from web.api.bodies import Body, json_response, page_params, path_uuid, read_model
+from web.api.bodies import (
+    LIMIT_SCHEMA,
+    OFFSET_SCHEMA,
+    Body,
+    PlainText,
+    json_response,
+    page_params,
+    path_uuid,
+    read_model,
+)
 from web.api.errors import ApiError
 from web.api.openapi import QueryParam, operation
 from web.services import services_of
@@ -39,13 +48,13 @@ class NewUser(Body):
     username: Username = Field(description="letters, digits and . _ @ - (1..100)")
     password: NewPassword = Field(repr=False)
     role: Role
-    display_name: str = Field(default="", max_length=200)
+    display_name: PlainText = Field(default="", max_length=200)
 
 
 class UserChange(Body):
     role: Role | None = None
     active: bool | None = None
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: PlainText | None = Field(default=None, max_length=200)
 
 
 class PasswordReset(Body):
@@ -80,8 +89,8 @@ async def create_account(
     auth="admin",
     tag=_TAG,
     query=(
-        QueryParam("limit", "page size, 1..1000", {"type": "integer"}),
-        QueryParam("offset", "items to skip", {"type": "integer"}),
+        QueryParam("limit", "page size, 1..1000", LIMIT_SCHEMA),
+        QueryParam("offset", "items to skip", OFFSET_SCHEMA),
     ),
 )
 async def list_users(request: web.Request) -> web.Response:

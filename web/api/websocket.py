@@ -6,16 +6,21 @@ client that can do neither asks for the sub-protocol `rollcall.auth-message` and
 `{"type": "auth", "token": ...}` first, within 5 s. A token never travels in the URL.
 
 After `{"type": "subscribe", "session_id": ...}` (or `"camera_id"`) the client gets a snapshot
-built from the database, then the hub's events. Every connection has one bounded outbox and one
-writer task: a client that cannot keep up is closed (1008) instead of growing memory, and
-nothing a client sends can crash the handler; a bad message gets an `error` message back.
+built from the database, then the hub's events; a connection holds one subscription, a new
+subscribe replaces it. Every connection has one outbox bounded by messages and bytes and one
+writer task, and its messages and subscribes are rate limited: a client that cannot keep up,
+or sends too fast, is told (an `error` message) and closed (1008) instead of growing memory,
+and nothing a client sends can crash the handler; a bad message gets an `error` message back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
+from collections import deque
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
@@ -43,7 +48,14 @@ routes = web.RouteTableDef()
 AUTH_PROTOCOL = "rollcall.auth-message"
 AUTH_TIMEOUT_S = 5.0
 HEARTBEAT_S = 20.0
-OUTBOX_SIZE = 128
+# Limits of one connection; over any of them the client gets an `error` message (code
+# rate_limited or too_slow) and is closed with 1008.
+OUTBOX_MESSAGES = 128  # messages written to the client but not yet sent
+OUTBOX_BYTES = 4 * 1024 * 1024  # bytes of those (one snapshot alone may be bigger)
+MESSAGES_PER_S = 10.0  # client messages a second on average...
+MESSAGES_BURST = 30  # ...and at once
+SUBSCRIBES_PER_S = 0.5  # subscribes (each reads a snapshot from the database) a second...
+SUBSCRIBES_BURST = 5  # ...and at once; one subscription at a time, a new one replaces it
 MAX_MESSAGE_BYTES = 4096  # client messages are tiny; anything bigger is closed with 1009
 CLOSE_TIMEOUT_S = 2.0
 UNAUTHORIZED_CLOSE = 4401
@@ -169,9 +181,82 @@ async def build_snapshot(services: Services, session_id: UUID | None) -> dict[st
 # -- one connection --------------------------------------------------------------------------
 
 
+class Outbox:
+    """Messages waiting for one client's writer, serialised once and bounded by count and by
+    bytes. One message is always accepted into an empty outbox (a big class's snapshot can
+    be over the byte cap by itself), so memory per connection stays under
+    max(OUTBOX_BYTES, one snapshot) plus what the socket buffers."""
+
+    def __init__(self, max_messages: int, max_bytes: int) -> None:
+        self.max_messages = max_messages
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: deque[tuple[str, str]] = deque()  # (message type, JSON text)
+        self._in_flight = 0
+        self._changed = asyncio.Event()
+
+    def put(self, message: dict[str, Any], *, force: bool = False) -> bool:
+        """Queue `message`; False (and nothing queued) when over a limit, unless `force`."""
+        text = json.dumps(message, separators=(",", ":"))
+        full = len(self._items) >= self.max_messages or self.bytes + len(text) > self.max_bytes
+        if full and self._items and not force:
+            return False
+        self._items.append((str(message.get("type")), text))
+        self.bytes += len(text)
+        self._changed.set()
+        return True
+
+    def holds(self, kind: str) -> bool:
+        return any(item_kind == kind for item_kind, _ in self._items)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.bytes = 0
+        self._changed.set()
+
+    async def get(self) -> str:
+        while not self._items:
+            self._changed.clear()
+            await self._changed.wait()
+        _, text = self._items.popleft()
+        self.bytes -= len(text)
+        self._in_flight += 1
+        return text
+
+    def sent(self) -> None:
+        self._in_flight -= 1
+        self._changed.set()
+
+    async def drained(self) -> None:
+        """Until everything queued has been written."""
+        while self._items or self._in_flight:
+            self._changed.clear()
+            await self._changed.wait()
+
+
+class TokenBucket:
+    """`rate` per second on average, `burst` at once."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
 class LiveConnection:
-    """One client: reads its messages, forwards its subscription's events through the
-    outbox, and closes it when it falls behind."""
+    """One client: reads its messages, forwards its one subscription's events through the
+    outbox, and tells and closes it when it breaks a limit (see README: sending too fast,
+    re-subscribing too fast, not reading)."""
 
     def __init__(
         self, request: web.Request, ws: web.WebSocketResponse, services: Services, user: User
@@ -180,7 +265,11 @@ class LiveConnection:
         self._ws = ws
         self._services = services
         self._user = user
-        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_SIZE)
+        self._outbox = Outbox(OUTBOX_MESSAGES, OUTBOX_BYTES)
+        self._messages = TokenBucket(MESSAGES_PER_S, MESSAGES_BURST)
+        self._subscribes = TokenBucket(SUBSCRIBES_PER_S, SUBSCRIBES_BURST)
+        self._subscription: Subscription | None = None
+        self._target: tuple[UUID | None, UUID | None] | None = None
         self._forwarder: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
 
@@ -188,35 +277,50 @@ class LiveConnection:
         writer = asyncio.create_task(self._write(), name="ws-writer")
         try:
             if first is not None:
+                self._subscribes.take()
                 await self._subscribe(first)
             async for message in self._ws:
-                if message.type is WSMsgType.TEXT:
+                if self._closing is not None:
+                    continue  # told and being closed: nothing more is read into memory
+                if not self._messages.take():
+                    self._refuse("rate_limited", f"over {MESSAGES_PER_S:g} messages a second")
+                elif message.type is WSMsgType.TEXT:
                     await self._handle(message.data)
                 elif message.type is WSMsgType.BINARY:
                     self._send(_error("unsupported", "send JSON text messages"))
         finally:
-            forwarder = self._forwarder
             self._unsubscribe()
+            self._outbox.clear()
             writer.cancel()
-            for task in (forwarder, writer, self._closing):
+            for task in (writer, self._closing):
                 if task is not None:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
 
     def _send(self, message: dict[str, Any]) -> None:
-        try:
-            self._outbox.put_nowait(message)
-        except asyncio.QueueFull:
-            self._drop("too slow: messages were not read in time")
+        if self._closing is None and not self._outbox.put(message):
+            self._refuse("too_slow", "too slow: messages were not read in time")
 
-    def _drop(self, reason: str) -> None:
-        """Close a client that fell behind (once); its outbox stops growing meanwhile."""
+    def _refuse(self, code: str, reason: str) -> None:
+        """Tell the client why (a message, then the close frame's reason) and close
+        it (1008), once; what it had queued is dropped at once and its subscription ended."""
         if self._closing is not None:
             return
-        logger.info("closing a slow websocket client", extra={"user": self._user.username})
-        self._closing = asyncio.create_task(self._close_or_abort(reason))
+        logger.info(
+            "closing a websocket client that broke a limit",
+            extra={"user": self._user.username, "limit": code},
+        )
+        self._unsubscribe()
+        self._outbox.clear()
+        # a client that fell behind gets the documented `overflow`; a limit names itself
+        told = {"type": "overflow"} if code == "too_slow" else _error(code, reason)
+        self._outbox.put(told, force=True)
+        self._closing = asyncio.create_task(self._close_when_told(reason))
 
-    async def _close_or_abort(self, reason: str) -> None:
+    async def _close_when_told(self, reason: str) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await self._outbox.drained()
         await _close(self._ws, WSCloseCode.POLICY_VIOLATION, reason)
         if not self._ws.closed and self._request.transport is not None:
             # The close frame itself could not be written: the socket is stuck, cut it.
@@ -224,11 +328,13 @@ class LiveConnection:
 
     async def _write(self) -> None:
         while True:
-            message = await self._outbox.get()
+            text = await self._outbox.get()
             try:
-                await self._ws.send_json(message)
+                await self._ws.send_str(text)
             except (ConnectionError, RuntimeError):
                 return  # the client went away; the reading loop ends too
+            finally:
+                self._outbox.sent()
 
     async def _handle(self, data: str) -> None:
         try:
@@ -238,42 +344,60 @@ class LiveConnection:
             return
         if isinstance(message, PingMessage):
             self._send({"type": "pong"})
-        else:
-            await self._subscribe(message)
+            return
+        target = (message.session_id, message.camera_id)
+        if target == self._target and self._outbox.holds("snapshot"):
+            return  # the same subscription, its snapshot not even read yet: nothing to rebuild
+        if not self._subscribes.take():
+            self._refuse("rate_limited", f"over {SUBSCRIBES_BURST} subscribes in a row: slow down")
+            return
+        await self._subscribe(message)
 
     async def _subscribe(self, message: SubscribeMessage) -> None:
         live = self._services.live
         assert live is not None  # the handler refuses the upgrade without a live runtime
-        self._unsubscribe()
+        self._unsubscribe()  # one subscription per connection: a new one replaces the old
         # Subscribed before the snapshot is read, so nothing falls between the two; an event
         # both in the snapshot and after it is harmless (events carry absolute state).
         subscription = live.hub.subscribe(message.session_id, camera_id=message.camera_id)
+        self._subscription = subscription
         try:
             snapshot = await build_snapshot(self._services, message.session_id)
         except NotFound:
-            subscription.close()
+            self._unsubscribe()
             self._send(_error("not_found", f"no class session {message.session_id}"))
             return
         except StoreError:
-            subscription.close()
+            self._unsubscribe()
             self._send(_error("unavailable", "the database is unavailable; retry shortly"))
             return
+        except BaseException:
+            self._unsubscribe()  # cancelled while reading: never leave it registered
+            raise
+        if self._subscription is not subscription:
+            return  # refused meanwhile
+        self._target = (message.session_id, message.camera_id)
         self._send(snapshot)
-        self._forwarder = asyncio.create_task(self._forward(subscription), name="ws-forward")
+        if self._closing is None:
+            self._forwarder = asyncio.create_task(self._forward(subscription), name="ws-forward")
 
     async def _forward(self, subscription: Subscription) -> None:
-        try:
-            async for event in subscription:
-                self._send(event)
-                if event.get("type") == "overflow":
-                    self._drop("too slow: events were not read in time")
-                    return
-        finally:
-            subscription.close()
-        # The hub ended the subscription: the runtime is shutting down.
-        await _close(self._ws, WSCloseCode.GOING_AWAY, "server shutting down")
+        async for event in subscription:
+            if event.get("type") == "overflow":
+                self._refuse("too_slow", "too slow: events were not read in time")
+                return
+            self._send(event)
+        if self._subscription is subscription:
+            # The hub ended the subscription: the runtime is shutting down.
+            await _close(self._ws, WSCloseCode.GOING_AWAY, "server shutting down")
 
     def _unsubscribe(self) -> None:
+        """End the subscription here and now (not in its forwarder, which may never have
+        started running), so the hub never keeps one for a client that moved on or left."""
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
+        self._target = None
         if self._forwarder is not None:
             self._forwarder.cancel()
             self._forwarder = None
