@@ -1,7 +1,7 @@
 """The aiohttp application: middleware, then every resource's routes.
 
 `build_app(services)` is all a test needs to serve the API over real parts; the process-level
-composition (opening the database, loading models, starting cameras) is `web.runtime`.
+composition (opening the database, loading models, starting cameras) is `web.process`.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from web.api import (
     users,
     websocket,
 )
-from web.api.errors import error_middleware
-from web.api.request_id import add_request_id_header, request_id_middleware
+from web.http.errors import error_middleware
+from web.http.request_id import add_request_id_header, request_id_middleware
+from web.http.services import SERVICES, Services
 from web.pages.routes import page_routes
-from web.services import SERVICES, Services
 
 RESOURCES = (
     sign_in,

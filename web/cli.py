@@ -15,7 +15,7 @@ from web.commands import recognizer as recognizer_commands
 from web.commands import service as service_commands
 from web.commands import store as store_commands
 from web.commands import streamer as streamer_commands
-from web.logging_setup import configure_logging
+from web.telemetry.logging_setup import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,8 +17,8 @@ from recognizer.config import RecognizerConfig
 from recognizer.presence.config import PresenceConfig
 from store.config import StoreConfig
 from streamer.config import StreamerConfig
-from web.config import ServiceConfig
 from web.demo.config import DemoConfig
+from web.http.config import ServiceConfig
 
 
 class Settings(BaseSettings):

@@ -22,7 +22,7 @@ from store.people import Person
 from store.sessions import ClassSession, SessionStatus
 from tests.web.conftest import SignedIn
 from web.api.attendance import CSV_COLUMNS
-from web.csv_export import csv_text, safe_cell
+from web.domain.csv_export import csv_text, safe_cell
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

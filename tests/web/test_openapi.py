@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.web.conftest import SignedIn
-from web.api.openapi import described_routes, operation_of
 from web.app import build_app
-from web.services import Services
+from web.http.openapi import described_routes, operation_of
+from web.http.services import Services
 
 
 def _app_routes(services: Services) -> list[tuple[str, str, object]]:

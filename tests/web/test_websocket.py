@@ -20,7 +20,7 @@ from tests.postgres_fixtures import PostgresForTests
 from tests.web.conftest import SignedIn
 from web.api.websocket import AUTH_PROTOCOL, UNAUTHORIZED_CLOSE
 from web.app import build_app
-from web.services import Services
+from web.http.services import Services
 
 RECEIVE_TIMEOUT_S = 15.0
 

@@ -22,12 +22,12 @@ from store.errors import NotFound
 from store.pagination import MAX_PAGE_SIZE, Page
 from store.people import Person
 from store.sessions import ClassSession, SessionStatus
-from web.api.auth import require
-from web.api.bodies import Body, json_response, path_uuid, read_model
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.csv_export import csv_text
-from web.services import services_of
+from web.domain.csv_export import csv_text
+from web.http.auth import require
+from web.http.bodies import Body, json_response, path_uuid, read_model
+from web.http.errors import ApiError
+from web.http.openapi import operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 

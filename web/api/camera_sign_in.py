@@ -18,7 +18,7 @@ from pydantic import Field, StringConstraints
 
 from store.cameras import Camera, CameraKind
 from store.errors import NotFound
-from web.api.auth import (
+from web.http.auth import (
     CAMERA_COOKIE,
     CameraCookie,
     client_address,
@@ -26,10 +26,10 @@ from web.api.auth import (
     served_over_https,
     signed_in_camera,
 )
-from web.api.bodies import Body, json_response, read_model
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.services import Services, services_of
+from web.http.bodies import Body, json_response, read_model
+from web.http.errors import ApiError
+from web.http.openapi import operation
+from web.http.services import Services, services_of
 
 routes = web.RouteTableDef()
 

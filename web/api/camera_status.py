@@ -12,10 +12,10 @@ from uuid import UUID
 
 from aiohttp import web
 
-from web.api.auth import require
-from web.api.bodies import json_response, path_uuid, to_jsonable
-from web.api.openapi import operation
-from web.services import Services, services_of
+from web.http.auth import require
+from web.http.bodies import json_response, path_uuid, to_jsonable
+from web.http.openapi import operation
+from web.http.services import Services, services_of
 
 routes = web.RouteTableDef()
 

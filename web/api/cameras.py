@@ -21,8 +21,8 @@ from store.errors import InvalidValue, NotFound
 from store.users import Role
 from streamer.errors import InvalidCameraUrl
 from streamer.url import NETWORK_SCHEMES, parse_camera_url
-from web.api.auth import require
-from web.api.bodies import (
+from web.http.auth import require
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -32,9 +32,9 @@ from web.api.bodies import (
     path_uuid,
     read_model,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.openapi import QueryParam, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 

@@ -13,8 +13,15 @@ from pydantic import BaseModel, Field
 
 from store.errors import InvalidReference, NotFound
 from store.users import Role
-from web.api.auth import require
-from web.api.bodies import (
+from web.domain.roster_import import (
+    RosterImportError,
+    RosterRow,
+    decode_csv,
+    parse_roster_csv,
+    resolve_people,
+)
+from web.http.auth import require
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -28,16 +35,9 @@ from web.api.bodies import (
     read_model,
     read_part,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.roster_import import (
-    RosterImportError,
-    RosterRow,
-    decode_csv,
-    parse_roster_csv,
-    resolve_people,
-)
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.openapi import QueryParam, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 

@@ -6,8 +6,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 
-from web.api.auth import require
-from web.api.openapi import build_spec, operation
+from web.http.auth import require
+from web.http.openapi import build_spec, operation
 
 routes = web.RouteTableDef()
 

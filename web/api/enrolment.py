@@ -1,6 +1,6 @@
 """Enrolment: face templates from uploaded photos, camera snapshots and bulk CSV imports.
 
-Multipart bodies are read part by part (`web.api.bodies`, which turns a broken body into a
+Multipart bodies are read part by part (`web.http.bodies`, which turns a broken body into a
 400) with the limits enforced while reading (aiohttp's client_max_size covers only bodies read
 whole): past the request limit the upload stops with 413; a part over the per-photo limit is
 kept only as far as needed to refuse it.
@@ -14,19 +14,8 @@ from aiohttp import BodyPartReader, web
 from pydantic import BaseModel, Field
 
 from store.users import Role, User
-from web.api.auth import require
-from web.api.bodies import (
-    BodyBudget,
-    json_response,
-    multipart_parts,
-    path_uuid,
-    read_bytes,
-    read_part,
-)
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
-from web.people_import import (
+from web.domain.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
+from web.domain.people_import import (
     MAX_ROWS,
     ImportFormatError,
     ImportResult,
@@ -35,7 +24,18 @@ from web.people_import import (
     parse_people_csv,
     rows_with_photos,
 )
-from web.services import Services, services_of
+from web.http.auth import require
+from web.http.bodies import (
+    BodyBudget,
+    json_response,
+    multipart_parts,
+    path_uuid,
+    read_bytes,
+    read_part,
+)
+from web.http.errors import ApiError
+from web.http.openapi import operation
+from web.http.services import Services, services_of
 
 routes = web.RouteTableDef()
 

@@ -10,8 +10,8 @@ from pydantic import Field
 from store.database import Database
 from store.people import Erasure, Person
 from store.users import Role
-from web.api.auth import require
-from web.api.bodies import (
+from web.http.auth import require
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -23,9 +23,9 @@ from web.api.bodies import (
     read_model,
     to_jsonable,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.openapi import QueryParam, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 

@@ -7,8 +7,8 @@ from pydantic import Field
 
 from store.errors import InvalidReference
 from store.users import Role
-from web.api.auth import require
-from web.api.bodies import (
+from web.http.auth import require
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -18,9 +18,9 @@ from web.api.bodies import (
     path_uuid,
     read_model,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.openapi import QueryParam, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 

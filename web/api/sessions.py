@@ -22,8 +22,9 @@ from store.database import Database
 from store.errors import Conflict, NotFound
 from store.sessions import ClassSession, SessionStatus
 from store.users import Role
-from web.api.auth import require
-from web.api.bodies import (
+from web.domain.timetable import TimetableError, Weekday, weekly_slots
+from web.http.auth import require
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -34,10 +35,9 @@ from web.api.bodies import (
     read_model,
     storable_instant,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import services_of
-from web.timetable import TimetableError, Weekday, weekly_slots
+from web.http.errors import ApiError
+from web.http.openapi import QueryParam, operation
+from web.http.services import services_of
 
 logger = logging.getLogger(__name__)
 

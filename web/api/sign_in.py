@@ -17,17 +17,17 @@ from pydantic import Field, StringConstraints
 from store.errors import NotFound
 from store.passwords import verify_password
 from store.users import User
-from web.api.auth import (
+from web.http.auth import (
     SESSION_COOKIE,
     bearer_token,
     client_address,
     require,
     served_over_https,
 )
-from web.api.bodies import Body, json_response, read_model
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.services import services_of
+from web.http.bodies import Body, json_response, read_model
+from web.http.errors import ApiError
+from web.http.openapi import operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 

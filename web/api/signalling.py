@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from store.users import Role
 from streamer.errors import NotABrowserCamera, SignallingError, UnknownCamera
-from web.api.auth import client_address, require, require_camera
-from web.api.bodies import Body, path_uuid, read_model
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.services import services_of
+from web.http.auth import client_address, require, require_camera
+from web.http.bodies import Body, path_uuid, read_model
+from web.http.errors import ApiError
+from web.http.openapi import operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 

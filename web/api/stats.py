@@ -18,10 +18,10 @@ from store.courses import Course
 from store.database import Database
 from store.pagination import MAX_PAGE_SIZE
 from store.sessions import SessionStatus
-from web.api.auth import require
-from web.api.bodies import json_response, path_uuid
-from web.api.openapi import operation
-from web.services import services_of
+from web.http.auth import require
+from web.http.bodies import json_response, path_uuid
+from web.http.openapi import operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 

@@ -15,12 +15,12 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from store.users import Role
-from web.api.auth import require
-from web.api.bodies import LIMIT_SCHEMA, OFFSET_SCHEMA, json_response, page_params, path_uuid
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import Services, services_of
-from web.unknown_faces import KeptFace, UnknownFaceNotFound, UnknownFaceStore
+from web.domain.unknown_faces import KeptFace, UnknownFaceNotFound, UnknownFaceStore
+from web.http.auth import require
+from web.http.bodies import LIMIT_SCHEMA, OFFSET_SCHEMA, json_response, page_params, path_uuid
+from web.http.errors import ApiError
+from web.http.openapi import QueryParam, operation
+from web.http.services import Services, services_of
 
 logger = logging.getLogger(__name__)
 

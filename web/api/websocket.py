@@ -32,11 +32,11 @@ from store.errors import NotFound, StoreError
 from store.pagination import MAX_PAGE_SIZE
 from store.people import Person
 from store.users import User
-from web.api.auth import SESSION_COOKIE, bearer_token, require
-from web.api.bodies import Body, to_jsonable
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import Services, services_of
+from web.http.auth import SESSION_COOKIE, bearer_token, require
+from web.http.bodies import Body, to_jsonable
+from web.http.errors import ApiError
+from web.http.openapi import QueryParam, operation
+from web.http.services import Services, services_of
 
 if TYPE_CHECKING:
     from web.live.hub import Subscription

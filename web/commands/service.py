@@ -78,7 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
     from recognizer.errors import RecognizerError
     from store.errors import StoreError
     from web.demo.errors import DemoError
-    from web.runtime import run_service
+    from web.process import run_service
     from web.settings import Settings
 
     try:
@@ -106,7 +106,7 @@ def _settings_problems(error: ValidationError) -> str:
 
 def _bench_pipeline(args: argparse.Namespace) -> int:
     limit_native_threads()
-    from web.pipeline_bench import PipelinePlan, run_pipeline_benchmark
+    from web.evaluation.pipeline_bench import PipelinePlan, run_pipeline_benchmark
     from web.settings import Settings
 
     if args.cameras < 1 or args.seconds <= 0:

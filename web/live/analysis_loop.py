@@ -29,6 +29,7 @@ from store.events import EventKind
 from store.journal import JournalEntry
 from streamer.frame import Frame
 from streamer.supervisor import Supervisor
+from web.domain.unknown_faces import UnknownFaceStore
 from web.live.announcements import Announcements
 from web.live.attendance_writer import AttendanceWriter
 from web.live.hub import EventHub
@@ -36,8 +37,7 @@ from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
 from web.live.newest_frames import newest_frames
 from web.live.people import PeopleDirectory
-from web.metrics import Metrics
-from web.unknown_faces import UnknownFaceStore
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from store.errors import NotFound
 from store.events import Event, EventKind
 from store.templates import TemplateMatrix
 from web.live.people import PeopleDirectory
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from store.users import Role, User
-from web.api.auth import SESSION_COOKIE, CameraCookie
-from web.services import services_of
+from web.http.auth import SESSION_COOKIE, CameraCookie
+from web.http.services import services_of
 
 SIGN_IN_PATH = "/sign-in"
 CAMERA_SIGN_IN_PATH = "/camera/sign-in"

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from web.api.errors import ApiError
+from web.http.errors import ApiError
 from web.pages.access import (
     Access,
     allows,

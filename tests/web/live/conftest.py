@@ -29,8 +29,8 @@ from store.sessions import ClassSession
 from web.demo.scene import Actor, write_scene
 from web.live.hub import Message, Subscription
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 STUDENTS = ("Ann_Veneman", "Grant_Hackett")  # on the session's roster
 OTHER_COURSE = "Geraldine_Chaplin"  # enrolled, but in another course

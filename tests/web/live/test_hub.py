@@ -6,7 +6,7 @@ import asyncio
 from uuid import uuid4
 
 from web.live.hub import QUEUE_SIZE, EventHub, Subscription
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 SESSION, OTHER_SESSION, CAMERA = uuid4(), uuid4(), uuid4()
 

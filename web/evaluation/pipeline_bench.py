@@ -49,8 +49,8 @@ from web.evaluation.class_files import Role, read_class
 from web.evaluation.video_run import enrol_class
 from web.live.hub import Subscription
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

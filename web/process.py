@@ -30,11 +30,11 @@ from recognizer.gallery import Gallery
 from store.database import Database
 from web.api.websocket import track_websockets
 from web.app import build_app
-from web.config import ServiceConfig
+from web.http.config import ServiceConfig
+from web.http.services import RateLimits, Services
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
-from web.services import RateLimits, Services
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 if TYPE_CHECKING:
     from web.demo.seed import DemoSetup

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from web.log_context import request_id_var
+from web.telemetry.log_context import request_id_var
 
 HEADER = "X-Request-ID"
 _KEY = web.RequestKey("request_id", str)

@@ -7,7 +7,7 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-from web.log_context import ContextFilter
+from web.telemetry.log_context import ContextFilter
 
 
 def configure_logging(level: str | int = "INFO") -> None:

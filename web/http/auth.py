@@ -15,8 +15,8 @@ from uuid import UUID
 from aiohttp import web
 
 from store.users import Role, User
-from web.api.errors import ApiError
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.services import services_of
 
 SESSION_COOKIE = "rollcall_session"
 CAMERA_COOKIE = "rollcall_camera"
