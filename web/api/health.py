@@ -18,7 +18,7 @@ from aiohttp import web
 
 from store.migrations import MigrationStatus
 from web.http.bodies import json_response
-from web.http.openapi import operation
+from web.http.operations import operation
 from web.http.services import Services, services_of
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from web.http.openapi import operation
+from web.http.operations import operation
 from web.http.services import Services, services_of
 
 routes = web.RouteTableDef()

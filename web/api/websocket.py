@@ -32,10 +32,10 @@ from store.errors import NotFound, StoreError
 from store.pagination import MAX_PAGE_SIZE
 from store.people import Person
 from store.users import User
-from web.http.auth import SESSION_COOKIE, bearer_token, require
+from web.http.auth import signed_in_user
 from web.http.bodies import Body, to_jsonable
 from web.http.errors import ApiError
-from web.http.openapi import QueryParam, operation
+from web.http.operations import QueryParam, operation
 from web.http.services import Services, services_of
 
 if TYPE_CHECKING:
@@ -414,20 +414,6 @@ def _first_problem(error: ValidationError) -> str:
 # -- the handshake ---------------------------------------------------------------------------
 
 
-def _same_origin(request: web.Request) -> bool:
-    """A cookie rides along on a WebSocket from any site's page: only ours may use it."""
-    origin = request.headers.get("Origin")
-    return origin is None or origin in (
-        f"{request.scheme}://{request.host}",
-        f"https://{request.host}",
-    )
-
-
-def _offered_protocols(request: web.Request) -> set[str]:
-    header = request.headers.get("Sec-WebSocket-Protocol", "")
-    return {part.strip() for part in header.split(",") if part.strip()}
-
-
 def _initial_subscription(request: web.Request) -> SubscribeMessage | None:
     raw = request.query.get("session_id")
     if raw is None:
@@ -466,15 +452,11 @@ async def _authenticate_by_message(services: Services, ws: web.WebSocketResponse
     f"{AUTH_TIMEOUT_S:g} s. Then send {{'type': 'subscribe', 'session_id': ...}}: a "
     "'snapshot' message comes first, then 'attendance', 'unknown_face', 'other_course', "
     "'camera_status' and 'faces' events; {'type': 'ping'} is answered with 'pong'.",
+    sign_in_protocol=AUTH_PROTOCOL,
 )
 async def event_stream(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
-    has_credentials = bearer_token(request) is not None or SESSION_COOKIE in request.cookies
-    user: User | None = None
-    if has_credentials or AUTH_PROTOCOL not in _offered_protocols(request):
-        if bearer_token(request) is None and has_credentials and not _same_origin(request):
-            raise ApiError(403, "forbidden", "cross-site WebSocket refused")
-        user = await require(request)  # 401 before any upgrade
+    user = signed_in_user(request)  # None: it signs in by its first message
     first = _initial_subscription(request)
     if services.live is None:
         raise ApiError(503, "live_unavailable", "this process runs no live events")

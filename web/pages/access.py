@@ -25,7 +25,7 @@ class Access(StrEnum):
     CAMERA = "camera"  # a browser camera's own cookie, or an admin (who picks the camera)
 
 
-async def signed_in_user(request: web.Request) -> User | None:
+async def cookie_user(request: web.Request) -> User | None:
     """The user of the session cookie, or None (pages never take bearer tokens)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token or len(token) > 256:
