@@ -8,9 +8,9 @@ it over later sightings and audits it under the teacher's username.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Literal, TypeVar
+from functools import partial
+from typing import Literal
 from uuid import UUID
 
 from aiohttp import web
@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from store.attendance import AttendanceRecord, AttendanceStatus
 from store.database import Database
 from store.errors import NotFound
-from store.pagination import MAX_PAGE_SIZE, Page
+from store.pagination import read_every_page
 from store.people import Person
 from store.sessions import ClassSession, SessionStatus
 from web.domain.csv_export import csv_text
@@ -31,7 +31,6 @@ from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
-T = TypeVar("T")
 
 CSV_COLUMNS = (
     "external_id",
@@ -71,17 +70,6 @@ class Override(Body):
     note: str | None = Field(default=None, max_length=500)
 
 
-async def _every(fetch: Callable[[int, int], Awaitable[Page[T]]]) -> list[T]:
-    """All items of a paged store list, page by page."""
-    items: list[T] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = await fetch(MAX_PAGE_SIZE, offset)
-        items.extend(page.items)
-        offset = page.next_offset
-    return items
-
-
 def _line(
     person: Person | None, record: AttendanceRecord | None, on_roster: bool
 ) -> AttendanceLine:
@@ -103,14 +91,8 @@ def _line(
 
 async def attendance_sheet(database: Database, session: ClassSession) -> AttendanceSheet:
     """The roster by name, then anyone else with a row in the session; counts of each."""
-    roster = await _every(
-        lambda limit, offset: database.courses.roster(session.course_id, limit=limit, offset=offset)
-    )
-    records = await _every(
-        lambda limit, offset: database.attendance.list_for_session(
-            session.id, limit=limit, offset=offset
-        )
-    )
+    roster = await read_every_page(partial(database.courses.roster, session.course_id))
+    records = await read_every_page(partial(database.attendance.list_for_session, session.id))
     by_person = {record.person_id: record for record in records if record.person_id is not None}
     lines = [_line(person, by_person.pop(person.id, None), True) for person in roster]
     for record in records:

@@ -21,6 +21,7 @@ import json
 import logging
 import time
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
@@ -29,7 +30,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from store.attendance import AttendanceRecord, AttendanceStatus
 from store.errors import NotFound, StoreError
-from store.pagination import MAX_PAGE_SIZE
+from store.pagination import read_every_page
 from store.people import Person
 from store.users import User
 from web.http.auth import signed_in_user
@@ -110,25 +111,11 @@ def _error(code: str, message: str) -> dict[str, str]:
 
 
 async def _roster(services: Services, course_id: UUID) -> list[Person]:
-    people: list[Person] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = await services.database.courses.roster(course_id, limit=MAX_PAGE_SIZE, offset=offset)
-        people.extend(page.items)
-        offset = page.next_offset
-    return people
+    return await read_every_page(partial(services.database.courses.roster, course_id))
 
 
 async def _records(services: Services, session_id: UUID) -> list[AttendanceRecord]:
-    records: list[AttendanceRecord] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = await services.database.attendance.list_for_session(
-            session_id, limit=MAX_PAGE_SIZE, offset=offset
-        )
-        records.extend(page.items)
-        offset = page.next_offset
-    return records
+    return await read_every_page(partial(services.database.attendance.list_for_session, session_id))
 
 
 def _row(person: Person, record: AttendanceRecord | None) -> dict[str, Any]:
