@@ -141,9 +141,11 @@ async def test_later_starts_open_a_new_session_rewrite_a_lost_video_and_follow_t
     assert {person.id for person in roster.items} == set(fewer.student_ids)
     assert fewer.student_ids == first.student_ids[:4]
 
-    await db.sessions.set_status(later.session_id, SessionStatus.CLOSED)
-    reopened = await seed_demo(db, analyzer, tmp_path, CONFIG, now=start + timedelta(hours=10))
-    assert reopened.session_id not in (first.session_id, later.session_id)
+    # a start while the previous start's lesson is still open: a new lesson, the old one ended
+    again = await seed_demo(db, analyzer, tmp_path, CONFIG, now=start + timedelta(hours=10))
+    assert again.session_id not in (first.session_id, later.session_id, fewer.session_id)
+    assert (await db.sessions.get(again.session_id)).status is SessionStatus.OPEN
+    assert (await db.sessions.get(later.session_id)).status is SessionStatus.CLOSED
 
 
 async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_and_strangers_not(

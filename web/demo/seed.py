@@ -185,20 +185,21 @@ async def _camera(database: Database, room: Room, video_path: Path) -> Camera:
 async def _session(
     database: Database, course: Course, room: Room, config: DemoConfig, now: datetime
 ) -> ClassSession:
-    """The demo course's session running in the room now, opened; a new one when the last
-    has ended (or was closed)."""
+    """A fresh session of the demo course, open from now: each start of the demo is a new
+    lesson (in the one a previous start left open, everyone would be present already and no
+    new event would flow). That earlier lesson is closed, its absentees marked."""
     current = await database.sessions.current_in_room(room.id, now)
-    if current is None or current.course_id != course.id:
-        current = await database.sessions.create(
-            course_id=course.id,
-            room_id=room.id,
-            scheduled_start=now,
-            scheduled_end=now + timedelta(hours=config.session_hours),
-            grace_minutes=config.grace_minutes,
-        )
-    if current.status is not SessionStatus.OPEN:
-        current = await database.sessions.set_status(current.id, SessionStatus.OPEN)
-    return current
+    if current is not None and current.course_id == course.id:
+        await database.sessions.set_status(current.id, SessionStatus.CLOSED)
+        await database.attendance.mark_absentees(current.id)
+    created = await database.sessions.create(
+        course_id=course.id,
+        room_id=room.id,
+        scheduled_start=now,
+        scheduled_end=now + timedelta(hours=config.session_hours),
+        grace_minutes=config.grace_minutes,
+    )
+    return await database.sessions.set_status(created.id, SessionStatus.OPEN)
 
 
 async def _admin(database: Database, username: str, password: str) -> User:
