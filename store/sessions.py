@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from store.audit import append_audit
 from store.errors import Conflict, NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
@@ -80,6 +81,7 @@ class ClassSessions(Repository):
         room_id: UUID,
         slots: Sequence[tuple[datetime, datetime]],
         grace_minutes: int = 10,
+        actor: str = "system",
     ) -> list[ClassSession]:
         """Sessions of one course in one room at each (start, end) slot, all or none: a
         timetable is written whole or not at all."""
@@ -94,6 +96,14 @@ class ClassSessions(Repository):
                 [start for start, _ in slots],
                 [end for _, end in slots],
                 grace_minutes,
+            )
+            await append_audit(
+                connection,
+                actor=actor,
+                action="sessions.timetable",
+                entity_type="course",
+                entity_id=course_id,
+                details={"sessions": len(rows), "room_id": str(room_id)},
             )
         return sorted((_session(row) for row in rows), key=lambda s: s.scheduled_start)
 

@@ -12,6 +12,7 @@ from store.cameras import CameraKind, split_password
 from store.database import Database
 from store.errors import Conflict, InvalidReference, InvalidValue, NotFound
 from store.events import EventCursor, EventKind
+from tests.store.conftest import Classroom, audit_trail, audited_since
 
 RTSP = "rtsp://viewer:s3cr%2Ft@10.0.0.5:554/stream1"
 
@@ -132,3 +133,21 @@ async def test_a_camera_is_renamed_and_moved_between_rooms_with_a_change_event(
     other = (await db.cameras.create(name="front", kind=CameraKind.WEBRTC)).camera
     with pytest.raises(Conflict):
         await db.cameras.update(other.id, name="back-left")
+
+
+async def test_deleting_a_room_is_audited_with_it_and_a_refused_deletion_is_not(
+    classroom: Classroom, db: Database
+) -> None:
+    empty = await db.rooms.create("D-1")
+    before = await audit_trail(db)
+
+    with pytest.raises(InvalidReference):
+        await db.rooms.delete(classroom.room.id, actor="ada-admin")
+    with pytest.raises(NotFound):
+        await db.rooms.delete(uuid4(), actor="ada-admin")
+    assert await audit_trail(db) == before
+    await db.rooms.delete(empty.id, actor="ada-admin")
+
+    assert await audited_since(db, before) == [("ada-admin", "room.delete", {})]
+    (entry,) = (await db.audit.list(entity_type="room")).items
+    assert entry.entity_id == str(empty.id)
