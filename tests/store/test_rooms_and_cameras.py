@@ -151,3 +151,55 @@ async def test_deleting_a_room_is_audited_with_it_and_a_refused_deletion_is_not(
     assert await audited_since(db, before) == [("ada-admin", "room.delete", {})]
     (entry,) = (await db.audit.list(entity_type="room")).items
     assert entry.entity_id == str(empty.id)
+
+
+async def test_each_change_of_a_camera_leaves_one_audit_entry_per_step(db: Database) -> None:
+    room = await db.rooms.create("E-1")
+    before = await audit_trail(db)
+
+    camera = (
+        await db.cameras.create(name="door", kind=CameraKind.WEBRTC, actor="ada-admin")
+    ).camera
+    await db.cameras.update(
+        camera.id, name="door-left", room_id=room.id, enabled=False, actor="ada-admin"
+    )
+    await db.cameras.update(camera.id, enabled=False, actor="ada-admin")  # already: no step
+    await db.cameras.update(camera.id, enabled=True, actor="ada-admin")
+    await db.cameras.rotate_token(camera.id, actor="ada-admin")
+    await db.cameras.delete(camera.id, actor="ada-admin")
+
+    assert await audited_since(db, before) == [
+        ("ada-admin", "camera.delete", {}),
+        ("ada-admin", "camera.rotate_token", {}),
+        ("ada-admin", "camera.enable", {}),
+        ("ada-admin", "camera.disable", {}),
+        ("ada-admin", "camera.update", {"name": "door-left", "room_id": str(room.id)}),
+        ("ada-admin", "camera.create", {}),
+    ]
+
+
+async def test_a_refused_change_of_a_camera_changes_nothing_and_leaves_no_audit_entry(
+    db: Database,
+) -> None:
+    camera = (await db.cameras.create(name="door", kind=CameraKind.WEBRTC)).camera
+    await db.cameras.create(name="window", kind=CameraKind.WEBRTC)
+    before = await audit_trail(db)
+
+    with pytest.raises(Conflict):
+        await db.cameras.create(name="door", kind=CameraKind.WEBRTC, actor="ada-admin")
+    with pytest.raises(InvalidReference):
+        await db.cameras.create(
+            name="hall", kind=CameraKind.WEBRTC, room_id=uuid4(), actor="ada-admin"
+        )
+    with pytest.raises(Conflict):  # the rename is refused, so the disabling goes with it
+        await db.cameras.update(camera.id, name="window", enabled=False, actor="ada-admin")
+    for change in (
+        db.cameras.update(uuid4(), enabled=False, actor="ada-admin"),
+        db.cameras.rotate_token(uuid4(), actor="ada-admin"),
+        db.cameras.delete(uuid4(), actor="ada-admin"),
+    ):
+        with pytest.raises(NotFound):
+            await change
+
+    assert await audit_trail(db) == before
+    assert await db.cameras.get(camera.id) == camera
