@@ -6,6 +6,7 @@ spaces and must never be compared.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -124,20 +125,8 @@ class Templates(Repository):
     ) -> int:
         """Bulk import, announced by one event for the whole import rather than one per row:
         the galleries of the pack reload when they hear it."""
-        records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
-        with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
         async with self._transaction() as connection:
-            await connection.copy_records_to_table(
-                "face_templates",
-                records=with_pack,
-                columns=["person_id", "model_pack", "dim", "embedding", "quality", "source"],
-            )
-            await append_event(
-                connection,
-                EventKind.TEMPLATES_IMPORTED,
-                {"model_pack": model_pack, "count": len(with_pack)},
-            )
-        return len(with_pack)
+            return await copy_templates(connection, rows, model_pack=model_pack, source=source)
 
     async def get(self, template_id: UUID) -> FaceTemplate:
         row = await self._fetchrow(
@@ -233,3 +222,26 @@ class Templates(Repository):
             person_ids=tuple(person_ids),
             embeddings=embeddings,
         )
+
+
+async def copy_templates(
+    connection: asyncpg.Connection,
+    rows: Sequence[tuple[UUID, np.ndarray]],
+    *,
+    model_pack: str,
+    source: str,
+) -> int:
+    """`Templates.add_many` in the caller's transaction."""
+    records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
+    with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
+    await connection.copy_records_to_table(
+        "face_templates",
+        records=with_pack,
+        columns=["person_id", "model_pack", "dim", "embedding", "quality", "source"],
+    )
+    await append_event(
+        connection,
+        EventKind.TEMPLATES_IMPORTED,
+        {"model_pack": model_pack, "count": len(with_pack)},
+    )
+    return len(with_pack)
