@@ -274,3 +274,44 @@ async def test_a_timetable_is_audited_with_its_sessions_and_a_refused_one_is_not
     assert await audited_since(db, before) == [
         ("ada-admin", "sessions.timetable", {"sessions": 2, "room_id": str(classroom.room.id)})
     ]
+
+
+async def test_deleting_a_session_s_unknown_faces_is_audited_with_the_count_deleted(
+    classroom: Classroom, db: Database
+) -> None:
+    before = await audit_trail(db)
+
+    async def delete_images() -> int:
+        return 3
+
+    deleted = await db.sessions.delete_unknown_faces(
+        classroom.session.id, delete_images, actor="ada-admin"
+    )
+
+    assert deleted == 3
+    assert await audited_since(db, before) == [("ada-admin", "unknown_faces.delete", {"images": 3})]
+
+
+async def test_a_deletion_of_unknown_faces_that_fails_or_names_no_session_leaves_no_entry(
+    classroom: Classroom, db: Database
+) -> None:
+    attempts: list[str] = []
+
+    async def failing() -> int:
+        attempts.append("failing")
+        raise PermissionError("the folder is read-only")
+
+    async def never() -> int:
+        attempts.append("never")
+        return 0
+
+    before = await audit_trail(db)
+
+    # the file error comes back as itself, not as the database being unavailable
+    with pytest.raises(PermissionError):
+        await db.sessions.delete_unknown_faces(classroom.session.id, failing, actor="a")
+    with pytest.raises(NotFound):
+        await db.sessions.delete_unknown_faces(uuid4(), never, actor="a")
+
+    assert attempts == ["failing"]
+    assert await audit_trail(db) == before
