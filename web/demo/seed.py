@@ -158,13 +158,13 @@ async def _roster(database: Database, course: Course, students: Sequence[Person]
     """Exactly these demo students on the roster: an earlier start with more students left
     some who are no longer in the video (they would only ever be absent)."""
     wanted = {person.id for person in students}
-    await database.courses.enrol(course.id, list(wanted))
+    await database.courses.enrol(course.id, list(wanted), actor=ACTOR)
     roster = await _all(
         lambda limit, offset: database.courses.roster(course.id, limit=limit, offset=offset)
     )
     for person in roster:
         if person.id not in wanted and person.external_id.startswith(STUDENT_ID_PREFIX):
-            await database.courses.unenrol(course.id, person.id)
+            await database.courses.unenrol(course.id, person.id, actor=ACTOR)
 
 
 async def _room(database: Database) -> Room:
@@ -184,10 +184,12 @@ async def _camera(database: Database, room: Room, video_path: Path) -> Camera:
         if camera.name != CAMERA_NAME or camera.kind is not CameraKind.FILE:
             continue
         if camera.connection_url() == url:
-            return camera if camera.enabled else await database.cameras.set_enabled(camera.id, True)
-        await database.cameras.delete(camera.id)
+            if camera.enabled:
+                return camera
+            return await database.cameras.set_enabled(camera.id, True, actor=ACTOR)
+        await database.cameras.delete(camera.id, actor=ACTOR)
     created = await database.cameras.create(
-        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id
+        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id, actor=ACTOR
     )
     return created.camera
 
@@ -223,8 +225,9 @@ async def _admin(database: Database, username: str, password: str) -> User:
             password_hash=password_hash,
             role=Role.ADMIN,
             display_name="Demo administrator",
+            actor=ACTOR,
         )
-    await database.users.set_password_hash(user.id, password_hash)
+    await database.users.set_password_hash(user.id, password_hash, actor=ACTOR)
     return user if user.active else await database.users.set_active(user.id, True)
 
 
