@@ -4,12 +4,14 @@ erasures audited with them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from uuid import uuid4
 
 import pytest
 
 from store.database import Database
 from store.errors import Conflict, InvalidValue, NotFound
+from store.pagination import read_every_page
 from tests.store.conftest import audit_trail, audited_since, settled_events
 
 
@@ -72,6 +74,17 @@ async def test_lists_are_paged_in_name_order_and_filtered(db: Database) -> None:
     assert first.has_more and last.next_offset is None
     assert len((await db.people.list(active=True)).items) == 4
     assert [p.external_id for p in (await db.people.list(search="s-3")).items] == ["S-3"]
+
+
+async def test_every_page_of_a_list_is_read_in_order(db: Database) -> None:
+    for i in range(5):
+        await db.people.create(external_id=f"S-{i}", display_name=f"Student {i}", active=i != 4)
+
+    everyone = await read_every_page(db.people.list, page_size=2)
+    active = await read_every_page(partial(db.people.list, active=True), page_size=2)
+
+    assert [p.display_name for p in everyone] == [f"Student {i}" for i in range(5)]
+    assert [p.display_name for p in active] == [f"Student {i}" for i in range(4)]
 
 
 async def test_a_page_larger_than_the_maximum_is_refused(db: Database) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import Field
 
 from store.database import Database
+from store.pagination import read_every_page
 from store.people import Erasure, Person
 from web.http.auth import current_user
 from web.http.bodies import (
@@ -56,13 +58,7 @@ def person_detail(person: Person, template_count: int) -> dict[str, object]:
 
 async def count_templates(database: Database, person_id: UUID) -> int:
     """Templates of one person, page by page (the store has no count; people have few)."""
-    total, offset = 0, 0
-    while True:
-        page = await database.templates.list_for_person(person_id, limit=1000, offset=offset)
-        total += len(page.items)
-        if page.next_offset is None:
-            return total
-        offset = page.next_offset
+    return len(await read_every_page(partial(database.templates.list_for_person, person_id)))
 
 
 def _active_filter(request: web.Request) -> bool | None:

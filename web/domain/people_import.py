@@ -21,6 +21,7 @@ from uuid import UUID
 from store.database import Database
 from store.errors import NotFound
 from store.imports import NewPerson
+from store.pagination import read_every_page
 from web.domain.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, PhotoSource
 from web.domain.text import plain_text_problem
 
@@ -233,13 +234,7 @@ def rows_from_folder(folder: Path, course_code: str | None = None) -> list[Impor
 
 async def course_ids_by_code(database: Database) -> dict[str, UUID]:
     """Every course's id by its code (the store looks courses up by id only)."""
-    found: dict[str, UUID] = {}
-    offset: int | None = 0
-    while offset is not None:
-        page = await database.courses.list(limit=1000, offset=offset)
-        found.update({course.code: course.id for course in page.items})
-        offset = page.next_offset
-    return found
+    return {course.code: course.id for course in await read_every_page(database.courses.list)}
 
 
 def _field_problems(row: ImportRow) -> list[RowProblem]:

@@ -131,6 +131,12 @@ def _describe(op: Operation, path: str, schemas: _Schemas) -> dict[str, Any]:
         responses["403"] = _error("signed in, but not allowed")
     if op.body is not None or op.query:
         responses["422"] = _error("the request is not valid")
+    if op.client_messages or op.server_messages:
+        # OpenAPI has no words for a WebSocket's messages: an extension naming their schemas
+        described["x-rollcall-messages"] = {
+            "client": [schemas.ref(model) for model in op.client_messages],
+            "server": [schemas.ref(model) for model in op.server_messages],
+        }
     if op.rate_limit is not None:
         responses["429"] = _error(
             f"too many {op.rate_limit.what} from this {op.rate_limit.per}; see Retry-After"

@@ -59,6 +59,9 @@ class Operation:
     # sub-protocol through to the handler, which then waits for the sign-in message
     sign_in_protocol: str | None = None
     rate_limit: RateLimited | None = None
+    # a WebSocket's protocol: the messages a client may send and those it is sent
+    client_messages: tuple[type[BaseModel], ...] = ()
+    server_messages: tuple[type[BaseModel], ...] = ()
 
 
 def operation(
@@ -76,6 +79,8 @@ def operation(
     description: str = "",
     sign_in_protocol: str | None = None,
     rate_limit: RateLimited | None = None,
+    client_messages: tuple[type[BaseModel], ...] = (),
+    server_messages: tuple[type[BaseModel], ...] = (),
 ) -> Callable[[F], F]:
     """Declare a handler an API operation: who may call it (enforced by the access
     middleware) and what it takes and answers (the OpenAPI document)."""
@@ -93,6 +98,8 @@ def operation(
         description=description,
         sign_in_protocol=sign_in_protocol,
         rate_limit=rate_limit,
+        client_messages=client_messages,
+        server_messages=server_messages,
     )
 
     def attach(handler: F) -> F:

@@ -35,6 +35,7 @@ from web.live.attendance_writer import AttendanceWriter
 from web.live.hub import EventHub
 from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
+from web.live.messages import FaceBoxOut, FacesMessage
 from web.live.newest_frames import newest_frames
 from web.live.people import PeopleDirectory
 from web.telemetry.metrics import Metrics
@@ -219,7 +220,7 @@ class AnalysisLoop:
     async def _send_boxes(self, boxes: dict[str, list[FaceBox]]) -> None:
         now = time.monotonic()
         for camera_id, faces in boxes.items():
-            if not self._hub.wants_faces_of(camera_id):
+            if not self._hub.wants_faces_of(UUID(camera_id)):
                 continue
             if now - self._faces_sent.get(camera_id, -FACES_INTERVAL_S) < FACES_INTERVAL_S:
                 continue
@@ -232,22 +233,21 @@ class AnalysisLoop:
                 pass  # names unreadable now (database away or hung): these boxes go unnamed
             width, height = self._frame_sizes.get(camera_id, (0, 0))
             await self._hub.publish(
-                {
-                    "type": "faces",
-                    "camera_id": camera_id,
-                    "boxes": [
-                        {
-                            "bbox": [round(v, 1) for v in face.bbox],
-                            "label": None
+                FacesMessage(
+                    camera_id=UUID(camera_id),
+                    boxes=[
+                        FaceBoxOut(
+                            bbox=face.bbox,
+                            label=None
                             if face.person_id is None
                             else self._people.name(UUID(str(face.person_id))),
-                            "state": face.label,
-                        }
+                            state=face.label,
+                        )
                         for face in faces
                     ],
-                    "width": width,
-                    "height": height,
-                }
+                    width=width,
+                    height=height,
+                )
             )
 
     def _forget_removed(self, cameras: set[str]) -> None:
