@@ -83,23 +83,7 @@ class People(Repository):
         """Add many people (external id, display name) in one transaction; returns their ids
         in input order. Conflict when any external id exists already: nothing is added then."""
         async with self._transaction() as connection:
-            found = await connection.fetch(
-                "INSERT INTO people (external_id, display_name)"
-                " SELECT e, d FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(e, d, n)"
-                " ORDER BY n RETURNING id, external_id",
-                [external_id for external_id, _ in rows],
-                [name for _, name in rows],
-            )
-            await append_audit(
-                connection,
-                actor=actor,
-                action="person.import",
-                entity_type="person",
-                entity_id=None,
-                details={"count": len(found)},
-            )
-        ids = {row["external_id"]: row["id"] for row in found}
-        return tuple(ids[external_id] for external_id, _ in rows)
+            return await import_people(connection, rows, actor=actor)
 
     async def get(self, person_id: UUID) -> Person:
         row = await self._fetchrow(f"SELECT {PERSON_COLUMNS} FROM people WHERE id = $1", person_id)
@@ -209,6 +193,29 @@ class People(Repository):
             )
             await append_event(connection, EventKind.PERSON_ERASED, {"person_id": str(person_id)})
         return erasure
+
+
+async def import_people(
+    connection: asyncpg.Connection, rows: Sequence[tuple[str, str]], *, actor: str
+) -> tuple[UUID, ...]:
+    """`People.import_many` in the caller's transaction."""
+    found = await connection.fetch(
+        "INSERT INTO people (external_id, display_name)"
+        " SELECT e, d FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(e, d, n)"
+        " ORDER BY n RETURNING id, external_id",
+        [external_id for external_id, _ in rows],
+        [name for _, name in rows],
+    )
+    await append_audit(
+        connection,
+        actor=actor,
+        action="person.import",
+        entity_type="person",
+        entity_id=None,
+        details={"count": len(found)},
+    )
+    ids = {row["external_id"]: row["id"] for row in found}
+    return tuple(ids[external_id] for external_id, _ in rows)
 
 
 def like_literal(text: str) -> str:

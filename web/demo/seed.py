@@ -152,11 +152,11 @@ async def _roster(database: Database, course: Course, students: Sequence[Person]
     """Exactly these demo students on the roster: an earlier start with more students left
     some who are no longer in the video (they would only ever be absent)."""
     wanted = {person.id for person in students}
-    await database.courses.enrol(course.id, list(wanted))
+    await database.courses.enrol(course.id, list(wanted), actor=ACTOR)
     roster = await read_every_page(partial(database.courses.roster, course.id))
     for person in roster:
         if person.id not in wanted and person.external_id.startswith(STUDENT_ID_PREFIX):
-            await database.courses.unenrol(course.id, person.id)
+            await database.courses.unenrol(course.id, person.id, actor=ACTOR)
 
 
 async def _room(database: Database) -> Room:
@@ -174,10 +174,12 @@ async def _camera(database: Database, room: Room, video_path: Path) -> Camera:
         if camera.name != CAMERA_NAME or camera.kind is not CameraKind.FILE:
             continue
         if camera.connection_url() == url:
-            return camera if camera.enabled else await database.cameras.set_enabled(camera.id, True)
-        await database.cameras.delete(camera.id)
+            if camera.enabled:
+                return camera
+            return await database.cameras.set_enabled(camera.id, True, actor=ACTOR)
+        await database.cameras.delete(camera.id, actor=ACTOR)
     created = await database.cameras.create(
-        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id
+        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id, actor=ACTOR
     )
     return created.camera
 
@@ -214,6 +216,7 @@ async def _admin(database: Database, username: str, password: str) -> User:
             password_hash=password_hash,
             role=Role.ADMIN,
             display_name="Demo administrator",
+            actor=ACTOR,
         )
-    await database.users.set_password_hash(user.id, password_hash)
+    await database.users.set_password_hash(user.id, password_hash, actor=ACTOR)
     return user if user.active else await database.users.set_active(user.id, True)
