@@ -58,6 +58,7 @@ class Announcement:
     port: int
     demo: dict[str, Any] | None = None
     needs_admin: bool = False  # nobody can sign in yet: the first admin is made by command
+    data_dir: str | None = None  # the embedded database's folder; None with DATABASE_URL
 
 
 def demo_data_dir(settings: Settings) -> Path:
@@ -111,6 +112,8 @@ async def _seed_demo(database: Database, analyzer: FaceAnalyzer, settings: Setti
 
 def _announce(announcement: Announcement, emit: Callable[[str], None]) -> None:
     lines = [f"Rollcall is serving on {announcement.url}"]
+    if announcement.data_dir is not None:
+        lines.append(f"Data:       {announcement.data_dir} (ROLLCALL_STORE__DATA_DIR moves it)")
     if announcement.demo is not None:
         demo = announcement.demo
         lines.append(f"Board:      {demo['board_url']} (open it in a browser)")
@@ -210,8 +213,10 @@ async def _serve(
         needs_admin = await services.database.users.count_admins() == 0
         if needs_admin:
             logger.warning("no admin can sign in yet: %s", FIRST_ADMIN_HINT)
+        store = services.settings.store
+        data_dir = None if store.database_url else str(store.data_dir)
         details = _demo_details(seeded, url)
-        _announce(Announcement(url, bound_host, bound_port, details, needs_admin), emit)
+        _announce(Announcement(url, bound_host, bound_port, details, needs_admin, data_dir), emit)
         logger.info("serving", extra={"url": url})
         await stop.wait()
         logger.info("shutting down")

@@ -102,6 +102,9 @@ async def test_a_service_nobody_can_sign_in_to_says_how_to_make_the_first_admin(
         stop.set()
         await asyncio.wait_for(service, settings.service.shutdown_timeout_s)
     assert serving["needs_admin"] is True  # a teacher is no admin: nobody can enrol anyone
+    # an embedded database says where its folder is; an external one (DATABASE_URL) has none
+    store = settings.store
+    assert serving["data_dir"] == (None if store.database_url else str(store.data_dir))
     (hint,) = [line for line in said if line.startswith("No admin yet")]
     assert "rollcall user add NAME --role admin" in hint
 
