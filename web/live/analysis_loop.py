@@ -28,13 +28,13 @@ from store.errors import StoreError
 from store.events import EventKind
 from store.journal import JournalEntry
 from streamer.frame import Frame
+from streamer.newest_frames import newest_frames
 from streamer.supervisor import Supervisor
 from web.live.announcements import Announcements
 from web.live.attendance_writer import AttendanceWriter
 from web.live.hub import EventHub
 from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
-from web.live.newest_frames import newest_frames
 from web.live.people import PeopleDirectory
 from web.metrics import Metrics
 from web.unknown_faces import UnknownFaceStore
