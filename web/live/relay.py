@@ -52,9 +52,9 @@ class HubRelay:
             case EventKind.ATTENDANCE_UPSERTED:
                 if payload.get("person_id") is None:
                     return None
-                inserted = bool(payload["inserted"])
-                # a row the sighting created cannot be a teacher's; an older one may be
-                manual = False if inserted else await self._manual(payload)
+                # events written before the payload carried `manual` were of sightings, which
+                # a teacher's decision outlives: count those as the sighting's own
+                manual = bool(payload.get("manual", False))
                 return {"type": "attendance", **_attendance_fields(payload), "manual": manual}
             case EventKind.ATTENDANCE_CHANGED:
                 return await self._changed(payload)
@@ -100,15 +100,6 @@ class HubRelay:
                     "error": payload.get("error"),
                 }
         return None
-
-    async def _manual(self, payload: dict[str, Any]) -> bool:
-        try:
-            record = await self._database.attendance.get(
-                UUID(payload["session_id"]), UUID(payload["person_id"])
-            )
-        except NotFound:
-            return False
-        return record.manual
 
     async def _changed(self, payload: dict[str, Any]) -> Message | None:
         """A teacher's decision: the whole row as it is now."""
