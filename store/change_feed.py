@@ -30,6 +30,10 @@ class ConnectionLost(Exception):
     """The listener's connection closed under it."""
 
 
+# what ends a followed connection, to reconnect from (anything else is logged as a bug)
+_LOST: tuple[type[BaseException], ...] = (ConnectionLost, asyncpg.PostgresError, *CONNECTION_ERRORS)
+
+
 class ChangeFeed:
     """`async with ChangeFeed(dsn) as feed: async for event in feed: ...`
 
@@ -137,7 +141,7 @@ class ChangeFeed:
             self._backoff.reset()
             try:
                 await self._follow(connection)
-            except (ConnectionLost, asyncpg.PostgresError, *CONNECTION_ERRORS) as error:
+            except _LOST as error:
                 self._connected.clear()
                 self._reconnects += 1
                 logger.warning(
