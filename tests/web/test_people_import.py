@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 from recognizer.analyzer import FaceAnalyzer
 from store.database import Database
 from tests.web.conftest import SignedIn
-from web.enrolment import Photo
-from web.people_import import MAX_ROWS, ImportFormatError, parse_people_csv, rows_with_photos
+from web.domain.enrolment import Photo
+from web.domain.people_import import MAX_ROWS, ImportFormatError, parse_people_csv, rows_with_photos
 
 OBAMA = "face_recognition/Barack_Obama/Barack_Obama_4.jpg"
 BIDEN = "face_recognition/Joseph_Biden/Joseph_Biden_2.jpg"

@@ -18,11 +18,10 @@ from pydantic import BaseModel, Field, StrictBool, model_validator
 from store.cameras import Camera, CameraKind
 from store.errors import InvalidValue, NotFound
 from store.pagination import Page
-from store.users import Role
 from streamer.errors import InvalidCameraUrl
 from streamer.url import NETWORK_SCHEMES, parse_camera_url
-from web.api.auth import require
-from web.api.bodies import (
+from web.http.auth import current_user
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -32,9 +31,9 @@ from web.api.bodies import (
     path_uuid,
     read_model,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.operations import QueryParam, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
@@ -153,7 +152,6 @@ def _query_enabled(request: web.Request) -> bool | None:
 @routes.get("/api/cameras")
 @operation("List cameras by name", auth="teacher", tag="cameras", query=_LIST_QUERY)
 async def list_cameras(request: web.Request) -> web.Response:
-    await require(request)
     limit, offset = page_params(request)
     page = await services_of(request).database.cameras.list(
         room_id=_query_room(request), enabled=_query_enabled(request), limit=limit, offset=offset
@@ -173,7 +171,7 @@ async def list_cameras(request: web.Request) -> web.Response:
     success=201,
 )
 async def create_camera(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     body = await read_model(request, NewCameraBody)
     url = _checked_url(body.url) if body.kind == "rtsp" and body.url else None
     database = services_of(request).database
@@ -209,7 +207,6 @@ async def create_camera(request: web.Request) -> web.Response:
 @routes.get("/api/cameras/{camera_id}")
 @operation("One camera", auth="teacher", tag="cameras", response=CameraView)
 async def get_camera(request: web.Request) -> web.Response:
-    await require(request)
     camera_id = path_uuid(request, "camera_id")
     return json_response(CameraView.of(await services_of(request).database.cameras.get(camera_id)))
 
@@ -224,7 +221,7 @@ async def get_camera(request: web.Request) -> web.Response:
     response=CameraView,
 )
 async def change_camera(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     camera_id = path_uuid(request, "camera_id")
     body = await read_model(request, CameraChange)
     database = services_of(request).database
@@ -263,7 +260,7 @@ async def change_camera(request: web.Request) -> web.Response:
     response=CameraToken,
 )
 async def rotate_camera_token(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     camera_id = path_uuid(request, "camera_id")
     database = services_of(request).database
     camera = await database.cameras.get(camera_id)
@@ -285,7 +282,7 @@ async def rotate_camera_token(request: web.Request) -> web.Response:
     success_description="deleted",
 )
 async def delete_camera(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     camera_id = path_uuid(request, "camera_id")
     database = services_of(request).database
     await database.cameras.delete(camera_id)

@@ -30,15 +30,16 @@ from store.journal import JournalEntry
 from streamer.frame import Frame
 from streamer.newest_frames import newest_frames
 from streamer.supervisor import Supervisor
+from web.domain.unknown_faces import UnknownFaceStore
 from web.live.announcements import Announcements
 from web.live.attendance_writer import AttendanceWriter
 from web.live.box_names import BoxNames
 from web.live.hub import EventHub
 from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
+from web.live.messages import FaceBoxOut, FacesMessage
 from web.live.people import PeopleDirectory
-from web.metrics import Metrics
-from web.unknown_faces import UnknownFaceStore
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ class AnalysisLoop:
     async def _send_boxes(self, boxes: dict[str, list[FaceBox]]) -> None:
         now = time.monotonic()
         for camera_id, faces in boxes.items():
-            if not self._hub.wants_faces_of(camera_id):
+            if not self._hub.wants_faces_of(UUID(camera_id)):
                 continue
             if now - self._faces_sent.get(camera_id, -FACES_INTERVAL_S) < FACES_INTERVAL_S:
                 continue
@@ -230,20 +231,15 @@ class AnalysisLoop:
             )
             width, height = self._frame_sizes.get(camera_id, (0, 0))
             await self._hub.publish(
-                {
-                    "type": "faces",
-                    "camera_id": camera_id,
-                    "boxes": [
-                        {
-                            "bbox": [round(v, 1) for v in face.bbox],
-                            "label": label,
-                            "state": face.label,
-                        }
+                FacesMessage(
+                    camera_id=UUID(camera_id),
+                    boxes=[
+                        FaceBoxOut(bbox=face.bbox, label=label, state=face.label)
                         for face, label in zip(faces, labels, strict=True)
                     ],
-                    "width": width,
-                    "height": height,
-                }
+                    width=width,
+                    height=height,
+                )
             )
 
     def _forget_removed(self, cameras: set[str]) -> None:

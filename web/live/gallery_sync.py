@@ -19,7 +19,7 @@ from store.events import Event, EventKind
 from store.pagination import read_every_page
 from store.templates import TemplateMatrix
 from web.live.people import PeopleDirectory
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from store.events import Event, EventKind
 from store.pagination import read_every_page
 from store.sessions import ClassSession
 from web.live.camera_sync import CameraSync
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

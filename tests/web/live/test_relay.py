@@ -14,7 +14,7 @@ from web.live.hub import EventHub
 from web.live.latency import EventLatency
 from web.live.people import PeopleDirectory
 from web.live.relay import HubRelay
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 
 async def test_an_upsert_of_a_teachers_decision_reaches_the_board_as_manual(
@@ -45,7 +45,7 @@ async def test_an_upsert_of_a_teachers_decision_reaches_the_board_as_manual(
 
     async with asyncio.timeout(5):
         messages = [await anext(board), await anext(board)]
-    assert [(m["status"], m["manual"], m["inserted"]) for m in messages] == [
+    assert [(m.status, m.manual, m.inserted) for m in messages] == [
         ("present", False, True),
         ("excused", True, False),
     ]

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.web.conftest import SignedIn
-from web.runtime import run_service
+from web.process import run_service
 from web.settings import Settings
 
 START_TIMEOUT_S = 120.0

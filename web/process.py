@@ -30,11 +30,12 @@ from recognizer.gallery import Gallery
 from store.database import Database
 from web.api.websocket import track_websockets
 from web.app import build_app
-from web.config import ServiceConfig
+from web.http.access_log import AccessLogger
+from web.http.config import ServiceConfig
+from web.http.services import RateLimits, Services
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
-from web.services import RateLimits, Services
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 if TYPE_CHECKING:
     from web.demo.seed import DemoSetup
@@ -191,7 +192,9 @@ async def _serve(
     app = build_app(services)
     track_websockets(app)
     # A third of the budget for requests in flight; the rest is for cameras and writes.
-    runner = web.AppRunner(app, shutdown_timeout=service.shutdown_timeout_s / 3)
+    runner = web.AppRunner(
+        app, shutdown_timeout=service.shutdown_timeout_s / 3, access_log_class=AccessLogger
+    )
     await runner.setup()
     try:
         site = web.TCPSite(runner, service.host, service.port)

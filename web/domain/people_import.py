@@ -22,8 +22,8 @@ from uuid import UUID
 from store.database import Database
 from store.errors import NotFound
 from store.pagination import read_every_page
-from web.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, PhotoSource
-from web.text import plain_text_problem
+from web.domain.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, PhotoSource
+from web.domain.text import plain_text_problem
 
 logger = logging.getLogger(__name__)
 
