@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository
+from store.repository import Connection, Repository
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class AuditEntry:
 
 
 async def append_audit(
-    connection: asyncpg.Connection,
+    connection: Connection,
     *,
     actor: str,
     action: str,

@@ -95,7 +95,7 @@ class Database:
         """True when a query round trip succeeds now (readiness)."""
         try:
             with translated_errors():
-                return await self._pool.fetchval("SELECT true", timeout=2.0)
+                return bool(await self._pool.fetchval("SELECT true", timeout=2.0))
         except Exception:
             return False
 

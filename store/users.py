@@ -188,7 +188,9 @@ class Users(Repository):
         return build_page(rows, limit, offset, _user)
 
     async def count_admins(self) -> int:
-        return await self._fetchval("SELECT count(*) FROM users WHERE role = 'admin' AND active")
+        return int(
+            await self._fetchval("SELECT count(*) FROM users WHERE role = 'admin' AND active")
+        )
 
     async def issue_token(self, user_id: UUID, ttl: timedelta) -> str:
         """A new bearer token for the user, valid for `ttl`; shown once, stored hashed."""

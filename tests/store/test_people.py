@@ -39,6 +39,17 @@ async def test_an_empty_display_name_is_refused(db: Database) -> None:
         await db.people.create(external_id="S-1", display_name="")
 
 
+async def test_several_people_are_read_at_once_and_the_unknown_left_out(db: Database) -> None:
+    ada = await db.people.create(external_id="S-1", display_name="Ada")
+    bo = await db.people.create(external_id="S-2", display_name="Bo")
+    await db.people.create(external_id="S-3", display_name="Cy")
+
+    found = await db.people.get_many([bo.id, uuid4(), ada.id])
+
+    assert sorted(p.display_name for p in found) == ["Ada", "Bo"]
+    assert await db.people.get_many([]) == []
+
+
 async def test_unknown_people_are_not_found(db: Database) -> None:
     with pytest.raises(NotFound):
         await db.people.get(uuid4())

@@ -8,7 +8,6 @@ rotated; the store keeps only its hash.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -18,6 +17,7 @@ from pydantic import BaseModel, Field, StrictBool, model_validator
 
 from store.cameras import Camera, CameraKind
 from store.errors import InvalidValue, NotFound
+from store.pagination import Page
 from streamer.errors import InvalidCameraUrl
 from streamer.url import NETWORK_SCHEMES, parse_camera_url
 from web.http.auth import current_user
@@ -157,7 +157,7 @@ async def list_cameras(request: web.Request) -> web.Response:
         room_id=_query_room(request), enabled=_query_enabled(request), limit=limit, offset=offset
     )
     views = tuple(CameraView.of(camera) for camera in page.items)
-    return json_response(dataclasses.replace(page, items=views))
+    return json_response(Page(views, page.limit, page.offset, page.has_more))
 
 
 @routes.post("/api/cameras")
