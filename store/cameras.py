@@ -19,7 +19,7 @@ from store.audit import append_audit
 from store.errors import InvalidValue, NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 from store.tokens import hash_token, new_token, token_matches
 
 _COLUMNS = "id, room_id, name, kind, url, url_password, enabled, created_at"
@@ -231,7 +231,7 @@ class Cameras(Repository):
 
 
 async def _set_enabled(
-    connection: asyncpg.Connection, camera_id: UUID, enabled: bool, actor: str
+    connection: Connection, camera_id: UUID, enabled: bool, actor: str
 ) -> asyncpg.Record:
     row = await connection.fetchrow(
         f"UPDATE cameras SET enabled = $2 WHERE id = $1 RETURNING {_COLUMNS}", camera_id, enabled
@@ -243,7 +243,7 @@ async def _set_enabled(
 
 
 async def _audit(
-    connection: asyncpg.Connection,
+    connection: Connection,
     actor: str,
     action: str,
     camera_id: UUID,

@@ -14,7 +14,7 @@ from store.errors import NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.people import PERSON_COLUMNS, Person, person_from_row
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,7 @@ class Courses(Repository):
         )
 
 
-async def enrol_people(
-    connection: asyncpg.Connection, course_id: UUID, person_ids: Sequence[UUID]
-) -> int:
+async def enrol_people(connection: Connection, course_id: UUID, person_ids: Sequence[UUID]) -> int:
     """Add people to the roster in the caller's transaction, announcing a change; returns how
     many were not on it already."""
     added = affected(

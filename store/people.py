@@ -13,7 +13,7 @@ from store.audit import append_audit
 from store.errors import NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 
 PERSON_COLUMNS = "id, external_id, display_name, active, consent_at, created_at, updated_at"
 
@@ -204,7 +204,7 @@ class People(Repository):
 
 
 async def import_people(
-    connection: asyncpg.Connection, rows: Sequence[tuple[str, str]], *, actor: str
+    connection: Connection, rows: Sequence[tuple[str, str]], *, actor: str
 ) -> tuple[UUID, ...]:
     """`People.import_many` in the caller's transaction."""
     found = await connection.fetch(

@@ -18,7 +18,7 @@ from store.audit import append_audit
 from store.errors import InvalidValue, NotFound, translated_errors
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository
+from store.repository import Connection, Repository
 
 _COLUMNS = "id, person_id, model_pack, dim, embedding, quality, source, created_at"
 _LOAD_CHUNK = 5000  # rows per round trip when loading a gallery (about 10 MiB at 512-d)
@@ -244,7 +244,7 @@ class Templates(Repository):
 
 
 async def copy_templates(
-    connection: asyncpg.Connection,
+    connection: Connection,
     rows: Sequence[tuple[UUID, np.ndarray]],
     *,
     model_pack: str,

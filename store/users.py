@@ -16,7 +16,7 @@ import asyncpg
 from store.audit import append_audit
 from store.errors import Conflict, NotFound
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 from store.tokens import hash_token, new_token
 
 _COLUMNS = "id, username, display_name, role, active, created_at"
@@ -221,7 +221,7 @@ class Users(Repository):
         return affected(await self._execute("DELETE FROM user_tokens WHERE expires_at <= now()"))
 
 
-async def _keep_an_admin(connection: asyncpg.Connection, user_id: UUID) -> None:
+async def _keep_an_admin(connection: Connection, user_id: UUID) -> None:
     """LastAdmin when `user_id` is the only active admin. Every active admin's row is locked
     first, so two admins demoting each other at once are taken one after the other: the second
     sees the first's change and is refused."""
