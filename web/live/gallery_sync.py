@@ -129,11 +129,11 @@ def _replace_all(gallery: Gallery, matrix: TemplateMatrix) -> None:
         wanted.setdefault(str(person_id), []).append(
             Template(str(template_id), str(person_id), row)
         )
-    for person_id in set(map(str, gallery.person_ids())) - set(wanted):
-        gallery.remove_person(person_id)
-    for person_id, templates in wanted.items():
-        current = {t.template_id for t in gallery.templates_of(person_id)}
+    for gone in set(map(str, gallery.person_ids())) - set(wanted):
+        gallery.remove_person(gone)
+    for person, templates in wanted.items():
+        current = {t.template_id for t in gallery.templates_of(person)}
         if current != {t.template_id for t in templates}:
-            gallery.replace(person_id, templates)
+            gallery.replace(person, templates)
     if reloading:
         gallery.rebuild_index()
