@@ -4,7 +4,8 @@ A lease row names the one holder of a camera until `expires_at`; every statement
 lease over is a single INSERT ... ON CONFLICT DO UPDATE ... WHERE (expired or mine), so two
 holders racing for a camera can never both be told it is theirs. Expiry is always reckoned in
 database time (now()), never on the clock of a process. Each process also keeps a row in
-`service_instances` alive, so every process can tell how many share the cameras.
+`service_instances` alive, so every process can tell how many share the cameras (and where
+to reach each one that advertises an address).
 
 A holder is any short text that is unique per running process (host name, pid, a nonce).
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -77,11 +78,12 @@ class CameraLease:
 @dataclass(frozen=True)
 class LeaseOverview:
     """One look at the sharing: the enabled cameras (id -> kind), their leases, the live
-    instances."""
+    instances, and the addresses of those that advertise one (holder -> URL)."""
 
     cameras: dict[UUID, str]
     leases: dict[UUID, CameraLease]
     instances: int
+    addresses: dict[str, str] = field(default_factory=dict)
 
     def share(self) -> int:
         """The cameras each live instance aims at: ceil(enabled cameras / live instances)."""
@@ -180,19 +182,31 @@ class CameraLeases(Repository):
         )
         return taken is not None
 
-    async def renew(self, holder: str, reports: Sequence[CameraReport], ttl_s: float) -> set[UUID]:
-        """Say this holder is alive and extend the leases it still holds, with what it sees
-        of each camera; returns the cameras still held. A camera missing from the answer was
-        taken over, or its row is gone with the camera: stop running it."""
+    async def renew(
+        self,
+        holder: str,
+        reports: Sequence[CameraReport],
+        ttl_s: float,
+        *,
+        address: str | None = None,
+    ) -> set[UUID]:
+        """Say this holder is alive (and where the others reach it, when it says) and extend
+        the leases it still holds, with what it sees of each camera; returns the cameras
+        still held. A camera missing from the answer was taken over, or its row is gone with
+        the camera: stop running it."""
         _check(holder, ttl_s)
+        if address is not None and not 1 <= len(address) <= 500:
+            raise InvalidValue("an instance's address is 1 to 500 characters")
         async with self._transaction() as connection:
             await connection.execute(
-                "INSERT INTO service_instances (holder, expires_at)"
-                " VALUES ($1, now() + make_interval(secs => $2))"
+                "INSERT INTO service_instances (holder, expires_at, address)"
+                " VALUES ($1, now() + make_interval(secs => $2), $3)"
                 " ON CONFLICT (holder) DO UPDATE"
-                " SET heartbeat_at = now(), expires_at = excluded.expires_at",
+                " SET heartbeat_at = now(), expires_at = excluded.expires_at,"
+                " address = excluded.address",
                 holder,
                 ttl_s,
+                address,
             )
             await connection.execute(
                 "DELETE FROM service_instances"
@@ -252,13 +266,14 @@ class CameraLeases(Repository):
                 f"SELECT {_LEASE_COLUMNS} FROM camera_leases l"
                 " JOIN cameras c ON c.id = l.camera_id WHERE c.enabled"
             )
-            instances = await connection.fetchval(
-                "SELECT count(*) FROM service_instances WHERE expires_at > now()"
+            instances = await connection.fetch(
+                "SELECT holder, address FROM service_instances WHERE expires_at > now()"
             )
         return LeaseOverview(
             cameras={row["id"]: row["kind"] for row in cameras},
             leases={row["camera_id"]: _lease(row) for row in leases},
-            instances=int(instances),
+            instances=len(instances),
+            addresses={row["holder"]: row["address"] for row in instances if row["address"]},
         )
 
     async def of_camera(self, camera_id: UUID) -> CameraLease | None:

@@ -28,6 +28,7 @@ from aiohttp import web
 from recognizer.analyzer import FaceAnalyzer
 from recognizer.gallery import Gallery
 from store.database import Database
+from web.api.live_view import track_live_views
 from web.api.websocket import track_websockets
 from web.app import build_app
 from web.http.access_log import AccessLogger
@@ -200,6 +201,8 @@ async def _serve(
     service = services.settings.service
     app = build_app(services)
     track_websockets(app)
+    if services.live is not None:
+        track_live_views(app, services.live)
     # A third of the budget for requests in flight; the rest is for cameras and writes.
     runner = web.AppRunner(
         app, shutdown_timeout=service.shutdown_timeout_s / 3, access_log_class=AccessLogger

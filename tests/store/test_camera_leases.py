@@ -138,6 +138,23 @@ async def test_the_fair_share_counts_the_live_instances(db: Database) -> None:
     assert (await db.camera_leases.overview()).instances == 2
 
 
+async def test_the_live_instances_addresses_are_known_to_all_and_go_with_them(
+    db: Database,
+) -> None:
+    await db.camera_leases.renew("a", [], TTL_S, address="http://10.0.0.1:8080")
+    await db.camera_leases.renew("b", [], TTL_S)  # advertises none
+    await db.camera_leases.renew("c", [], COUNTED_TTL_S, address="http://10.0.0.3:8080")
+    assert (await db.camera_leases.overview()).addresses == {
+        "a": "http://10.0.0.1:8080",
+        "c": "http://10.0.0.3:8080",
+    }
+    await db.camera_leases.renew("a", [], TTL_S, address="http://10.0.0.9:8080")  # moved
+    await asyncio.sleep(COUNTED_TTL_S + 0.2)  # c stopped renewing
+    assert (await db.camera_leases.overview()).addresses == {"a": "http://10.0.0.9:8080"}
+    with pytest.raises(InvalidValue):
+        await db.camera_leases.renew("a", [], TTL_S, address="")
+
+
 async def test_leaving_releases_every_lease_and_stops_counting_the_holder(db: Database) -> None:
     cameras = await _cameras(db, 3)
     await db.camera_leases.renew("a", [], TTL_S)

@@ -38,6 +38,12 @@ def bearer_token(request: web.Request) -> str | None:
     return None
 
 
+def user_token(request: web.Request) -> str | None:
+    """The token the user signed this request in with (header or cookie), to pass on when a
+    request is relayed to another replica, which checks it again."""
+    return bearer_token(request) or request.cookies.get(SESSION_COOKIE) or None
+
+
 def client_address(request: web.Request) -> str:
     """The client's address for rate limits; X-Forwarded-For only behind a trusted proxy."""
     if services_of(request).settings.service.trusted_proxy:

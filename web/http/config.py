@@ -40,6 +40,15 @@ class ServiceConfig(BaseModel):
         description="how often a process renews its camera leases and rebalances the cameras",
     )
 
+    advertise_url: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=500,
+        pattern=r"^https?://[^/\s]+/?$",
+        description="how the other replicas reach this one (http://<pod address>:<port>): a "
+        "live view of a camera another replica runs is relayed from it; unset, it is refused",
+    )
+
     @model_validator(mode="after")
     def _check_leases(self) -> ServiceConfig:
         # two renewals fit in a lease: one late renewal (a busy loop, a slow query) must not
@@ -47,6 +56,10 @@ class ServiceConfig(BaseModel):
         if self.camera_lease_ttl_s <= 2 * self.camera_lease_renew_s:
             raise ValueError("camera_lease_ttl_s must exceed twice camera_lease_renew_s")
         return self
+
+    @property
+    def advertised_address(self) -> str | None:
+        return None if self.advertise_url is None else self.advertise_url.rstrip("/")
 
     @property
     def max_upload_bytes(self) -> int:

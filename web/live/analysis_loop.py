@@ -37,6 +37,7 @@ from web.live.box_names import BoxNames
 from web.live.hub import EventHub
 from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
+from web.live.live_views import LiveViews
 from web.live.messages import FaceBoxOut, FacesMessage
 from web.live.people import PeopleDirectory
 from web.telemetry.metrics import Metrics
@@ -68,8 +69,10 @@ class AnalysisLoop:
         executor: Executor,
         unknown_faces: UnknownFaceStore | None = None,
         journal: LiveJournal | None = None,
+        views: LiveViews | None = None,
     ) -> None:
         self._supervisor = supervisor
+        self._views = views
         self._engine = engine
         self._writer = writer
         self._announcements = Announcements(database, journal=journal)
@@ -136,6 +139,7 @@ class AnalysisLoop:
                     extra={"camera_id": event.camera_id, "error": str(error)},
                 )
         await self._send_boxes(update.boxes)
+        self._offer_previews(update.boxes, frames)
 
     async def _act(self, event: PresenceEvent) -> None:
         match event:
@@ -226,26 +230,43 @@ class AnalysisLoop:
             if now - self._faces_sent.get(camera_id, -FACES_INTERVAL_S) < FACES_INTERVAL_S:
                 continue
             self._faces_sent[camera_id] = now
-            labels = self._names.labels(
-                [None if f.person_id is None else UUID(str(f.person_id)) for f in faces]
-            )
             width, height = self._frame_sizes.get(camera_id, (0, 0))
             await self._hub.publish(
                 FacesMessage(
                     camera_id=UUID(camera_id),
-                    boxes=[
-                        FaceBoxOut(bbox=face.bbox, label=label, state=face.label)
-                        for face, label in zip(faces, labels, strict=True)
-                    ],
+                    boxes=self._named(faces),
                     width=width,
                     height=height,
                 )
             )
 
+    def _offer_previews(self, boxes: dict[str, list[FaceBox]], frames: list[Frame]) -> None:
+        """The live views: a frame of a watched camera, with the boxes found in it."""
+        views = self._views
+        if views is None:
+            return
+        now = time.monotonic()
+        for frame in frames:
+            camera_id = UUID(frame.camera_id)
+            if views.wants(camera_id, now):
+                faces = self._named(boxes.get(frame.camera_id, []))
+                views.offer(camera_id, frame.image, faces, frame.captured_at)
+
+    def _named(self, faces: list[FaceBox]) -> list[FaceBoxOut]:
+        labels = self._names.labels(
+            [None if f.person_id is None else UUID(str(f.person_id)) for f in faces]
+        )
+        return [
+            FaceBoxOut(bbox=face.bbox, label=label, state=face.label)
+            for face, label in zip(faces, labels, strict=True)
+        ]
+
     def _forget_removed(self, cameras: set[str]) -> None:
         for state in (self._faces_sent, self._frame_sizes):
             for camera_id in state.keys() - cameras:
                 del state[camera_id]
+        if self._views is not None:
+            self._views.forget({UUID(camera_id) for camera_id in cameras})
 
     def _measure(self, stats: ProcessStats, frames: list[Frame]) -> None:
         self.last_stats = stats

@@ -71,8 +71,10 @@ class CameraOwnership:
         ttl_s: float,
         renew_s: float,
         holder: str | None = None,
+        address: str | None = None,
     ) -> None:
         self.holder = holder or new_holder()
+        self.address = address  # where the other processes reach this one (None: nowhere)
         self._leases = leases
         self._cameras = cameras
         self._report = report
@@ -156,7 +158,10 @@ class CameraOwnership:
         # and another process claims them; the next tick tries again
         async with asyncio.timeout(self._ttl_s - self._renew_s):
             kept = await self._leases.renew(
-                self.holder, [self._report(camera_id) for camera_id in held], self._ttl_s
+                self.holder,
+                [self._report(camera_id) for camera_id in held],
+                self._ttl_s,
+                address=self.address,
             )
         for camera_id in held - kept:
             logger.warning(
@@ -279,6 +284,10 @@ class CameraOwnership:
     def lease_of(self, camera_id: UUID) -> CameraLease | None:
         """The camera's lease at the last look (None before the first, or when unleased)."""
         return None if self._overview is None else self._overview.leases.get(camera_id)
+
+    def address_of(self, holder: str) -> str | None:
+        """Where the live process `holder` said the others reach it, at the last look."""
+        return None if self._overview is None else self._overview.addresses.get(holder)
 
     def reported_state(self, camera_id: UUID) -> ReportedState | None:
         """The newest the camera's holder said of its state: its last announcement on the

@@ -138,6 +138,26 @@ class FacesMessage(LiveMessage):
     height: int
 
 
+class PreviewMessage(LiveMessage):
+    """One frame of a camera's live view: a small JPEG of a frame the analysis took, with
+    that frame's face boxes in the JPEG's pixels. It exists only on its way to the viewers
+    watching at the time (`web.live.live_views`): never written to disk, the database or a
+    log."""
+
+    type: Literal["preview"] = "preview"
+    camera_id: UUID
+    captured_at: datetime
+    width: int  # the JPEG's pixels
+    height: int
+    jpeg: str  # base64
+    boxes: list[FaceBoxOut]
+
+    @cached_property
+    def ndjson_line(self) -> bytes:
+        """The message as one line of the live view's stream, made once for every viewer."""
+        return self.json_text.encode() + b"\n"
+
+
 class SnapshotRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -34,6 +34,7 @@ from web.live.gallery_sync import GallerySync
 from web.live.hub import EventHub
 from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
+from web.live.live_views import LiveViews
 from web.live.maintenance import maintain
 from web.live.people import PeopleDirectory
 from web.live.relay import HubRelay
@@ -90,6 +91,7 @@ class LiveRuntime:
         self.supervisor = Supervisor(settings.streamer)
         self.engine = PresenceEngine(analyzer, gallery, presence_config(settings))
         self.hub = EventHub(metrics)
+        self.views = LiveViews()
         self._feedback = FaceFeedback(self.hub)
         people = PeopleDirectory(database)
         latency = EventLatency(metrics)
@@ -103,6 +105,7 @@ class LiveRuntime:
             metrics,
             ttl_s=settings.service.camera_lease_ttl_s,
             renew_s=settings.service.camera_lease_renew_s,
+            address=settings.service.advertised_address,
         )
         self._contexts = SessionContexts(database, self.engine, self._cameras, metrics)
         self._gallery_sync = GallerySync(
@@ -132,6 +135,7 @@ class LiveRuntime:
             executor,
             unknown_faces=self._unknown_faces,
             journal=journal,
+            views=self.views,
         )
         self._watch = CameraWatch(self.supervisor, database, metrics)
         self._tasks = TaskSet()
@@ -167,6 +171,7 @@ class LiveRuntime:
         stack.push_async_callback(self._journal.close)
         feed = await stack.enter_async_context(self._database.change_feed())
         stack.callback(self.hub.close_all)
+        stack.push_async_callback(self.views.close)  # after the analysis loop stopped
         stack.push_async_callback(self._feedback.close)
         stack.push_async_callback(self._tasks.cancel_all)
         await self._gallery_sync.load()
@@ -231,6 +236,14 @@ class LiveRuntime:
     def holder(self) -> str:
         """This process's name on the camera leases it holds."""
         return self._ownership.holder
+
+    def runs_camera(self, camera_id: UUID) -> bool:
+        """Whether this process runs the camera now (its live view is made here)."""
+        return self._cameras.camera(camera_id) is not None
+
+    def address_of(self, holder: str) -> str | None:
+        """Where the other process `holder` is reached over HTTP, if it advertises it."""
+        return self._ownership.address_of(holder)
 
     def camera_statuses(self) -> list[CameraLiveStatus]:
         """Every enabled camera, whichever process runs it."""
