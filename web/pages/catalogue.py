@@ -16,6 +16,14 @@ PAGES = (
         stylesheets=("board.css",),
     ),
     Page(
+        "/live",
+        "Live view",
+        "live.html",
+        "live_view.js",
+        Access.TEACHER,
+        stylesheets=("camera.css", "live.css"),
+    ),
+    Page(
         "/camera",
         "Classroom camera",
         "camera.html",

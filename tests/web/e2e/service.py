@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from web.process import run_service
 from web.settings import Settings
@@ -18,6 +19,7 @@ START_TIMEOUT_S = 60.0
 @dataclass(frozen=True)
 class RunningService:
     url: str  # http://127.0.0.1:PORT
+    demo: dict[str, Any] | None = None  # with --demo: its camera, session and login
 
 
 def free_port() -> int:
@@ -26,8 +28,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def _announced_url(lines: asyncio.Queue[str], service: asyncio.Task[int]) -> str:
-    """The URL of the JSON line the service prints once it listens."""
+async def _announced(lines: asyncio.Queue[str], service: asyncio.Task[int]) -> dict[str, Any]:
+    """The JSON line the service prints once it listens."""
     async with asyncio.timeout(START_TIMEOUT_S):
         while True:
             getting = asyncio.ensure_future(lines.get())
@@ -37,20 +39,24 @@ async def _announced_url(lines: asyncio.Queue[str], service: asyncio.Task[int]) 
                 raise AssertionError(f"the service ended before serving: {service.result()}")
             line = getting.result()
             if line.startswith("{"):
-                return str(json.loads(line)["url"])
+                announced: dict[str, Any] = json.loads(line)
+                return announced
 
 
 @asynccontextmanager
-async def serving(settings: Settings, *, port: int | None = None) -> AsyncIterator[RunningService]:
+async def serving(
+    settings: Settings, *, port: int | None = None, demo: bool = False
+) -> AsyncIterator[RunningService]:
     """Serve until the block ends, then stop as on SIGTERM; the service must end by itself,
     cleanly (exit status 0), within its own shutdown budget. A fixed `port` lets a test start
-    the service again at the address its clients already know (a restart); else any free one."""
+    the service again at the address its clients already know (a restart); else any free one.
+    `demo` serves as `rollcall serve --demo` does."""
     lines: asyncio.Queue[str] = asyncio.Queue()
     stop = asyncio.Event()
     service = asyncio.create_task(
         run_service(
             settings,
-            demo=False,
+            demo=demo,
             port=free_port() if port is None else port,
             host="127.0.0.1",
             emit=lines.put_nowait,
@@ -58,7 +64,8 @@ async def serving(settings: Settings, *, port: int | None = None) -> AsyncIterat
         )
     )
     try:
-        yield RunningService(await _announced_url(lines, service))
+        announced = await _announced(lines, service)
+        yield RunningService(str(announced["url"]), announced.get("demo"))
     finally:
         stop.set()
         # run_service's own watchdog ends a shutdown that overruns; this bound is beyond it

@@ -165,6 +165,17 @@ export class RoomsList {
       );
     const actions = [
       camera.enabled
+        ? el(
+            "a",
+            {
+              class: "button secondary",
+              href: `/live?camera=${encodeURIComponent(camera.id)}`,
+              "aria-label": `Live view of ${camera.name}`,
+            },
+            "Live view",
+          )
+        : null,
+      camera.enabled
         ? actionButton(
             "Disable",
             camera.name,

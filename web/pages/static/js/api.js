@@ -16,7 +16,7 @@ export function signInUrl() {
   return `/sign-in?next=${encodeURIComponent(here)}`;
 }
 
-async function errorOf(response) {
+export async function errorOf(response) {
   let error = {};
   try {
     error = (await response.json()).error || {};

@@ -119,7 +119,15 @@ export function renderCameras(container, cameras) {
           title: camera.error && health !== "live" ? camera.error : null,
         },
         icon(health === "down" ? "cameraOff" : "camera"),
-        el("span", { class: "camera-name" }, camera.name),
+        el(
+          "a",
+          {
+            class: "camera-name",
+            href: `/live?camera=${encodeURIComponent(camera.cameraId)}`,
+            title: `Watch ${camera.name} live`,
+          },
+          camera.name,
+        ),
         el("span", { class: `camera-health health-${health}` }, HEALTH_WORDS[health]),
         camera.error && health !== "live" ? el("span", { class: "camera-error" }, camera.error) : null,
       );
