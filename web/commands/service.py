@@ -68,6 +68,17 @@ def register(groups: CommandGroups) -> None:
     bench.add_argument(
         "--faces", type=Path, default=None, help="labelled photos (default: ../shared/faces)"
     )
+    bench.add_argument(
+        "--live-view",
+        type=float,
+        default=None,
+        metavar="PHASE_S",
+        help="then measure the live view's cost: phases of about this many seconds (whole "
+        "loops of the clip) without and with a viewer on every camera, alternating",
+    )
+    bench.add_argument(
+        "--live-view-phases", type=int, default=3, help="phases of each condition (default 3)"
+    )
     bench.set_defaults(func=_bench_pipeline)
 
 
@@ -103,6 +114,9 @@ def _bench_pipeline(args: argparse.Namespace) -> int:
     if args.cameras < 1 or args.seconds <= 0:
         sys.stderr.write("rollcall bench pipeline: --cameras >= 1 and --seconds > 0\n")
         return 2
+    if (args.live_view is not None and args.live_view <= 0) or args.live_view_phases < 1:
+        sys.stderr.write("rollcall bench pipeline: --live-view > 0, --live-view-phases >= 1\n")
+        return 2
     plan = PipelinePlan(
         cameras=args.cameras,
         seconds=args.seconds,
@@ -110,6 +124,8 @@ def _bench_pipeline(args: argparse.Namespace) -> int:
         naive_frames=args.naive_frames,
         classroom=args.classroom,
         faces_dir=args.faces or default_faces_dir(),
+        live_view_phase_s=args.live_view,
+        live_view_phases=args.live_view_phases,
     )
     print_result(asyncio.run(run_pipeline_benchmark(Settings(), plan)))
     return 0

@@ -13,12 +13,16 @@ engine -> write buffer -> change feed -> hub), measured from the hub's side like
 - speedup_vs_faceanalysis: CPU time per frame of FaceAnalysis over CPU time per analysed
   frame of the whole service (decoding, tracking, embedding only what needs it, voting, the
   database, the feed and the hub included).
+- live_view (with --live-view): the same runtime afterwards, alternately without and with a
+  live viewer on every camera (web.evaluation.live_view_cost), each phase whole loops of the
+  clip.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +50,7 @@ from web.demo.photos import locate_demo_photos
 from web.demo.scene import Actor, first_clear_view, write_scene
 from web.demo.staging import stage_actors
 from web.evaluation.class_files import Role, read_class
+from web.evaluation.live_view_cost import measure_live_view_cost
 from web.evaluation.video_run import enrol_class
 from web.live.hub import Subscription
 from web.live.messages import AttendanceMessage
@@ -71,6 +76,8 @@ class PipelinePlan:
     clip_size: tuple[int, int] = (1280, 720)
     classroom: str | None = None  # a generated classroom level instead of the demo's clip
     faces_dir: Path | None = None  # its labelled photos
+    live_view_phase_s: float | None = None  # then, phases without and with a live viewer
+    live_view_phases: int = 3  # of each condition
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class Clip:
     fps: int
     enrolments: dict[str, list[tuple[np.ndarray, float]]]  # name -> (embedding, quality)
     appearances: dict[str, float]  # name -> clip time of their first clear view
+    seconds: float  # one loop of it
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,7 @@ def make_clip(analyzer: FaceAnalyzer, folder: Path, plan: PipelinePlan) -> Clip:
         plan.clip_fps,
         {m.key: [(m.embedding, m.det_score)] for m in students},
         _appearances(actors, plan.clip_size, plan.clip_fps),
+        plan.clip_seconds,
     )
 
 
@@ -131,6 +140,7 @@ def make_classroom_clip(
         level.fps,
         {name: [(row, 1.0) for row in templates[name]] for name in students},
         students,
+        level.seconds,
     )
 
 
@@ -247,6 +257,19 @@ async def run_live_part(
                 wall = time.monotonic() - wall_started
                 # Read before the runtime stops: a stopped camera's series are dropped.
                 analyzed = [_frames_analyzed(metrics, camera.camera_id) for camera in cameras]
+                live_view = None
+                if plan.live_view_phase_s is not None:
+                    # whole loops of the clip: the work varies over a loop (people arrive,
+                    # tracks start again as it restarts), and phases cut across loops
+                    # measured that, not the viewer (15 s phases of a 20 s clip: +18% CPU)
+                    loops = max(1, math.ceil(plan.live_view_phase_s / clip.seconds - 1e-6))
+                    live_view = await measure_live_view_cost(
+                        live.views,
+                        [camera.camera_id for camera in cameras],
+                        lambda: sum(_frames_analyzed(metrics, c.camera_id) for c in cameras),
+                        phase_s=loops * clip.seconds,
+                        phases=plan.live_view_phases,
+                    )
                 subscription.close()
                 await collector
     appearances = clip.appearances
@@ -273,6 +296,7 @@ async def run_live_part(
         "present_expected": len(people) * plan.cameras,
         "event_latency_p50_s": _percentile(latencies, 50),
         "event_latency_p95_s": _percentile(latencies, 95),
+        **({} if live_view is None else {"live_view": live_view}),
     }
 
 

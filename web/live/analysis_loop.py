@@ -250,7 +250,7 @@ class AnalysisLoop:
             camera_id = UUID(frame.camera_id)
             if views.wants(camera_id, now):
                 faces = self._named(boxes.get(frame.camera_id, []))
-                views.offer(camera_id, frame.image, faces, frame.captured_at)
+                views.offer(camera_id, frame.image, faces, frame.captured_at, now)
 
     def _named(self, faces: list[FaceBox]) -> list[FaceBoxOut]:
         labels = self._names.labels(

@@ -86,7 +86,7 @@ class LiveViews:
         self._width = width
         self._quality = quality
         self._viewers: dict[UUID, set[Viewer]] = {}
-        self._begun: dict[UUID, float] = {}  # monotonic time each camera's last preview began
+        self._due: dict[UUID, float] = {}  # monotonic time each camera's next preview is due
         self._encoding: set[UUID] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-view")
@@ -126,11 +126,11 @@ class LiveViews:
 
     def wants(self, camera_id: UUID, now: float | None = None) -> bool:
         """Whether a frame of this camera analysed now should become a preview: someone
-        watches, the last one was begun a preview interval ago, and it is done."""
+        watches, one is due (at most `fps` a second), and the last one is done."""
         if camera_id not in self._viewers or camera_id in self._encoding:
             return False
-        now = time.monotonic() if now is None else now
-        return now - self._begun.get(camera_id, -self._interval_s) >= self._interval_s
+        due = self._due.get(camera_id)
+        return due is None or (time.monotonic() if now is None else now) >= due
 
     def offer(
         self,
@@ -138,10 +138,18 @@ class LiveViews:
         image: np.ndarray,
         boxes: Sequence[FaceBoxOut],
         captured_at: float,
+        now: float | None = None,
     ) -> None:
         """Make a preview of this frame and its boxes, off the loop, for the camera's
         viewers. Returns at once."""
-        self._begun[camera_id] = time.monotonic()
+        # Due one interval after the last was due, not after it was made: frames come at the
+        # analysis rate (every 0.2 s), and "0.5 s after the last" would mean every 0.6 s. Never
+        # sooner than half an interval, so a camera back from a pause gets no burst.
+        now = time.monotonic() if now is None else now
+        due = self._due.get(camera_id)
+        self._due[camera_id] = max(
+            now + self._interval_s / 2, (now if due is None else due) + self._interval_s
+        )
         self._encoding.add(camera_id)
         task = asyncio.create_task(
             self._make(camera_id, image, list(boxes), captured_at), name="live-view-encode"
@@ -151,8 +159,8 @@ class LiveViews:
 
     def forget(self, cameras: set[UUID]) -> None:
         """Drop the pacing of cameras no longer run here."""
-        for camera_id in self._begun.keys() - cameras:
-            del self._begun[camera_id]
+        for camera_id in self._due.keys() - cameras:
+            del self._due[camera_id]
 
     async def _make(
         self, camera_id: UUID, image: np.ndarray, boxes: list[FaceBoxOut], captured_at: float

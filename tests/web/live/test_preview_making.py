@@ -5,6 +5,7 @@ viewer."""
 from __future__ import annotations
 
 import base64
+from itertools import pairwise
 from uuid import uuid4
 
 import cv2
@@ -45,12 +46,20 @@ async def test_nothing_is_wanted_unwatched_and_a_watched_camera_at_most_at_the_p
     camera, other = uuid4(), uuid4()
     assert not views.wants(camera, now=100.0)
     with views.watch(camera) as viewer:
-        assert views.wants(camera, now=100.0)
         assert not views.wants(other, now=100.0)  # nobody watches that one
-        views.offer(camera, _frame(), [], captured_at=0.0)
-        assert not views.wants(camera)  # one encode in flight at a time, and within 0.5 s
-        assert await viewer.next(10.0) is not None
+        # the analysis offers every frame it may, at 5 frames a second for 10 seconds
+        offered = []
+        for frame in range(50):
+            now = 100.0 + frame * 0.2
+            if views.wants(camera, now):
+                views.offer(camera, _frame(160, 120), [], captured_at=now, now=now)
+                assert not views.wants(camera, now)  # one encode in flight at a time
+                offered.append(now)
+                assert await viewer.next(10.0) is not None
         assert views.viewers(camera) == 1
+    gaps = [round(b - a, 1) for a, b in pairwise(offered)]
+    assert len(offered) == 20  # two a second, not one every third frame (0.6 s)
+    assert set(gaps) <= {0.4, 0.6}
     assert views.viewers(camera) == 0
     assert not views.wants(camera, now=1e9)  # the viewer left
     await views.close()
