@@ -3,7 +3,9 @@ broke and closed (1008), its subscription ends with it, and once every abuser ha
 hub counts nobody, `rollcall_websocket_clients` and /health say 0, and the memory they cost
 is given back. The memory one abusive connection costs at its peak is measured here
 (tracemalloc, in the server's process; the clients are bare sockets whose unread bytes wait in
-the kernel) and must stay under the outbox's byte cap.
+the kernel) and must stay under the outbox's byte cap. Also the two WebSocket findings of the
+hostile review: re-subscribing left phantom subscriptions behind, and re-subscribing to a big
+class without reading cost hundreds of megabytes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import logging
 import tracemalloc
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ from web.api.websocket import (
     OPEN_SOCKETS,
     OUTBOX_BYTES,
     SUBSCRIBES_BURST,
+    build_snapshot,
     track_websockets,
 )
 from web.app import build_app
@@ -193,3 +197,82 @@ async def test_fifty_abusive_clients_are_each_told_closed_and_leave_nothing_behi
     # given back: what stays (buffers of connections the kernel has not reported closed yet)
     # is a small part of what the abusers held at the peak
     assert left - baseline < (peak - baseline) / 4
+
+
+async def test_a_connection_holds_one_subscription_however_often_it_subscribes(
+    live_api: TestClient, live_services: Services, teacher: SignedIn, classes: Classes
+) -> None:
+    live = live_services.live
+    assert live is not None
+    open_sockets = live_api.server.app[OPEN_SOCKETS]
+    client = await RawWebSocket.connect("127.0.0.1", live_api.port, "/ws", teacher.token)
+    targets = [classes.first, classes.second] * SUBSCRIBES_BURST
+    await client.send(*(_subscribe(session_id) for session_id in targets[:SUBSCRIBES_BURST]))
+    snapshots = [
+        json.loads(await client.next_text(READ_TIMEOUT_S)) for _ in range(SUBSCRIBES_BURST)
+    ]
+    assert {snapshot["type"] for snapshot in snapshots} == {"snapshot"}
+    # each subscribe replaced the one before: the hub holds one subscription, the last one
+    assert live.hub.clients == 1
+    client.close()
+    await _until(lambda: not open_sockets, "the handler ended")
+    assert live.hub.clients == 0
+    assert live_services.metrics.registry.get_sample_value("rollcall_websocket_clients") == 0.0
+
+
+BIG_CLASS = 5000
+REFUSED = "closing a websocket client that broke a limit"
+
+
+async def test_a_client_that_never_reads_re_subscribing_to_a_big_class_costs_bounded_memory(
+    live_api: TestClient,
+    live_services: Services,
+    teacher: SignedIn,
+    db: Database,
+    traced: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="web.api.websocket")
+    live = live_services.live
+    assert live is not None
+    now = datetime.now(UTC)
+    course = await db.courses.create(code="BIG", name="Lecture")
+    people = await db.people.import_many([(f"s-{n}", f"Student {n}") for n in range(BIG_CLASS)])
+    await db.courses.enrol(course.id, list(people))
+    room = await db.rooms.create("Hall")
+    session = await db.sessions.create(
+        course_id=course.id,
+        room_id=room.id,
+        scheduled_start=now,
+        scheduled_end=now + timedelta(hours=1),
+    )
+    # What building and serialising one snapshot of the class costs at its peak (this also
+    # warms the caches the abuser would otherwise be charged for).
+    gc.collect()
+    before, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    snapshot_bytes = len(json.dumps(await build_snapshot(live_services, session.id)))
+    _, one_build = tracemalloc.get_traced_memory()
+    one_build -= before
+    gc.collect()
+    baseline, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+
+    client = await RawWebSocket.connect("127.0.0.1", live_api.port, "/ws", teacher.token)
+    await client.send(*[_subscribe(session.id)] * 150)
+    await _until(
+        lambda: any(r.getMessage() == REFUSED for r in caplog.records), "the abuser was refused"
+    )
+    await _until(lambda: live.hub.clients == 0, "its subscription ended")
+    _, peak = tracemalloc.get_traced_memory()
+    ending = await client.read_to_the_end(READ_TIMEOUT_S)
+    client.close()
+
+    print(
+        f"150 subscribes to a class of {BIG_CLASS:,} (snapshot {snapshot_bytes / 2**20:.1f} MiB,"
+        f" {one_build / 2**20:.1f} MiB to build): {(peak - baseline) / 2**20:.1f} MiB at the peak"
+    )
+    assert [message["code"] for message in _told(ending)] == ["rate_limited"]
+    assert ending.close_code == 1008
+    # one snapshot built at a time, and what waits for the client bounded by the outbox
+    assert peak - baseline < one_build + OUTBOX_BYTES
