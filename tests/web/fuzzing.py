@@ -27,6 +27,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ignored_auth,
     negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
@@ -42,6 +43,7 @@ CHECKS: dict[GenerationMode, list[Callable[..., Any]]] = {
         status_code_conformance,
         content_type_conformance,
         response_schema_conformance,
+        ignored_auth,  # a 2xx sent again without the token, then with a made-up one: 401
     ],
     GenerationMode.NEGATIVE: [
         status_code_conformance,
