@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient
 from store.database import Database
 from tests.web.conftest import SignedIn
 from web.app import build_app
-from web.services import Services
+from web.http.services import Services
 
 BOUNDARY = "hostile-boundary"
 POLL_S = 0.02
@@ -224,7 +224,7 @@ async def test_a_client_hanging_up_mid_body_is_logged_as_the_client_s_doing(
     kind: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="web.api.errors")
+    caplog.set_level(logging.INFO, logger="web.http.errors")
     person = await db.people.create(external_id="s-1", display_name="Sam")
     if kind == "json":
         path, content_type, partial = "/api/people", "application/json", b'{"external_id": '

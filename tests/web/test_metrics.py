@@ -7,8 +7,8 @@ import itertools
 
 from aiohttp.test_utils import TestClient
 
-from web.metrics import Metrics
-from web.services import Services
+from web.http.services import Services
+from web.telemetry.metrics import Metrics
 
 ISSUE_METRICS = (
     "rollcall_frames_received_total",

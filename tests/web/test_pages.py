@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from tests.web.conftest import SignedIn
-from web.api.auth import SESSION_COOKIE
+from web.http.auth import SESSION_COOKIE
 from web.pages.access import Access
 from web.pages.assets import load_assets
 from web.pages.catalogue import PAGES

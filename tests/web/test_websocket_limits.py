@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -37,7 +37,8 @@ from web.api.websocket import (
     track_websockets,
 )
 from web.app import build_app
-from web.services import Services
+from web.http.services import Services
+from web.live.messages import UnknownFaceMessage
 
 ROSTER = 40  # students in each class: a snapshot of some kilobytes
 FLOODERS = 20  # send far more messages than the burst allows, in one write
@@ -151,9 +152,10 @@ async def test_fifty_abusive_clients_are_each_told_closed_and_leave_nothing_behi
     await _until(lambda: live.hub.clients == NEVER_READERS, "every never-reader subscribed")
     # Published in one go, as a busy class's events would arrive while nobody reads them:
     # more than a subscription may hold.
+    camera_id = uuid4()
     for n in range(300):
         await live.hub.publish(
-            {"type": "unknown_face", "session_id": str(classes.first), "count": n}
+            UnknownFaceMessage(session_id=classes.first, camera_id=camera_id, count=n)
         )
     flooders = [await connect() for _ in range(FLOODERS)]
     resubscribers = [await connect() for _ in range(RESUBSCRIBERS)]
@@ -251,7 +253,7 @@ async def test_a_client_that_never_reads_re_subscribing_to_a_big_class_costs_bou
     gc.collect()
     before, _ = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
-    snapshot_bytes = len(json.dumps(await build_snapshot(live_services, session.id)))
+    snapshot_bytes = len((await build_snapshot(live_services, session.id)).json_text)
     _, one_build = tracemalloc.get_traced_memory()
     one_build -= before
     gc.collect()

@@ -30,7 +30,7 @@ from recognizer.presence.frame import CameraFrame
 from recognizer.templates import Template
 from streamer.decode import to_bgr
 from streamer.rate import RateLimiter
-from web.enrolment import PhotoFile, PhotoRefused, PhotoRules, find_enrolment_face
+from web.domain.enrolment import PhotoFile, PhotoRefused, PhotoRules, find_enrolment_face
 from web.evaluation.class_files import ClassFileError, ClassTruth, read_class
 from web.evaluation.outcome import Mark, Outcome, score_marks
 from web.live.runtime import presence_config

@@ -10,7 +10,7 @@ from streamer.status import CameraState, CameraStatus
 from streamer.supervisor import Supervisor
 from web.live.announcements import Announcements
 from web.live.camera_state import trouble
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 WATCH_INTERVAL_S = 1.0
 ANNOUNCE_STOP_TIMEOUT_S = 1.0

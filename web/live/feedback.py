@@ -9,12 +9,12 @@ number of replicas.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from uuid import UUID
 
 from streamer.webrtc.data_channel import BrowserChannel
 from web.live.hub import EventHub
+from web.live.messages import FacesMessage
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +63,12 @@ class FaceFeedback:
             async for message in subscription:
                 # a session-less subscription also gets every session's events: not the
                 # camera's business
-                if message.get("type") != "faces":
+                if not isinstance(message, FacesMessage):
                     continue
                 if channel.buffered_amount > MAX_BUFFERED_BYTES:
                     dropped += 1
                     continue
-                if not channel.send(json.dumps(message)):
+                if not channel.send(message.json_text):
                     break
         finally:
             subscription.close()

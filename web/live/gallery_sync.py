@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
+from functools import partial
 from typing import TypeVar
 from uuid import UUID
 
@@ -15,13 +16,13 @@ from recognizer.templates import Template
 from store.database import Database
 from store.errors import NotFound
 from store.events import Event, EventKind
+from store.pagination import read_every_page
 from store.templates import TemplateMatrix
 from web.live.people import PeopleDirectory
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
-PAGE = 1000
 T = TypeVar("T")
 
 
@@ -102,18 +103,12 @@ class GallerySync:
         await self._run(self._gallery.remove_person, person_id)
 
     async def _reload_person(self, person_id: UUID) -> None:
-        templates: list[Template] = []
-        offset: int | None = 0
-        while offset is not None:
-            page = await self._database.templates.list_for_person(
-                person_id, limit=PAGE, offset=offset
-            )
-            templates.extend(
-                Template(str(t.id), str(person_id), t.embedding)
-                for t in page.items
-                if t.model_pack == self._model_pack
-            )
-            offset = page.next_offset
+        stored = await read_every_page(partial(self._database.templates.list_for_person, person_id))
+        templates = [
+            Template(str(t.id), str(person_id), t.embedding)
+            for t in stored
+            if t.model_pack == self._model_pack
+        ]
         await self._run(self._gallery.replace, str(person_id), templates)
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
@@ -134,11 +129,11 @@ def _replace_all(gallery: Gallery, matrix: TemplateMatrix) -> None:
         wanted.setdefault(str(person_id), []).append(
             Template(str(template_id), str(person_id), row)
         )
-    for person_id in set(map(str, gallery.person_ids())) - set(wanted):
-        gallery.remove_person(person_id)
-    for person_id, templates in wanted.items():
-        current = {t.template_id for t in gallery.templates_of(person_id)}
+    for gone in set(map(str, gallery.person_ids())) - set(wanted):
+        gallery.remove_person(gone)
+    for person, templates in wanted.items():
+        current = {t.template_id for t in gallery.templates_of(person)}
         if current != {t.template_id for t in templates}:
-            gallery.replace(person_id, templates)
+            gallery.replace(person, templates)
     if reloading:
         gallery.rebuild_index()

@@ -21,6 +21,7 @@ from store.journal import EVENT, SIGHTING, DecisionJournal
 from streamer.errors import NotABrowserCamera, UnknownCamera
 from streamer.status import CameraState
 from streamer.supervisor import Supervisor
+from web.domain.unknown_faces import UnknownFaceStore
 from web.live.analysis_loop import AnalysisLoop
 from web.live.attendance_writer import AttendanceWriter
 from web.live.camera_ownership import CameraOwnership
@@ -39,14 +40,13 @@ from web.live.relay import HubRelay
 from web.live.session_closer import keep_closing_ended_sessions
 from web.live.session_contexts import SessionContexts
 from web.live.tasks import TaskSet
-from web.metrics import Metrics
 from web.settings import Settings
-from web.unknown_faces import UnknownFaceStore
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
 # Shares of service.shutdown_timeout_s, which a watchdog enforces on the whole shutdown: the
-# HTTP runner has the first third (web/runtime.py), a batch in flight a sixth, buffered writes
+# HTTP runner has the first third (web/process.py), a batch in flight a sixth, buffered writes
 # waiting for an absent database a third, and the rest is left for the feed, the pool and an
 # embedded server to close. Each at the whole budget, an outage at shutdown ran into the
 # watchdog's hard exit before the writes were given up (and logged) and PostgreSQL stopped.

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from uuid import UUID
 
 from recognizer.presence.context import ClassContext
@@ -14,13 +15,13 @@ from store.attendance import SIGHTED
 from store.database import Database
 from store.errors import StoreError
 from store.events import Event, EventKind
+from store.pagination import read_every_page
 from store.sessions import ClassSession
 from web.live.camera_sync import CameraSync
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
-PAGE = 1000
 REFRESH_INTERVAL_S = 15.0  # a scheduled session starts without any event: look again this often
 
 
@@ -122,26 +123,16 @@ class SessionContexts:
         self._engine.set_context(camera_id, context)
 
     async def _roster(self, course_id: UUID) -> list[str]:
-        people: list[str] = []
-        offset: int | None = 0
-        while offset is not None:
-            page = await self._database.courses.roster(course_id, limit=PAGE, offset=offset)
-            people.extend(str(p.id) for p in page.items)
-            offset = page.next_offset
-        return people
+        roster = await read_every_page(partial(self._database.courses.roster, course_id))
+        return [str(p.id) for p in roster]
 
     async def _seen(self, session_id: str) -> list[str]:
         """People the database already has as present or late in the session."""
-        seen: list[str] = []
-        offset: int | None = 0
-        while offset is not None:
-            page = await self._database.attendance.list_for_session(
-                UUID(session_id), limit=PAGE, offset=offset
-            )
-            seen.extend(
-                str(r.person_id)
-                for r in page.items
-                if r.person_id is not None and (r.status in SIGHTED or r.first_seen is not None)
-            )
-            offset = page.next_offset
-        return seen
+        records = await read_every_page(
+            partial(self._database.attendance.list_for_session, UUID(session_id))
+        )
+        return [
+            str(r.person_id)
+            for r in records
+            if r.person_id is not None and (r.status in SIGHTED or r.first_seen is not None)
+        ]

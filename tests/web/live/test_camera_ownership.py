@@ -28,12 +28,12 @@ from streamer.webrtc.loopback import loopback_candidates_only
 from tests.web.conftest import running_live
 from tests.web.e2e.clip_peer import ClipPeer
 from tests.web.live.conftest import until
-from web.config import ServiceConfig
 from web.demo.scene import write_scene
+from web.http.config import ServiceConfig
+from web.http.services import Services
 from web.live.camera_ownership import CameraOwnership
 from web.live.camera_sync import CameraSync
-from web.metrics import Metrics
-from web.services import Services
+from web.telemetry.metrics import Metrics
 
 TTL_S = 1.5
 RENEW_S = 0.4

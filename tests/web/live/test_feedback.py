@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from aiortc import RTCDataChannel
@@ -17,6 +17,7 @@ from streamer.webrtc.loopback import loopback_candidates_only
 from streamer.webrtc.synthetic_peer import SyntheticPeer
 from web.live.feedback import FaceFeedback
 from web.live.hub import EventHub
+from web.live.messages import FaceBoxOut, FacesMessage, SessionMessage
 
 CAMERA = str(uuid4())
 
@@ -34,14 +35,9 @@ async def supervisor(loopback: None) -> AsyncIterator[Supervisor]:
         yield supervisor
 
 
-def _faces(camera_id: str, label: str) -> dict[str, object]:
-    return {
-        "type": "faces",
-        "camera_id": camera_id,
-        "boxes": [{"bbox": [10.0, 20.0, 60.0, 90.0], "label": label, "state": "known"}],
-        "width": 640,
-        "height": 480,
-    }
+def _faces(camera_id: str, label: str) -> FacesMessage:
+    box = FaceBoxOut(bbox=(10.0, 20.0, 60.0, 90.0), label=label, state="known")
+    return FacesMessage(camera_id=UUID(camera_id), boxes=[box], width=640, height=480)
 
 
 async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
@@ -73,18 +69,18 @@ async def test_the_cameras_face_boxes_reach_its_page_and_nothing_else_of_the_hub
     received: asyncio.Queue[str] = asyncio.Queue()
     channel.on("message", received.put_nowait)
     try:
-        await _until(lambda: hub.wants_faces_of(CAMERA))
-        await hub.publish({"type": "attendance", "session_id": str(uuid4())})
+        await _until(lambda: hub.wants_faces_of(UUID(CAMERA)))
+        await hub.publish(SessionMessage(session_id=uuid4(), change="status", status="open"))
         await hub.publish(_faces(str(uuid4()), "Someone Elsewhere"))
         await hub.publish(_faces(CAMERA, "Ada Lovelace"))
         async with asyncio.timeout(30):
             first = json.loads(await received.get())
-        assert first == _faces(CAMERA, "Ada Lovelace")
+        assert first == json.loads(_faces(CAMERA, "Ada Lovelace").json_text)
         assert received.empty()
     finally:
         await peer.close()
     # the page went away: forwarding stops and nobody asks for this camera's boxes any more
-    await _until(lambda: not feedback.channels and not hub.wants_faces_of(CAMERA))
+    await _until(lambda: not feedback.channels and not hub.wants_faces_of(UUID(CAMERA)))
     await feedback.close()
 
 
@@ -100,7 +96,7 @@ async def test_a_channel_of_another_label_is_closed_and_subscribes_to_nothing(
         async with asyncio.timeout(30):
             await closed.wait()
         assert feedback.channels == 0
-        assert not hub.wants_faces_of(CAMERA)
+        assert not hub.wants_faces_of(UUID(CAMERA))
     finally:
         await peer.close()
         await feedback.close()

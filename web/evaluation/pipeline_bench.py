@@ -48,9 +48,10 @@ from web.demo.staging import stage_actors
 from web.evaluation.class_files import Role, read_class
 from web.evaluation.video_run import enrol_class
 from web.live.hub import Subscription
+from web.live.messages import AttendanceMessage
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -199,8 +200,8 @@ async def _clip_starts(
 async def _collect_present(subscription: Subscription, into: dict[tuple[str, str], float]) -> None:
     """(session id, person id) -> when its first "present" message left the hub."""
     async for message in subscription:
-        if message.get("type") == "attendance" and message.get("inserted"):
-            key = (str(message["session_id"]), str(message["person_id"]))
+        if isinstance(message, AttendanceMessage) and message.inserted:
+            key = (str(message.session_id), str(message.person_id))
             into.setdefault(key, time.monotonic())
 
 
