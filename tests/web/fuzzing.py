@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import hypothesis
 import requests
 import schemathesis
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
+from schemathesis import APIOperation, Case, CheckFunction, GenerationMode, Response
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -32,13 +31,14 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 TIMEOUT_S = 60.0  # of one request: an enrolment photo runs the models on two shared cores
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
 # What every answer is checked for, by the kind of request that got it (a 5xx is counted by
 # the tally instead, so that one does not end the operation's run).
-CHECKS: dict[GenerationMode, list[Callable[..., Any]]] = {
+CHECKS: dict[GenerationMode, list[CheckFunction]] = {
     GenerationMode.POSITIVE: [
         status_code_conformance,
         content_type_conformance,
@@ -65,7 +65,7 @@ class FuzzTally:
     failures: dict[str, str] = field(default_factory=dict)  # "POST /api/x (negative)": report
     seconds: float = 0.0
 
-    def record(self, label: str, case: Any, response: requests.Response) -> None:
+    def record(self, label: str, case: Case, response: Response) -> None:
         self.requests += 1
         self.statuses[response.status_code] += 1
         self.operations.add(label)
@@ -99,11 +99,11 @@ def ids_drawn_from(known: Iterable[str]) -> Iterator[None]:
         unregister_string_format("uuid")
 
 
-def _label(operation: Any) -> str:
+def _label(operation: APIOperation) -> str:
     return f"{operation.method.upper()} {operation.path}"
 
 
-def _ordered(operations: Iterable[Any], last: Collection[str]) -> list[Any]:
+def _ordered(operations: Iterable[APIOperation], last: Collection[str]) -> list[APIOperation]:
     """Operations in the document's order, those of `last` (e.g. signing out) at the end."""
     listed = list(operations)
     return [op for op in listed if _label(op) not in last] + [
@@ -118,7 +118,7 @@ class _Sender:
     session: requests.Session
     tally: FuzzTally
 
-    def send(self, label: str, case: Any) -> None:
+    def send(self, label: str, case: Case) -> None:
         """Send the case and check the answer (raises schemathesis's failures)."""
         response = case.call(
             base_url=self.url, session=self.session, headers=self.headers, timeout=TIMEOUT_S
@@ -161,7 +161,7 @@ def fuzz(
     return tally
 
 
-def _on_records(operation: Any, known: dict[str, str]) -> dict[str, str] | None:
+def _on_records(operation: APIOperation, known: dict[str, str]) -> dict[str, str] | None:
     names = [parameter.name for parameter in operation.path_parameters]
     if not names or any(name not in known for name in names):
         return None
@@ -172,7 +172,9 @@ def _report(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:6000]
 
 
-def _cover(schema: Any, operation: Any, known: dict[str, str], sender: _Sender) -> str | None:
+def _cover(
+    schema: OpenApiSchema, operation: APIOperation, known: dict[str, str], sender: _Sender
+) -> str | None:
     """Send every coverage case; the first failure's report, or None."""
     first: str | None = None
     records = _on_records(operation, known)
@@ -184,6 +186,7 @@ def _cover(schema: Any, operation: Any, known: dict[str, str], sender: _Sender) 
     for index, case in enumerate(cases):
         coverage = case.meta.phase.data if case.meta is not None else None
         breaks_path = getattr(coverage, "parameter_location", None) == ParameterLocation.PATH
+        # every other case is about records that exist, unless it is the path it breaks
         if records is not None and not breaks_path and index % 2 == 0:
             case.path_parameters = dict(records)
         try:
@@ -194,7 +197,7 @@ def _cover(schema: Any, operation: Any, known: dict[str, str], sender: _Sender) 
 
 
 def _generate(
-    operation: Any,
+    operation: APIOperation,
     mode: GenerationMode,
     known: dict[str, str],
     sender: _Sender,
@@ -222,7 +225,7 @@ def _generate(
         verbosity=hypothesis.Verbosity.quiet,
     )
     @hypothesis.given(case=strategy)
-    def run(case: Any) -> None:
+    def run(case: Case) -> None:
         sender.send(label, case)
 
     try:

@@ -286,6 +286,44 @@ async def test_a_boolean_field_takes_only_true_or_false(
     assert (await db.users.get(UUID(user_id))).active is True
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/people",
+            {"external_id": "s-9", "display_name": "Al", "consent_at": 214605},
+            "consent_at",
+        ),
+        ("/api/people", {"external_id": 9, "display_name": "Al"}, "external_id"),
+        (
+            "/api/sessions/timetable",
+            {**TIMETABLE, "first_day": 20000},
+            "first_day",
+        ),
+        ("/api/sessions/timetable", {**TIMETABLE, "starts": 32400}, "starts"),
+        ("/api/people", {"external_id": "s-9", "display_name": "Al\udc00"}, "display_name"),
+    ],
+    ids=[
+        "seconds for a date-time",
+        "number for text",
+        "number for a date",
+        "number for a time",
+        "lone surrogate",
+    ],
+)
+async def test_a_value_of_another_json_type_than_the_schema_says_is_a_422_naming_it(
+    api: TestClient, admin: SignedIn, db: Database, path: str, body: dict[str, Any], field: str
+) -> None:
+    if path.endswith("timetable"):
+        body = {**body, "course_id": str(uuid4()), "room_id": str(uuid4())}
+    response = await api.post(path, json=body, headers=admin.headers)
+    assert response.status == 422, await response.text()
+    error = await response.json()
+    _assert_error_shape(error, "invalid")
+    assert [detail["field"] for detail in error["error"]["details"]] == [field]
+    assert (await db.people.list()).items == ()
+
+
 YEAR_1_EAST_OF_UTC = "0001-01-01T00:00:00+05:00"  # an instant before the calendar's start
 DATABASE_WORDS = ("asyncpg", "violates", "constraint", "_key", "_fkey", "query argument", "$")
 
