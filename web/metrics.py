@@ -88,6 +88,12 @@ class Metrics:
         self.db_buffered_writes = Gauge(
             "rollcall_db_buffered_writes", "Attendance writes waiting for the database", registry=r
         )
+        self.db_writes_fenced = Counter(
+            "rollcall_db_writes_fenced_total",
+            "Attendance writes PostgreSQL refused because their camera's lease had changed hands "
+            "before their frames were seen (this process had lost the camera)",
+            registry=r,
+        )
         self.journal_entries = Gauge(
             "rollcall_journal_entries",
             "Decisions in the local journal that the database has not committed yet",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from uuid import UUID
@@ -46,13 +46,17 @@ IDLE_WAIT_S = 0.5  # how long one wait for frames lasts before the loop looks ar
 FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
 NAMES_WAIT_S = 0.5  # the longest the analysis waits for names of the people in the boxes
 
+# The generation of the camera's lease that this process holds (or held last), or None.
+LeaseOf = Callable[[UUID], int | None]
+
 
 class AnalysisLoop:
     """Runs until `stop()`: each turn takes the newest frame of every camera that has one
     (the feeds already pace them at the analysis rate), hands them all to the engine in one
     executor call, so the frames of all cameras share the detector's and embedder's batches,
     and acts on what comes back. A batch in flight at `stop()` is finished and its writes
-    submitted."""
+    submitted. Each write carries the generation of its camera's lease (`lease_of`), which
+    PostgreSQL checks: a camera lost meanwhile writes nothing."""
 
     def __init__(
         self,
@@ -67,6 +71,7 @@ class AnalysisLoop:
         executor: Executor,
         unknown_faces: UnknownFaceStore | None = None,
         journal: LiveJournal | None = None,
+        lease_of: LeaseOf | None = None,
     ) -> None:
         self._supervisor = supervisor
         self._engine = engine
@@ -78,6 +83,7 @@ class AnalysisLoop:
         self._metrics = metrics
         self._executor = executor
         self._unknown_faces = unknown_faces
+        self._lease_of = lease_of
         self._stopping = asyncio.Event()
         self._faces_sent: dict[str, float] = {}
         self._frame_sizes: dict[str, tuple[int, int]] = {}
@@ -149,6 +155,7 @@ class AnalysisLoop:
                         seen_at=event.seen_at,
                         score=event.score,
                         camera_id=UUID(event.camera_id),
+                        lease=self._lease(event.camera_id),
                     ),
                     decision=True,
                 )
@@ -167,6 +174,7 @@ class AnalysisLoop:
                         seen_at=event.seen_at,
                         score=event.score,
                         camera_id=UUID(event.camera_id),
+                        lease=self._lease(event.camera_id),
                     )
                 )
             case UnknownFace():
@@ -191,6 +199,9 @@ class AnalysisLoop:
                         "score": round(event.score, 4),
                     },
                 )
+
+    def _lease(self, camera_id: str) -> int | None:
+        return None if self._lease_of is None else self._lease_of(UUID(camera_id))
 
     async def _keep_face(self, event: UnknownFace) -> None:
         """Store the face's image when the engine kept one (presence.keep_unknown_faces) and

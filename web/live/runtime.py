@@ -132,6 +132,7 @@ class LiveRuntime:
             executor,
             unknown_faces=self._unknown_faces,
             journal=journal,
+            lease_of=self._ownership.lease_generation,
         )
         self._watch = CameraWatch(self.supervisor, database, metrics)
         self._tasks = TaskSet()
@@ -348,6 +349,7 @@ class LiveRuntime:
             "writes_committed": buffer.written,
             "writes_rejected": buffer.rejected,
             "writes_abandoned": buffer.abandoned,
+            "writes_fenced": buffer.fenced,
             "journal_entries": self._journal.entries,
             "journal_bytes": self._journal.size,
             "journal_available": self._journal.available,
