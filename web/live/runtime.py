@@ -90,7 +90,7 @@ class LiveRuntime:
         self.supervisor = Supervisor(settings.streamer)
         self.engine = PresenceEngine(analyzer, gallery, presence_config(settings))
         self.hub = EventHub(metrics)
-        self._feedback = FaceFeedback(self.hub)
+        self._feedback = FaceFeedback(self.hub, self.supervisor)
         people = PeopleDirectory(database)
         latency = EventLatency(metrics)
         self._executor = executor

@@ -64,7 +64,7 @@ async def test_the_cameras_face_boxes_reach_its_page_and_nothing_else_of_the_hub
     supervisor: Supervisor,
 ) -> None:
     hub = EventHub()
-    feedback = FaceFeedback(hub)
+    feedback = FaceFeedback(hub, supervisor)
     peer, channel = await _connect(supervisor, feedback, "feedback")
     received: asyncio.Queue[str] = asyncio.Queue()
     channel.on("message", received.put_nowait)
@@ -75,7 +75,14 @@ async def test_the_cameras_face_boxes_reach_its_page_and_nothing_else_of_the_hub
         await hub.publish(_faces(CAMERA, "Ada Lovelace"))
         async with asyncio.timeout(30):
             first = json.loads(await received.get())
-        assert first == json.loads(_faces(CAMERA, "Ada Lovelace").json_text)
+            second = json.loads(await received.get())
+        # the page is told the camera is live once the streamer has its frames, whenever
+        # that falls among the boxes; of the hub's messages only this camera's boxes come
+        live = {"type": "camera_status", "camera_id": CAMERA, "state": "live", "error": None}
+        assert sorted([first, second], key=lambda m: m["type"]) == [
+            live,
+            json.loads(_faces(CAMERA, "Ada Lovelace").json_text),
+        ]
         assert received.empty()
     finally:
         await peer.close()
@@ -88,7 +95,7 @@ async def test_a_channel_of_another_label_is_closed_and_subscribes_to_nothing(
     supervisor: Supervisor,
 ) -> None:
     hub = EventHub()
-    feedback = FaceFeedback(hub)
+    feedback = FaceFeedback(hub, supervisor)
     peer, channel = await _connect(supervisor, feedback, "chat")
     closed = asyncio.Event()
     channel.on("close", closed.set)
