@@ -1,7 +1,7 @@
 """The global approximate index over every enrolled template ("who is this, anywhere").
 
 hnswlib stores unsigned integer labels; this class owns the mapping between those labels and
-(template id, person id), so ids can be UUID strings. Labels are never reused: a removed
+(template id, person id), so ids can be UUIDs. Labels are never reused: a removed
 template's label is forgotten, its slot is marked deleted (so hnswlib skips it in every later
 search) and a later add fills the slot under a fresh label (`replace_deleted`). A removed
 person can therefore never come back from a search, even after save/load or slot reuse.
@@ -23,16 +23,17 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import hnswlib
 import numpy as np
 
-from recognizer.decision import NO_SECOND_SCORE, Candidate, PersonId
+from recognizer.decision import NO_SECOND_SCORE, Candidate
 from recognizer.errors import GalleryError
+from recognizer.ids import PersonId, TemplateId
 from recognizer.rwlock import ReadWriteLock
 from recognizer.templates import (
     Template,
-    TemplateId,
     as_unit_rows,
     check_unique_ids,
 )
@@ -220,7 +221,7 @@ class TemplateIndex:
     def replace_person(self, person_id: PersonId, templates: Sequence[Template]) -> None:
         """Swap a person's templates for new ones; searches see either all old or all new."""
         if any(t.person_id != person_id for t in templates):
-            raise GalleryError(f"replacement templates must all belong to person {person_id!r}")
+            raise GalleryError(f"replacement templates must all belong to person {person_id}")
         check_unique_ids(templates)
         vectors = (
             as_unit_rows(np.stack([t.embedding for t in templates]), self._dim)
@@ -233,7 +234,7 @@ class TemplateIndex:
             for template in templates:
                 if template.template_id in self._label_of and template.template_id not in kept_ids:
                     raise GalleryError(
-                        f"template id {template.template_id!r} belongs to another person"
+                        f"template id {template.template_id} belongs to another person"
                     )
             self._remove_locked(list(old))
             if vectors is not None:
@@ -242,7 +243,7 @@ class TemplateIndex:
     def _add_locked(self, templates: Sequence[Template], vectors: np.ndarray) -> None:
         for template in templates:
             if template.template_id in self._label_of:
-                raise GalleryError(f"template id {template.template_id!r} is already enrolled")
+                raise GalleryError(f"template id {template.template_id} is already enrolled")
         count = len(templates)
         needed = int(self._index.get_current_count()) + max(0, count - self._free_slots)
         capacity = int(self._index.get_max_elements())
@@ -297,7 +298,7 @@ class TemplateIndex:
                 "next_label": self._next_label,
                 "free_slots": self._free_slots,
                 "templates": [
-                    [label, entry.template_id, entry.person_id]
+                    [label, str(entry.template_id), str(entry.person_id)]
                     for label, entry in self._entries.items()
                 ],
             }
@@ -334,7 +335,7 @@ class TemplateIndex:
             # load_index resets ef to 10, far too narrow for face embeddings.
             loaded._index.set_ef(params.ef)
             for label, template_id, person_id in saved["templates"]:
-                loaded._remember(int(label), _Entry(template_id, person_id))
+                loaded._remember(int(label), _Entry(UUID(template_id), UUID(person_id)))
             loaded._next_label = int(saved["next_label"])
             loaded._free_slots = int(saved["free_slots"])
         except (KeyError, TypeError, ValueError) as error:
