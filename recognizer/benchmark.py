@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -173,7 +174,12 @@ def real_embeddings(analyzer: FaceAnalyzer, faces_dir: Path, count: int) -> np.n
     found: list[np.ndarray] = []
     for start in range(0, len(paths), 8):
         frames = [load_image(faces_dir / path) for path in paths[start : start + 8]]
-        found += [f.embedding for faces in analyzer.analyze(frames) for f in faces if f.usable]
+        found += [
+            f.embedding
+            for faces in analyzer.analyze(frames)
+            for f in faces
+            if f.embedding is not None  # what makes a face usable
+        ]
     if not found:
         raise RecognizerError(f"no usable face in {len(paths)} photos of {faces_dir}")
     return np.stack(found)
@@ -185,7 +191,7 @@ def roster_latency(
     """One face against a class of `people` people with 5 templates each, exactly."""
     data = face_like_gallery(real, people * 5, queries, rng)
     roster = Roster(numbered_templates(data.person_of_template, data.templates))
-    return _percentiles([_timed(lambda q=q: roster.search(q[None])) for q in data.probes])
+    return _percentiles([_timed(partial(roster.search, q[None])) for q in data.probes])
 
 
 def index_figures(
@@ -197,7 +203,7 @@ def index_figures(
     started = time.perf_counter()
     index = TemplateIndex.from_templates(templates, real.shape[1], hnsw_params(config))
     build_s = time.perf_counter() - started
-    latency = _percentiles([_timed(lambda q=q: index.search(q[None])) for q in data.probes])
+    latency = _percentiles([_timed(partial(index.search, q[None])) for q in data.probes])
     exact = (data.probes @ data.templates.T).argmax(axis=1)
     nearest = index.nearest_templates(data.probes, k=1)
     found = np.array([hits[0].template_id.int if hits else -1 for hits in nearest])

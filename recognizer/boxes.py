@@ -32,7 +32,10 @@ def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def _areas(boxes: np.ndarray, pixel: float) -> np.ndarray:
-    return (boxes[..., 2] - boxes[..., 0] + pixel) * (boxes[..., 3] - boxes[..., 1] + pixel)
+    areas: np.ndarray = (boxes[..., 2] - boxes[..., 0] + pixel) * (
+        boxes[..., 3] - boxes[..., 1] + pixel
+    )
+    return areas
 
 
 def _iou(
@@ -42,4 +45,5 @@ def _iou(
     w = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
     h = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
     inter = np.maximum(0.0, w + pixel) * np.maximum(0.0, h + pixel)
-    return inter / np.maximum(area_a + area_b - inter, 1e-9)
+    iou: np.ndarray = inter / np.maximum(area_a + area_b - inter, 1e-9)
+    return iou

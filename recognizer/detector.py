@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import cv2
 import numpy as np
@@ -207,9 +208,10 @@ class SCRFDDetector:
 
     def _run(self, canvases: list[np.ndarray]) -> list[np.ndarray]:
         blob = cv2.dnn.blobFromImages(
-            canvases, 1.0 / INPUT_STD, None, (INPUT_MEAN,) * 3, swapRB=True
+            canvases, 1.0 / INPUT_STD, (0, 0), (INPUT_MEAN,) * 3, swapRB=True
         )
-        return self._session.run(self._output_names, {self._input_name: blob})
+        outputs: list[np.ndarray] = self._session.run(self._output_names, {self._input_name: blob})
+        return outputs
 
     def _decode(self, outputs: list[np.ndarray], index: int, box: Letterbox) -> _Candidates:
         levels = len(self._strides)
@@ -254,7 +256,7 @@ class SCRFDDetector:
         return _Candidates.concat(parts)
 
     def _anchor_centres(self, rows: int, cols: int, stride: int) -> np.ndarray:
-        grid = np.stack(np.mgrid[:rows, :cols][::-1], axis=-1).astype(np.float32) * stride
+        grid = np.moveaxis(np.mgrid[:rows, :cols][::-1], 0, -1).astype(np.float32) * stride
         return np.repeat(grid.reshape(-1, 2), self._anchors_per_cell, axis=0)
 
     def _suppress(self, candidates: _Candidates) -> list[Detection]:
@@ -312,5 +314,5 @@ def _check_frame(frame: np.ndarray) -> None:
         raise ImageError(f"frames must be HxWx3 BGR uint8 arrays, got shape {shape} {dtype}")
 
 
-def _is_fixed(dim: object) -> bool:
+def _is_fixed(dim: object) -> TypeGuard[int]:
     return isinstance(dim, int) and dim > 0

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 R = TypeVar("R")
 
 MAX_PAGE_SIZE = 1000
@@ -47,10 +46,10 @@ def build_page(rows: Sequence[R], limit: int, offset: int, convert: Callable[[R]
     )
 
 
-class PageReader(Protocol[T_co]):
+class PageReader(Protocol[T]):
     """A list method with its filters bound: `limit` and `offset` by keyword, one page back."""
 
-    def __call__(self, *, limit: int, offset: int) -> Awaitable[Page[T_co]]: ...
+    def __call__(self, *, limit: int, offset: int) -> Awaitable[Page[T]]: ...
 
 
 async def read_every_page(read: PageReader[T], page_size: int = MAX_PAGE_SIZE) -> list[T]:

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 
 from store.attendance import Attendance, AttendanceUpsert, Sighting
+from store.backoff import Backoff
 from store.errors import DatabaseUnavailable, StoreError
 
 logger = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ class AttendanceWriteBuffer:
                     self._queue.task_done()
 
     async def _write(self, batch: list[Sighting]) -> None:
-        delay = self._retry_initial_s
+        backoff = Backoff(self._retry_initial_s, self._retry_max_s)
         while True:
             try:
                 results = await self._attendance.record_many(batch)
@@ -177,8 +178,7 @@ class AttendanceWriteBuffer:
                         extra={"depth": self.depth, "error": str(error)},
                     )
                 self._available = False
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry_max_s)
+                await asyncio.sleep(backoff.next_delay())
                 continue
             except StoreError:
                 await self._write_one_by_one(batch)
@@ -187,8 +187,7 @@ class AttendanceWriteBuffer:
                 # unexpected: keep the writes and retry rather than lose them or stop the worker
                 self._failed_attempts += 1
                 logger.exception("attendance write failed unexpectedly, retrying")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry_max_s)
+                await asyncio.sleep(backoff.next_delay())
                 continue
             if not self._available:
                 logger.warning("database back, attendance writes resumed")

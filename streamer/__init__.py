@@ -4,6 +4,7 @@ async with Supervisor(StreamerConfig()) as supervisor:
     feed = await supervisor.add_camera(CameraSpec(room_camera_id, "rtsp://..."))
     async with asyncio.timeout(5):
         frame = await feed.get()               # newest frame, BGR numpy array
+    frames = await newest_frames(feeds, 0.2)   # each camera's waiting frame, or the first to come
     answer = await supervisor.answer_offer(browser_camera_id, offer_sdp)
     supervisor.statuses()                      # CameraStatus per camera
 

@@ -56,6 +56,11 @@ class CameraFeed:
             self._handed_meter.tick(time.monotonic())
         return frame
 
+    async def wait_filled(self) -> None:
+        """Wait until a frame waits to be handed out, taking nothing; raises CameraClosed
+        once the camera is removed."""
+        await self._slot.wait_filled()
+
     def peek(self) -> Frame | None:
         """The frame waiting to be handed out, if any, without taking it."""
         return self._slot.peek()

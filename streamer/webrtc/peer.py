@@ -15,6 +15,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
+from av import VideoFrame
 
 from streamer.config import StreamerConfig
 from streamer.decode import to_bgr
@@ -135,6 +136,8 @@ class PeerSession:
                     return f"no video for {watchdog:g} s: the peer was closed"
                 except MediaStreamError:
                     return PEER_CLOSED
+                if not isinstance(picture, VideoFrame):
+                    continue  # a video track hands out frames, never encoded packets
                 now = time.monotonic()
                 seq = self._sink.admit(now)
                 if not live:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -157,46 +154,6 @@ def test_the_index_grows_when_full() -> None:
     assert found_people(index, vectors(templates[-5:])) == [t.person_id for t in templates[-5:]]
 
 
-def test_save_and_load_keep_ids_removals_and_search_breadth(tmp_path: Path) -> None:
-    rng = np.random.default_rng(9)
-    templates = [*people(rng, 100), Template(uid("lone/t0"), uid("lone"), unit(rng, 1)[0])]
-    index = TemplateIndex.from_templates(templates, DIM, PARAMS)
-    index.remove_person(uid("p5"))
-    index.save(tmp_path)
-    loaded = TemplateIndex.load(tmp_path, ef=80)
-    assert loaded.params.ef == 80
-    assert len(loaded) == len(index) and loaded.person_ids() == index.person_ids()
-    assert found_people(loaded, vectors(templates)) == found_people(index, vectors(templates))
-    assert found_people(loaded, templates[-1].embedding) == [
-        uid("lone")
-    ]  # ids come back as the UUIDs they were
-    removed = vectors([t for t in templates if t.person_id == uid("p5")])
-    assert uid("p5") not in found_people(loaded, removed)
-    loaded.add(person(rng, "after-load"))  # fills p5's old slots
-    assert uid("p5") not in found_people(loaded, removed)
-    assert found_people(loaded, vectors(templates[:3])) == [uid("p0")] * 3
-
-
-def test_loading_refuses_missing_or_mismatched_files(tmp_path: Path) -> None:
-    rng = np.random.default_rng(10)
-    with pytest.raises(GalleryError, match="missing"):
-        TemplateIndex.load(tmp_path)
-    TemplateIndex.from_templates(people(rng, 5), DIM, PARAMS).save(tmp_path / "a")
-    TemplateIndex.from_templates(people(rng, 6), DIM, PARAMS).save(tmp_path / "b")
-    (tmp_path / "b" / "templates.json").replace(tmp_path / "a" / "templates.json")
-    with pytest.raises(GalleryError, match="different saves"):
-        TemplateIndex.load(tmp_path / "a")
-    (tmp_path / "a" / "templates.json").write_text("{not json")
-    with pytest.raises(GalleryError, match="not a saved template index"):
-        TemplateIndex.load(tmp_path / "a")
-    index_file = tmp_path / "b" / "templates.hnsw"
-    index_file.write_bytes(index_file.read_bytes()[:1000])  # truncated by a crash mid-copy
-    TemplateIndex.from_templates(people(rng, 6), DIM, PARAMS).save(tmp_path / "c")
-    (tmp_path / "c" / "templates.json").replace(tmp_path / "b" / "templates.json")
-    with pytest.raises(GalleryError, match="not a readable hnswlib index"):
-        TemplateIndex.load(tmp_path / "b")
-
-
 def test_rebuild_from_a_list_gives_a_compact_index_with_the_same_answers() -> None:
     rng = np.random.default_rng(11)
     templates = people(rng, 100)
@@ -236,24 +193,3 @@ def test_a_person_with_many_templates_still_gets_a_real_second_person() -> None:
 
 def unit_row(row: np.ndarray) -> np.ndarray:
     return row / np.linalg.norm(row)
-
-
-def test_saves_from_several_threads_at_once_leave_a_loadable_index(tmp_path: Path) -> None:
-    rng = np.random.default_rng(14)
-    index = TemplateIndex.from_templates(people(rng, 300), DIM, PARAMS)
-    errors: list[BaseException] = []
-
-    def saver() -> None:
-        try:
-            for _ in range(10):
-                index.save(tmp_path)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=saver) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
-    assert len(TemplateIndex.load(tmp_path)) == len(index) == 900

@@ -62,6 +62,31 @@ async def test_closing_wakes_waiting_consumers_with_camera_closed() -> None:
     assert slot.peek() is None
 
 
+async def test_waiting_for_a_frame_takes_nothing() -> None:
+    slot = LatestSlot()
+    waiter = asyncio.create_task(slot.wait_filled())
+    producer = threading.Timer(0.05, lambda: slot.put(make_frame(3)))
+    producer.start()
+    async with asyncio.timeout(10):
+        await waiter
+    producer.join()
+    assert slot.peek() is not None and slot.taken == 0
+    async with asyncio.timeout(1):
+        await slot.wait_filled()  # a frame already waits: at once
+    assert slot.take_nowait() is not None
+
+
+async def test_a_wait_for_a_frame_ends_with_camera_closed_when_the_slot_closes() -> None:
+    slot = LatestSlot()
+    waiter = asyncio.create_task(slot.wait_filled())
+    await asyncio.sleep(0.01)
+    slot.close()
+    with pytest.raises(CameraClosed):
+        await asyncio.wait_for(waiter, 5)
+    with pytest.raises(CameraClosed):
+        await slot.wait_filled()
+
+
 async def test_a_slow_consumer_gets_the_newest_frame_with_bounded_memory() -> None:
     """A fast producer thread (about 1 kHz) and a consumer 20x slower: a queue would grow
     without bound and hand out ever older frames; the slot must not."""

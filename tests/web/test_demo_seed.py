@@ -83,7 +83,7 @@ async def test_seeding_creates_a_course_of_enrolled_students_a_camera_on_the_vid
     assert setup.password not in repr(setup)
 
 
-async def test_a_second_start_reuses_everything_and_only_changes_the_password(
+async def test_a_second_start_reuses_everything_but_the_lesson_and_the_password(
     db: Database, analyzer: FaceAnalyzer, tmp_path: Path
 ) -> None:
     first = await seed_demo(db, analyzer, tmp_path, CONFIG)
@@ -92,12 +92,14 @@ async def test_a_second_start_reuses_everything_and_only_changes_the_password(
 
     second = await seed_demo(db, analyzer, tmp_path, CONFIG)
 
-    assert (second.course, second.room, second.camera_id, second.session_id) == (
+    assert (second.course, second.room, second.camera_id) == (
         first.course,
         first.room,
         first.camera_id,
-        first.session_id,
     )
+    # a fresh lesson, so the demo's students are marked present again as the video plays
+    assert second.session_id != first.session_id
+    assert (await db.sessions.get(first.session_id)).status is SessionStatus.CLOSED
     assert second.student_ids == first.student_ids
     assert (
         await counts(db)
@@ -142,9 +144,11 @@ async def test_later_starts_open_a_new_session_rewrite_a_lost_video_and_follow_t
     assert {person.id for person in roster.items} == set(fewer.student_ids)
     assert fewer.student_ids == first.student_ids[:4]
 
-    await db.sessions.set_status(later.session_id, SessionStatus.CLOSED)
-    reopened = await seed_demo(db, analyzer, tmp_path, CONFIG, now=start + timedelta(hours=10))
-    assert reopened.session_id not in (first.session_id, later.session_id)
+    # a start while the previous start's lesson is still open: a new lesson, the old one ended
+    again = await seed_demo(db, analyzer, tmp_path, CONFIG, now=start + timedelta(hours=10))
+    assert again.session_id not in (first.session_id, later.session_id, fewer.session_id)
+    assert (await db.sessions.get(again.session_id)).status is SessionStatus.OPEN
+    assert (await db.sessions.get(later.session_id)).status is SessionStatus.CLOSED
 
 
 async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_and_strangers_not(

@@ -149,13 +149,19 @@ async def test_the_document_lists_exactly_the_routes_the_app_serves(
     assert documented == served
 
 
-async def test_the_docs_page_is_served_to_a_signed_in_user(
+async def test_the_reference_page_is_a_page_not_an_operation(
     api: TestClient, teacher: SignedIn
 ) -> None:
-    response = await api.get("/api/docs", headers=teacher.headers)
+    cookie = {"Cookie": f"rollcall_session={teacher.token}"}
+    response = await api.get("/api/docs", headers=cookie)
     assert response.status == 200
     assert response.content_type == "text/html"
-    assert "/api/openapi.json" in await response.text()
+    assert "/static/js/api_docs.js" in await response.text()
+    # a visitor is sent to sign in, as on every page, rather than answered with JSON
+    visitor = await api.get("/api/docs", allow_redirects=False)
+    assert visitor.status == 303 and visitor.headers["Location"].startswith("/sign-in")
+    document = await (await api.get("/api/openapi.json", headers=teacher.headers)).json()
+    assert "/api/docs" not in document["paths"]
 
 
 def test_the_live_routes_are_served_by_the_app(services: Services) -> None:

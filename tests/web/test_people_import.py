@@ -56,6 +56,11 @@ async def test_people_photos_and_roster_places_are_written_from_a_valid_csv(
     assert await counts(db, analyzer.pack_name) == (3, 2)
     roster = await db.courses.roster(course.id)
     assert sorted(p.external_id for p in roster.items) == ["s-1", "s-3"]
+    imports = [e for e in (await db.audit.list(entity_type="person")).items if e.entity_id is None]
+    assert [(e.actor, e.action, e.details) for e in imports] == [
+        (admin.user.username, "people.import", {"people": 3, "templates": 2}),
+        (admin.user.username, "person.import", {"count": 3}),
+    ]
 
 
 async def test_broken_rows_are_all_listed_by_row_number_and_nothing_is_written(

@@ -109,14 +109,11 @@ async def delete_course(request: web.Request) -> web.Response:
     course_id = path_uuid(request, "course_id")
     database = services_of(request).database
     try:
-        await database.courses.delete(course_id)
+        await database.courses.delete(course_id, actor=user.username)
     except InvalidReference:
         raise ApiError(
             409, "in_use", "the course still has class sessions; delete those first"
         ) from None
-    await database.audit.record(
-        actor=user.username, action="course.delete", entity_type="course", entity_id=course_id
-    )
     return web.Response(status=204)
 
 
@@ -158,14 +155,7 @@ async def add_to_roster(request: web.Request) -> web.Response:
             f"{len(unknown)} of the person ids name nobody; nothing was added",
             details={"person_ids": unknown},
         )
-    added = await database.courses.enrol(course_id, wanted)
-    await database.audit.record(
-        actor=user.username,
-        action="course.roster_add",
-        entity_type="course",
-        entity_id=course_id,
-        details={"person_ids": [str(p) for p in wanted], "added": added},
-    )
+    added = await database.courses.enrol(course_id, wanted, actor=user.username)
     return json_response(RosterChange(added=added, already_enrolled=len(wanted) - added))
 
 
@@ -183,14 +173,7 @@ async def remove_from_roster(request: web.Request) -> web.Response:
     person_id = path_uuid(request, "person_id")
     database = services_of(request).database
     await database.courses.get(course_id)
-    await database.courses.unenrol(course_id, person_id)
-    await database.audit.record(
-        actor=user.username,
-        action="course.roster_remove",
-        entity_type="course",
-        entity_id=course_id,
-        details={"person_id": str(person_id)},
-    )
+    await database.courses.unenrol(course_id, person_id, actor=user.username)
     return web.Response(status=204)
 
 
@@ -225,13 +208,8 @@ async def import_roster(request: web.Request) -> web.Response:
             str(error),
             details={"rows": [{"line": p.line, "problem": p.problem} for p in error.problems]},
         ) from None
-    added = await database.courses.enrol(course_id, person_ids)
-    await database.audit.record(
-        actor=user.username,
-        action="course.roster_import",
-        entity_type="course",
-        entity_id=course_id,
-        details={"rows": len(rows), "added": added},
+    added = await database.courses.import_roster(
+        course_id, person_ids, rows=len(rows), actor=user.username
     )
     result = RosterImportResult(
         rows=len(rows),

@@ -75,14 +75,10 @@ async def rename_room(request: web.Request) -> web.Response:
 async def delete_room(request: web.Request) -> web.Response:
     user = current_user(request)
     room_id = path_uuid(request, "room_id")
-    database = services_of(request).database
     try:
-        await database.rooms.delete(room_id)
+        await services_of(request).database.rooms.delete(room_id, actor=user.username)
     except InvalidReference:
         raise ApiError(
             409, "in_use", "the room still has class sessions; delete or move them first"
         ) from None
-    await database.audit.record(
-        actor=user.username, action="room.delete", entity_type="room", entity_id=room_id
-    )
     return web.Response(status=204)

@@ -254,13 +254,7 @@ async def schedule_timetable(request: web.Request) -> web.Response:
         room_id=body.room_id,
         slots=slots,
         grace_minutes=body.grace_minutes,
-    )
-    await database.audit.record(
         actor=user.username,
-        action="sessions.timetable",
-        entity_type="course",
-        entity_id=body.course_id,
-        details={"sessions": len(sessions), "room_id": str(body.room_id)},
     )
     return json_response({"created": len(sessions), "sessions": sessions}, status=201)
 

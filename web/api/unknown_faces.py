@@ -135,14 +135,11 @@ async def delete_unknown_faces(request: web.Request) -> web.Response:
     user = current_user(request)
     session_id = path_uuid(request, "session_id")
     services = services_of(request)
-    await services.database.sessions.get(session_id)
-    deleted = await services.run_cpu(_store(services).delete_session, session_id)
-    await services.database.audit.record(
+    images = _store(services)
+    deleted = await services.database.sessions.delete_unknown_faces(
+        session_id,
+        lambda: services.run_cpu(images.delete_session, session_id),
         actor=user.username,
-        action="unknown_faces.delete",
-        entity_type="session",
-        entity_id=session_id,
-        details={"images": deleted},
     )
     logger.info(
         "unknown-face images deleted",

@@ -14,7 +14,7 @@ from pydantic import Field, StringConstraints
 
 from store.database import Database
 from store.passwords import hash_password
-from store.users import Role, User
+from store.users import LastAdmin, Role, User
 from web.http.auth import current_user
 from web.http.bodies import (
     LIMIT_SCHEMA,
@@ -67,20 +67,13 @@ async def create_account(
     """Hash the password (argon2 is slow on purpose: off the event loop) and add the user;
     store Conflict when the username is taken."""
     password_hash = await run_cpu(hash_password, new_user.password)
-    user = await database.users.create(
+    return await database.users.create(
         username=new_user.username,
         password_hash=password_hash,
         role=new_user.role,
         display_name=new_user.display_name,
-    )
-    await database.audit.record(
         actor=actor,
-        action="user.create",
-        entity_type="user",
-        entity_id=user.id,
-        details={"role": user.role.value},
     )
-    return user
 
 
 @routes.get("/api/users")
@@ -149,32 +142,16 @@ async def change_user(request: web.Request) -> web.Response:
 
 async def _change(request: web.Request, actor: User, user_id: UUID, change: UserChange) -> User:
     """Apply the change unless it takes away the last active admin."""
-    database = services_of(request).database
-    before = await database.users.get(user_id)
-    last_admin = ApiError(409, "last_admin", "this is the last active admin: add another first")
-    removes_an_admin = (
-        before.active
-        and before.role is Role.ADMIN
-        and (change.active is False or change.role is Role.TEACHER)
-    )
-    if removes_an_admin and await database.users.count_admins() <= 1:
-        raise last_admin
-    after = await database.users.update(
-        user_id, role=change.role, active=change.active, display_name=change.display_name
-    )
-    if removes_an_admin and await database.users.count_admins() == 0:
-        # two admins demoting each other at once both passed the check above: undo this one
-        # rather than leave nobody able to administer the service
-        await database.users.update(user_id, role=before.role, active=before.active)
-        raise last_admin
-    await database.audit.record(
-        actor=actor.username,
-        action="user.deactivate" if change.active is False else "user.change",
-        entity_type="user",
-        entity_id=user_id,
-        details=change.model_dump(exclude_unset=True, mode="json"),
-    )
-    return after
+    try:
+        return await services_of(request).database.users.update(
+            user_id,
+            role=change.role,
+            active=change.active,
+            display_name=change.display_name,
+            actor=actor.username,
+        )
+    except LastAdmin as refusal:
+        raise ApiError(409, "last_admin", str(refusal)) from None
 
 
 @routes.put("/api/users/{user_id}/password")
@@ -192,8 +169,5 @@ async def reset_password(request: web.Request) -> web.Response:
     body = await read_model(request, PasswordReset)
     services = services_of(request)
     password_hash = await services.run_cpu(hash_password, body.password)
-    await services.database.users.set_password_hash(user_id, password_hash)
-    await services.database.audit.record(
-        actor=actor.username, action="user.password_reset", entity_type="user", entity_id=user_id
-    )
+    await services.database.users.set_password_hash(user_id, password_hash, actor=actor.username)
     return web.Response(status=204)

@@ -171,6 +171,14 @@ def _enroll(args: argparse.Namespace) -> int:
     folder: Path = args.folder
     if not folder.is_dir():
         return _failed("enroll", "invalid", f"{folder} is not a folder")
+    if args.csv is None and not rows_from_folder(folder):
+        # before any database or model is opened: nothing here could be enrolled
+        return _failed(
+            "enroll",
+            "nothing_to_enrol",
+            f"{folder} holds no sub-folder of photos: give each person a folder named by "
+            "their external id, with their photos in it (or pass --csv)",
+        )
     settings = Settings()
 
     def rows() -> tuple[list[ImportRow], list[Any]]:

@@ -13,7 +13,7 @@ from web.commands import CommandGroups, default_faces_dir, print_result
 from web.demo.classroom_levels import LEVELS
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
+    pass
 
 # Native libraries size their thread pools when they load. numpy's BLAS would start one
 # thread per core beside ONNX Runtime's own pool and the executor's threads: on a small
@@ -79,7 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
     from store.errors import StoreError
     from web.demo.errors import DemoError
     from web.process import run_service
-    from web.settings import Settings
+    from web.settings import Settings, setting_problems
 
     try:
         status = asyncio.run(
@@ -87,21 +87,12 @@ def _serve(args: argparse.Namespace) -> int:
         )
     # a port taken, no database, no model pack, no photos, a bad setting
     except (OSError, StoreError, RecognizerError, DemoError, ValidationError) as error:
-        message = _settings_problems(error) if isinstance(error, ValidationError) else str(error)
+        message = setting_problems(error) if isinstance(error, ValidationError) else str(error)
         sys.stderr.write(f"rollcall serve: {message}\n")
         print_result({"error": message, "kind": type(error).__name__})
         return 1
     print_result({"event": "stopped", "exit_status": status})
     return status
-
-
-def _settings_problems(error: ValidationError) -> str:
-    """Which settings are wrong and why, without their values (a URL may hold a password)."""
-    problems = error.errors(include_url=False, include_input=False)
-    return "; ".join(
-        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-        for problem in problems
-    )
 
 
 def _bench_pipeline(args: argparse.Namespace) -> int:

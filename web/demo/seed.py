@@ -152,11 +152,11 @@ async def _roster(database: Database, course: Course, students: Sequence[Person]
     """Exactly these demo students on the roster: an earlier start with more students left
     some who are no longer in the video (they would only ever be absent)."""
     wanted = {person.id for person in students}
-    await database.courses.enrol(course.id, list(wanted))
+    await database.courses.enrol(course.id, list(wanted), actor=ACTOR)
     roster = await read_every_page(partial(database.courses.roster, course.id))
     for person in roster:
         if person.id not in wanted and person.external_id.startswith(STUDENT_ID_PREFIX):
-            await database.courses.unenrol(course.id, person.id)
+            await database.courses.unenrol(course.id, person.id, actor=ACTOR)
 
 
 async def _room(database: Database) -> Room:
@@ -174,10 +174,12 @@ async def _camera(database: Database, room: Room, video_path: Path) -> Camera:
         if camera.name != CAMERA_NAME or camera.kind is not CameraKind.FILE:
             continue
         if camera.connection_url() == url:
-            return camera if camera.enabled else await database.cameras.set_enabled(camera.id, True)
-        await database.cameras.delete(camera.id)
+            if camera.enabled:
+                return camera
+            return await database.cameras.set_enabled(camera.id, True, actor=ACTOR)
+        await database.cameras.delete(camera.id, actor=ACTOR)
     created = await database.cameras.create(
-        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id
+        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id, actor=ACTOR
     )
     return created.camera
 
@@ -185,20 +187,21 @@ async def _camera(database: Database, room: Room, video_path: Path) -> Camera:
 async def _session(
     database: Database, course: Course, room: Room, config: DemoConfig, now: datetime
 ) -> ClassSession:
-    """The demo course's session running in the room now, opened; a new one when the last
-    has ended (or was closed)."""
+    """A fresh session of the demo course, open from now: each start of the demo is a new
+    lesson (in the one a previous start left open, everyone would be present already and no
+    new event would flow). That earlier lesson is closed, its absentees marked."""
     current = await database.sessions.current_in_room(room.id, now)
-    if current is None or current.course_id != course.id:
-        current = await database.sessions.create(
-            course_id=course.id,
-            room_id=room.id,
-            scheduled_start=now,
-            scheduled_end=now + timedelta(hours=config.session_hours),
-            grace_minutes=config.grace_minutes,
-        )
-    if current.status is not SessionStatus.OPEN:
-        current = await database.sessions.set_status(current.id, SessionStatus.OPEN)
-    return current
+    if current is not None and current.course_id == course.id:
+        await database.sessions.set_status(current.id, SessionStatus.CLOSED)
+        await database.attendance.mark_absentees(current.id)
+    created = await database.sessions.create(
+        course_id=course.id,
+        room_id=room.id,
+        scheduled_start=now,
+        scheduled_end=now + timedelta(hours=config.session_hours),
+        grace_minutes=config.grace_minutes,
+    )
+    return await database.sessions.set_status(created.id, SessionStatus.OPEN)
 
 
 async def _admin(database: Database, username: str, password: str) -> User:
@@ -213,6 +216,7 @@ async def _admin(database: Database, username: str, password: str) -> User:
             password_hash=password_hash,
             role=Role.ADMIN,
             display_name="Demo administrator",
+            actor=ACTOR,
         )
-    await database.users.set_password_hash(user.id, password_hash)
+    await database.users.set_password_hash(user.id, password_hash, actor=ACTOR)
     return user if user.active else await database.users.set_active(user.id, True)

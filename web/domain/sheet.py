@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 from uuid import UUID
 
 from store.attendance import AttendanceRecord
@@ -30,7 +30,7 @@ LINE_STATUSES: tuple[LineStatus, ...] = get_args(LineStatus)
 
 def line_status(session: ClassSession, record: AttendanceRecord | None) -> LineStatus:
     if record is not None:
-        return cast(LineStatus, record.status.value)  # every stored status is a line status
+        return record.status.value  # every stored status is a line status
     return "absent" if session.status is SessionStatus.CLOSED else "unseen"
 
 

@@ -52,7 +52,7 @@ class ApiError(Exception):
         status: int,
         code: str,
         message: str,
-        details: dict[str, Any] | None = None,
+        details: dict[str, Any] | list[Any] | None = None,  # a list: one entry per problem
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)

@@ -28,15 +28,16 @@ from store.errors import StoreError
 from store.events import EventKind
 from store.journal import JournalEntry
 from streamer.frame import Frame
+from streamer.newest_frames import newest_frames
 from streamer.supervisor import Supervisor
 from web.domain.unknown_faces import UnknownFaceStore
 from web.live.announcements import Announcements
 from web.live.attendance_writer import AttendanceWriter
+from web.live.box_names import BoxNames
 from web.live.hub import EventHub
 from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
 from web.live.messages import FaceBoxOut, FacesMessage
-from web.live.newest_frames import newest_frames
 from web.live.people import PeopleDirectory
 from web.telemetry.metrics import Metrics
 
@@ -45,7 +46,6 @@ logger = logging.getLogger(__name__)
 ANNOUNCE_STOP_TIMEOUT_S = 1.0  # at shutdown, unknown-face notices get this long to land
 IDLE_WAIT_S = 0.5  # how long one wait for frames lasts before the loop looks around again
 FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
-NAMES_WAIT_S = 0.5  # the longest the analysis waits for names of the people in the boxes
 
 
 class AnalysisLoop:
@@ -74,7 +74,7 @@ class AnalysisLoop:
         self._writer = writer
         self._announcements = Announcements(database, journal=journal)
         self._hub = hub
-        self._people = people
+        self._names = BoxNames(people)
         self._latency = latency
         self._metrics = metrics
         self._executor = executor
@@ -96,6 +96,7 @@ class AnalysisLoop:
         try:
             await self._analyse()
         finally:
+            await self._names.close()
             await self._announcements.finish(ANNOUNCE_STOP_TIMEOUT_S)
 
     async def _analyse(self) -> None:
@@ -224,25 +225,14 @@ class AnalysisLoop:
             if now - self._faces_sent.get(camera_id, -FACES_INTERVAL_S) < FACES_INTERVAL_S:
                 continue
             self._faces_sent[camera_id] = now
-            people = [f.person_id for f in faces if f.person_id is not None]
-            try:
-                async with asyncio.timeout(NAMES_WAIT_S):
-                    await self._people.ensure(people)
-            except (TimeoutError, StoreError):
-                pass  # names unreadable now (database away or hung): these boxes go unnamed
+            labels = self._names.labels([f.person_id for f in faces])
             width, height = self._frame_sizes.get(camera_id, (0, 0))
             await self._hub.publish(
                 FacesMessage(
                     camera_id=camera_id,
                     boxes=[
-                        FaceBoxOut(
-                            bbox=face.bbox,
-                            label=None
-                            if face.person_id is None
-                            else self._people.name(face.person_id),
-                            state=face.label,
-                        )
-                        for face in faces
+                        FaceBoxOut(bbox=face.bbox, label=label, state=face.label)
+                        for face, label in zip(faces, labels, strict=True)
                     ],
                     width=width,
                     height=height,

@@ -129,11 +129,11 @@ def _replace_all(gallery: Gallery, matrix: TemplateMatrix) -> None:
         matrix.template_ids, matrix.person_ids, matrix.embeddings, strict=True
     ):
         wanted.setdefault(person_id, []).append(Template(template_id, person_id, row))
-    for person_id in set(gallery.person_ids()) - set(wanted):
-        gallery.remove_person(person_id)
-    for person_id, templates in wanted.items():
-        current = {t.template_id for t in gallery.templates_of(person_id)}
+    for gone in set(gallery.person_ids()) - set(wanted):
+        gallery.remove_person(gone)
+    for person, templates in wanted.items():
+        current = {t.template_id for t in gallery.templates_of(person)}
         if current != {t.template_id for t in templates}:
-            gallery.replace(person_id, templates)
+            gallery.replace(person, templates)
     if reloading:
         gallery.rebuild_index()

@@ -25,6 +25,8 @@ from web.live.camera_state import CameraLiveStatus
 class LiveMessage(BaseModel):
     model_config = ConfigDict(frozen=True, ignored_types=(cached_property,))
 
+    type: str  # each message's own Literal: what clients switch on
+
     @cached_property
     def json_text(self) -> str:
         return self.model_dump_json()
