@@ -8,6 +8,7 @@ import time
 
 from streamer.fps_meter import FpsMeter
 from streamer.frame import Frame
+from streamer.ids import CameraId
 from streamer.latest_slot import LatestSlot
 from streamer.rate import RateLimiter
 from streamer.status import CameraKind, CameraState, CameraStatus
@@ -24,7 +25,7 @@ class CameraFeed:
 
     def __init__(
         self,
-        camera_id: str,
+        camera_id: CameraId,
         kind: CameraKind,
         source: str | None,
         analysis_fps: float | None,

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Literal
 
+from streamer.ids import CameraId
+
 CameraKind = Literal["url", "file", "webrtc"]
 
 
@@ -21,7 +23,7 @@ class CameraState(enum.StrEnum):
 class CameraStatus:
     """A snapshot of one camera. The URL is redacted; rates are over the last seconds."""
 
-    camera_id: str
+    camera_id: CameraId
     kind: CameraKind
     source: str | None  # redacted URL, None for a browser camera
     state: CameraState

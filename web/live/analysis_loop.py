@@ -80,8 +80,8 @@ class AnalysisLoop:
         self._executor = executor
         self._unknown_faces = unknown_faces
         self._stopping = asyncio.Event()
-        self._faces_sent: dict[str, float] = {}
-        self._frame_sizes: dict[str, tuple[int, int]] = {}
+        self._faces_sent: dict[UUID, float] = {}
+        self._frame_sizes: dict[UUID, tuple[int, int]] = {}
         self.batches = 0
         self.last_stats: ProcessStats | None = None
 
@@ -133,24 +133,23 @@ class AnalysisLoop:
                 logger.warning(
                     "presence event not published: %s",
                     error,
-                    extra={"camera_id": event.camera_id, "error": str(error)},
+                    extra={"camera_id": str(event.camera_id), "error": str(error)},
                 )
         await self._send_boxes(update.boxes)
 
     async def _act(self, event: PresenceEvent) -> None:
         match event:
             case PersonPresent():
-                session_id, person_id = UUID(event.session_id), UUID(str(event.person_id))
                 self._metrics.attendance_events.labels(status=event.status).inc()
-                self._latency.decided(session_id, person_id, event.captured_monotonic)
+                self._latency.decided(event.session_id, event.person_id, event.captured_monotonic)
                 await self._writer.submit(
                     Sighting(
-                        session_id=session_id,
-                        person_id=person_id,
+                        session_id=event.session_id,
+                        person_id=event.person_id,
                         status=AttendanceStatus(event.status),
                         seen_at=event.seen_at,
                         score=event.score,
-                        camera_id=UUID(event.camera_id),
+                        camera_id=event.camera_id,
                     ),
                     decision=True,
                 )
@@ -163,23 +162,23 @@ class AnalysisLoop:
                 # the stored status stays what the first sighting decided; this keeps last_seen
                 await self._writer.submit(
                     Sighting(
-                        session_id=UUID(event.session_id),
-                        person_id=UUID(str(event.person_id)),
+                        session_id=event.session_id,
+                        person_id=event.person_id,
                         status=AttendanceStatus.PRESENT,
                         seen_at=event.seen_at,
                         score=event.score,
-                        camera_id=UUID(event.camera_id),
+                        camera_id=event.camera_id,
                     )
                 )
             case UnknownFace():
-                self._metrics.unknown_faces.labels(camera=event.camera_id).inc()
+                self._metrics.unknown_faces.labels(camera=str(event.camera_id)).inc()
                 await self._keep_face(event)
                 if event.session_id is not None:
                     await self._announcements.announce_durably(
                         EventKind.PRESENCE_UNKNOWN_FACE,
                         {
-                            "session_id": event.session_id,
-                            "camera_id": event.camera_id,
+                            "session_id": str(event.session_id),
+                            "camera_id": str(event.camera_id),
                             "track_id": event.track_id,
                         },
                     )
@@ -187,8 +186,8 @@ class AnalysisLoop:
                 self._announcements.announce(
                     EventKind.PRESENCE_OTHER_COURSE,
                     {
-                        "session_id": event.session_id,
-                        "camera_id": event.camera_id,
+                        "session_id": str(event.session_id),
+                        "camera_id": str(event.camera_id),
                         "person_id": str(event.person_id),
                         "score": round(event.score, 4),
                     },
@@ -205,8 +204,8 @@ class AnalysisLoop:
             await loop.run_in_executor(
                 self._executor,
                 store.write,
-                UUID(event.session_id),
-                UUID(event.camera_id),
+                event.session_id,
+                event.camera_id,
                 event.track_id,
                 event.seen_at,
                 event.face,
@@ -215,24 +214,22 @@ class AnalysisLoop:
             logger.warning(
                 "unknown face image not kept: %s",
                 error,
-                extra={"camera_id": event.camera_id, "error": str(error)},
+                extra={"camera_id": str(event.camera_id), "error": str(error)},
             )
 
-    async def _send_boxes(self, boxes: dict[str, list[FaceBox]]) -> None:
+    async def _send_boxes(self, boxes: dict[UUID, list[FaceBox]]) -> None:
         now = time.monotonic()
         for camera_id, faces in boxes.items():
-            if not self._hub.wants_faces_of(UUID(camera_id)):
+            if not self._hub.wants_faces_of(camera_id):
                 continue
             if now - self._faces_sent.get(camera_id, -FACES_INTERVAL_S) < FACES_INTERVAL_S:
                 continue
             self._faces_sent[camera_id] = now
-            labels = self._names.labels(
-                [None if f.person_id is None else UUID(str(f.person_id)) for f in faces]
-            )
+            labels = self._names.labels([f.person_id for f in faces])
             width, height = self._frame_sizes.get(camera_id, (0, 0))
             await self._hub.publish(
                 FacesMessage(
-                    camera_id=UUID(camera_id),
+                    camera_id=camera_id,
                     boxes=[
                         FaceBoxOut(bbox=face.bbox, label=label, state=face.label)
                         for face, label in zip(faces, labels, strict=True)
@@ -242,7 +239,7 @@ class AnalysisLoop:
                 )
             )
 
-    def _forget_removed(self, cameras: set[str]) -> None:
+    def _forget_removed(self, cameras: set[UUID]) -> None:
         for state in (self._faces_sent, self._frame_sizes):
             for camera_id in state.keys() - cameras:
                 del state[camera_id]
@@ -254,7 +251,7 @@ class AnalysisLoop:
         for frame in frames:
             # a camera removed during the batch loses its series (CameraWatch): none made anew
             if frame.camera_id in running:
-                m.frames_analyzed.labels(camera=frame.camera_id).inc()
+                m.frames_analyzed.labels(camera=str(frame.camera_id)).inc()
         m.inference_seconds.labels(
             model="detector", batch=_batch_label(stats.detect_batch)
         ).observe(stats.detect_seconds)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from uuid import UUID
 
 from streamer.errors import CameraClosed, UnknownCamera
 from streamer.supervisor import Supervisor
@@ -67,7 +66,7 @@ class FaceFeedback:
 
     async def _forward(self, channel: BrowserChannel) -> None:
         camera_id = channel.camera_id
-        subscription = self._hub.subscribe(None, camera_id=UUID(camera_id))
+        subscription = self._hub.subscribe(None, camera_id=camera_id)
         # the subscription's iteration ends when it is closed: at the channel's end
         watcher = asyncio.create_task(channel.wait_closed())
         watcher.add_done_callback(lambda _: subscription.close())
@@ -91,5 +90,5 @@ class FaceFeedback:
             logger.info(
                 "camera %s: feedback channel ended",
                 camera_id,
-                extra={"camera_id": camera_id, "dropped": dropped},
+                extra={"camera_id": str(camera_id), "dropped": dropped},
             )

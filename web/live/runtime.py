@@ -222,7 +222,7 @@ class LiveRuntime:
             self._contexts.detach_camera(camera_id)
             # CameraWatch forgets the cameras the streamer ran; a refused one (its gauges set
             # at scrape time) has only this moment to go
-            self._metrics.forget_camera(str(camera_id))
+            self._metrics.forget_camera(camera_id)
         await self._contexts.refresh_all()
 
     # -- what the API reads --------------------------------------------------------------
@@ -284,7 +284,7 @@ class LiveRuntime:
             status = CameraLiveStatus.refused(camera, refused, session_id)
         else:
             try:
-                streamed = self.supervisor.status(str(camera_id))
+                streamed = self.supervisor.status(camera_id)
             except UnknownCamera:
                 return None
             status = CameraLiveStatus.of(camera, streamed, session_id)
@@ -316,7 +316,7 @@ class LiveRuntime:
                 raise NotABrowserCamera(f"camera {camera_id} reads a URL, not a browser")
             await self._ownership.take_over(camera_id)
         return await self.supervisor.answer_offer(
-            str(camera_id), sdp, sdp_type, on_channel=self._feedback.channel_opened
+            camera_id, sdp, sdp_type, on_channel=self._feedback.channel_opened
         )
 
     def unknown_faces(self, session_id: UUID) -> int:

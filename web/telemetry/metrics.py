@@ -6,6 +6,7 @@ Names and labels are an interface: dashboards and alert rules query them.
 from __future__ import annotations
 
 import contextlib
+from uuid import UUID
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
@@ -122,8 +123,9 @@ class Metrics:
             registry=r,
         )
 
-    def forget_camera(self, camera: str) -> None:
+    def forget_camera(self, camera_id: UUID) -> None:
         """Drop a removed camera's series so dashboards stop showing it."""
+        camera = str(camera_id)  # the label's text
         for metric in (
             self.frames_received,
             self.frames_analyzed,
