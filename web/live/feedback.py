@@ -61,7 +61,7 @@ class FaceFeedback:
         """Once the streamer holds a frame of the camera (its state is live by then)."""
         with contextlib.suppress(CameraClosed, UnknownCamera):
             await self._supervisor.feed(channel.camera_id).wait_filled()
-            live = CameraStatusMessage(camera_id=UUID(channel.camera_id), state="live", error=None)
+            live = CameraStatusMessage(camera_id=channel.camera_id, state="live", error=None)
             channel.send(live.json_text)
 
     async def _forward(self, channel: BrowserChannel) -> None:

@@ -78,7 +78,7 @@ async def test_the_cameras_face_boxes_reach_its_page_and_nothing_else_of_the_hub
             second = json.loads(await received.get())
         # the page is told the camera is live once the streamer has its frames, whenever
         # that falls among the boxes; of the hub's messages only this camera's boxes come
-        live = {"type": "camera_status", "camera_id": CAMERA, "state": "live", "error": None}
+        live = {"type": "camera_status", "camera_id": str(CAMERA), "state": "live", "error": None}
         assert sorted([first, second], key=lambda m: m["type"]) == [
             live,
             json.loads(_faces(CAMERA, "Ada Lovelace").json_text),
