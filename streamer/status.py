@@ -32,6 +32,7 @@ class CameraStatus:
     frames_received: int
     frames_handed_out: int
     frames_dropped: int  # replaced in the slot before any consumer took them
+    frames_skipped: int  # received, then left out by the analysis rate (never decoded further)
     last_frame_age_s: float | None  # None until the first frame
     reconnects: int  # times the camera was lost and reconnection began
     last_error: str | None

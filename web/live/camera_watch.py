@@ -53,9 +53,11 @@ class CameraWatch:
         m, camera = self._metrics, str(status.camera_id)  # the label's text
         received = status.frames_received - (before.frames_received if before else 0)
         dropped = status.frames_dropped - (before.frames_dropped if before else 0)
+        skipped = status.frames_skipped - (before.frames_skipped if before else 0)
         # a changed source keeps its counters; a re-added camera starts again from zero
         m.frames_received.labels(camera=camera).inc(max(received, 0))
         m.frames_dropped.labels(camera=camera).inc(max(dropped, 0))
+        m.frames_skipped.labels(camera=camera).inc(max(skipped, 0))
         m.camera_up.labels(camera=camera).set(1 if status.state is CameraState.LIVE else 0)
         m.analysis_fps.labels(camera=camera).set(status.fps_handed_out)
 

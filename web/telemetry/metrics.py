@@ -46,6 +46,12 @@ class Metrics:
             ["camera"],
             registry=r,
         )
+        self.frames_skipped = Counter(
+            "rollcall_frames_skipped_total",
+            "Frames received and left out by the analysis rate (streamer.analysis_fps)",
+            ["camera"],
+            registry=r,
+        )
         self.inference_seconds = Histogram(
             "rollcall_inference_seconds",
             "Time of one inference batch",
@@ -69,7 +75,10 @@ class Metrics:
             registry=r,
         )
         self.unknown_faces = Counter(
-            "rollcall_unknown_faces_total", "Tracks never identified", ["camera"], registry=r
+            "rollcall_unknown_faces_total",
+            "Unknown faces: once per face per session (a returning stranger is not counted again)",
+            ["camera"],
+            registry=r,
         )
         self.event_latency = Histogram(
             "rollcall_event_latency_seconds",
@@ -130,6 +139,7 @@ class Metrics:
             self.frames_received,
             self.frames_analyzed,
             self.frames_dropped,
+            self.frames_skipped,
             self.unknown_faces,
             self.camera_up,
             self.analysis_fps,
