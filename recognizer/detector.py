@@ -12,11 +12,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import cv2
 import numpy as np
 import onnxruntime as ort
 
+from recognizer.boxes import iou_matrix, nms
 from recognizer.errors import ImageError, ModelPackError
 from recognizer.letterbox import Letterbox, letterbox, padded_letterbox
 from recognizer.model_pack import ModelSignature, Role, require_role
@@ -206,9 +208,10 @@ class SCRFDDetector:
 
     def _run(self, canvases: list[np.ndarray]) -> list[np.ndarray]:
         blob = cv2.dnn.blobFromImages(
-            canvases, 1.0 / INPUT_STD, None, (INPUT_MEAN,) * 3, swapRB=True
+            canvases, 1.0 / INPUT_STD, (0, 0), (INPUT_MEAN,) * 3, swapRB=True
         )
-        return self._session.run(self._output_names, {self._input_name: blob})
+        outputs: list[np.ndarray] = self._session.run(self._output_names, {self._input_name: blob})
+        return outputs
 
     def _decode(self, outputs: list[np.ndarray], index: int, box: Letterbox) -> _Candidates:
         levels = len(self._strides)
@@ -253,7 +256,7 @@ class SCRFDDetector:
         return _Candidates.concat(parts)
 
     def _anchor_centres(self, rows: int, cols: int, stride: int) -> np.ndarray:
-        grid = np.stack(np.mgrid[:rows, :cols][::-1], axis=-1).astype(np.float32) * stride
+        grid = np.moveaxis(np.mgrid[:rows, :cols][::-1], 0, -1).astype(np.float32) * stride
         return np.repeat(grid.reshape(-1, 2), self._anchors_per_cell, axis=0)
 
     def _suppress(self, candidates: _Candidates) -> list[Detection]:
@@ -269,43 +272,14 @@ class SCRFDDetector:
         ]
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
-    """Greedy non-maximum suppression; indices kept, best score first.
-
-    Areas use InsightFace's inclusive-pixel (+1) convention so the same boxes survive.
-    """
-    order = np.argsort(-scores, kind="stable")
-    x1, y1, x2, y2 = (boxes[:, k] for k in range(4))
-    areas = (x2 - x1 + 1) * (y2 - y1 + 1)
-    keep: list[int] = []
-    while order.size:
-        best, rest = order[0], order[1:]
-        keep.append(int(best))
-        w = np.maximum(0.0, np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]) + 1)
-        h = np.maximum(0.0, np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]) + 1)
-        inter = w * h
-        overlap = inter / (areas[best] + areas[rest] - inter)
-        order = rest[overlap <= threshold]
-    return np.asarray(keep, dtype=np.intp)
-
-
 def _merge(primary: list[Detection], large: list[Detection], threshold: float) -> list[Detection]:
     """Add large-pass faces the primary pass missed; where both found a face, the primary's
     finer box and landmarks win whatever the scores."""
     if not large or not primary:
         return primary or large
     held = np.stack([d.bbox for d in primary])
-    extra = [d for d in large if _iou(d.bbox, held).max() <= threshold]
+    extra = [d for d in large if iou_matrix(d.bbox[None], held).max() <= threshold]
     return sorted(primary + extra, key=lambda d: -d.score)
-
-
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    w = np.maximum(0.0, np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]))
-    h = np.maximum(0.0, np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]))
-    inter = w * h
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-9)
 
 
 def _only_large(candidates: _Candidates, frame: np.ndarray) -> _Candidates:
@@ -340,5 +314,5 @@ def _check_frame(frame: np.ndarray) -> None:
         raise ImageError(f"frames must be HxWx3 BGR uint8 arrays, got shape {shape} {dtype}")
 
 
-def _is_fixed(dim: object) -> bool:
+def _is_fixed(dim: object) -> TypeGuard[int]:
     return isinstance(dim, int) and dim > 0

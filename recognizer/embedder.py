@@ -48,7 +48,8 @@ class ArcFaceEmbedder:
             parts.append(self._session.run(None, {self._input_name: blob})[0])
         vectors = np.concatenate(parts).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        unit: np.ndarray = vectors / np.maximum(norms, 1e-12)
+        return unit
 
     def _probe_dim(self) -> int:
         blank = np.zeros((1, 3, ALIGNED_SIDE, ALIGNED_SIDE), np.float32)

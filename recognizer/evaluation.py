@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.analyzer import Face, FaceAnalyzer
+from recognizer.boxes import iou_matrix
 from recognizer.decision import NO_SECOND_SCORE, decide
 from recognizer.detector import Detection
 from recognizer.errors import RecognizerError
@@ -210,20 +211,12 @@ def _match_boxes(found: Sequence[np.ndarray], truth: Sequence[np.ndarray]) -> in
     for box in found:
         if not free:
             break
-        overlaps = [box_iou(box, other) for other in free]
+        overlaps = iou_matrix(box[None], np.stack(free))[0]
         best = int(np.argmax(overlaps))
         if overlaps[best] >= IOU_MATCH:
             matched += 1
             free.pop(best)
     return matched
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def score_verification(

@@ -1,29 +1,29 @@
-"""The gallery: every enrolled person's templates, searchable per class or campus-wide.
+"""The gallery: every enrolled person's templates, searched campus-wide.
 
-Two levels, because attendance is asked per class: `roster(person_ids)` gives an exact
-`Roster` over one class's templates, and `identify` searches the global `TemplateIndex` over
-every template ("who is this, anywhere": a student in the wrong room). Both end in the same
-open-set decision rule (`recognizer.decision`), with the thresholds of `RecognizerConfig`.
+`identify` searches the global `TemplateIndex` over every template and applies the open-set
+decision rule (`recognizer.decision`) with the thresholds of `RecognizerConfig`; the presence
+engine asks it and only then compares the answer with the class roster, so a student in the
+wrong room is found as who they are (an "other course" sighting), not taken for the classmate
+they most resemble. `candidates` and `prototype_candidates` are the undecided searches.
 
-The gallery keeps its own copy of each template so rosters and rebuilds never have to read
+The gallery keeps its own copy of each template so prototypes and rebuilds never have to read
 vectors back out of hnswlib.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import numpy as np
 
 from recognizer.config import RecognizerConfig
-from recognizer.decision import Candidate, Match, PersonId, match
+from recognizer.decision import Candidate, Match, match
 from recognizer.errors import GalleryError
 from recognizer.hnsw_index import HnswParams, TemplateIndex
+from recognizer.ids import PersonId, TemplateId
 from recognizer.prototypes import PersonPrototypes
-from recognizer.roster import Roster
 from recognizer.rwlock import ReadWriteLock
-from recognizer.templates import Template, TemplateId, as_unit_rows
+from recognizer.templates import Template, as_unit_rows
 
 
 def hnsw_params(config: RecognizerConfig) -> HnswParams:
@@ -84,16 +84,6 @@ class Gallery:
         with self._lock.read():
             return sum(len(group) for group in self._templates.values())
 
-    def roster(self, person_ids: Iterable[PersonId]) -> Roster:
-        """An exact-search snapshot of these people's templates (unknown ids are skipped)."""
-        with self._lock.read():
-            templates = [
-                template
-                for person_id in dict.fromkeys(person_ids)
-                for template in self._templates.get(person_id, {}).values()
-            ]
-        return Roster(templates, self._dim)
-
     def identify(self, embeddings: np.ndarray) -> list[Match]:
         """Who each face is among everyone enrolled, by the global index and the default rule."""
         return self._decide(self._index.search(embeddings))
@@ -115,10 +105,6 @@ class Gallery:
                 self._prototypes = prototypes  # a reader's rebuild: same value for all
         return prototypes.search(embeddings)
 
-    def identify_in(self, roster: Roster, embeddings: np.ndarray) -> list[Match]:
-        """Who each face is within a class roster, exactly, by the default rule."""
-        return self._decide(roster.search(embeddings))
-
     def _decide(self, candidates: Sequence[Candidate]) -> list[Match]:
         return [
             match(c, self._config.match_threshold, self._config.match_margin) for c in candidates
@@ -134,18 +120,6 @@ class Gallery:
             self._index.add(checked)
             group = self._templates.setdefault(person_id, {})
             group.update((t.template_id, t) for t in checked)
-
-    def add_embeddings(
-        self, person_id: PersonId, embeddings: np.ndarray, template_ids: Sequence[TemplateId]
-    ) -> None:
-        """Add templates given as an (n, d) matrix and their ids."""
-        rows = as_unit_rows(embeddings, self._dim)
-        if len(template_ids) != rows.shape[0]:
-            raise GalleryError(f"{rows.shape[0]} embeddings but {len(template_ids)} template ids")
-        self.add(
-            person_id,
-            [Template(tid, person_id, row) for tid, row in zip(template_ids, rows, strict=True)],
-        )
 
     def replace(self, person_id: PersonId, templates: Sequence[Template]) -> None:
         """Swap all of a person's templates for `templates` (an empty list removes them)."""
@@ -185,39 +159,13 @@ class Gallery:
             templates = [t for group in self._templates.values() for t in group.values()]
             self._index = TemplateIndex.from_templates(templates, self._dim, self._index.params)
 
-    # -- persistence ---------------------------------------------------------------------
-
-    def save_index(self, directory: Path) -> None:
-        self._index.save(directory)
-
-    def load_index(self, directory: Path) -> None:
-        """Use a saved index; it must hold exactly the gallery's templates."""
-        loaded = TemplateIndex.load(directory, ef=self._config.hnsw_ef)
-        if loaded.dim != self._dim:
-            raise GalleryError(
-                f"saved index at {directory} holds {loaded.dim}-dimensional templates, the "
-                f"gallery {self._dim}-dimensional ones (another model pack?): rebuild it"
-            )
-        with self._lock.write():
-            self._prototypes = None
-            for person_id, group in self._templates.items():
-                if loaded.template_ids(person_id) != set(group):
-                    raise GalleryError(
-                        f"saved index at {directory} does not match person {person_id!r}'s "
-                        "templates: rebuild it"
-                    )
-            if loaded.person_ids() - set(self._templates):
-                raise GalleryError(f"saved index at {directory} holds people the gallery lacks")
-            self._index = loaded
-
 
 def _checked(person_id: PersonId, templates: Sequence[Template], dim: int) -> list[Template]:
     checked = []
     for template in templates:
         if template.person_id != person_id:
             raise GalleryError(
-                f"template {template.template_id!r} belongs to {template.person_id!r}, "
-                f"not {person_id!r}"
+                f"template {template.template_id} belongs to {template.person_id}, not {person_id}"
             )
         row = as_unit_rows(template.embedding, dim)[0]
         checked.append(Template(template.template_id, person_id, row))
@@ -229,7 +177,7 @@ def _group(templates: Sequence[Template], dim: int) -> dict[PersonId, dict[Templ
     seen: set[TemplateId] = set()
     for template in templates:
         if template.template_id in seen:
-            raise GalleryError(f"template id {template.template_id!r} appears twice")
+            raise GalleryError(f"template id {template.template_id} appears twice")
         seen.add(template.template_id)
         row = as_unit_rows(template.embedding, dim)[0]
         grouped.setdefault(template.person_id, {})[template.template_id] = Template(

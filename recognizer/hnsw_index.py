@@ -1,10 +1,10 @@
 """The global approximate index over every enrolled template ("who is this, anywhere").
 
 hnswlib stores unsigned integer labels; this class owns the mapping between those labels and
-(template id, person id), so ids can be UUID strings. Labels are never reused: a removed
+(template id, person id), so ids can be UUIDs. Labels are never reused: a removed
 template's label is forgotten, its slot is marked deleted (so hnswlib skips it in every later
 search) and a later add fills the slot under a fresh label (`replace_deleted`). A removed
-person can therefore never come back from a search, even after save/load or slot reuse.
+person can therefore never come back from a search, even after its slot is reused.
 
 hnswlib allows concurrent `knn_query` calls but not a write during a query, so every write
 holds the write side of a readers-writer lock and every search the read side.
@@ -16,32 +16,25 @@ of `RecognizerConfig`.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import hnswlib
 import numpy as np
 
-from recognizer.decision import NO_SECOND_SCORE, Candidate, PersonId
+from recognizer.decision import NO_SECOND_SCORE, Candidate
 from recognizer.errors import GalleryError
+from recognizer.ids import PersonId, TemplateId
 from recognizer.rwlock import ReadWriteLock
 from recognizer.templates import (
     Template,
-    TemplateId,
     as_unit_rows,
     check_unique_ids,
 )
 
 logger = logging.getLogger(__name__)
 
-_INDEX_FILE = "templates.hnsw"
-_LABELS_FILE = "templates.json"
-_FORMAT_VERSION = 1
 _MIN_CAPACITY = 1024
 
 
@@ -78,8 +71,6 @@ class TemplateIndex:
         self._dim = dim
         self._params = params or HnswParams()
         self._lock = ReadWriteLock()
-        # Saves share fixed temporary file names; two at once would move each other's away.
-        self._save_lock = threading.Lock()
         self._index = self._new_hnsw(max(capacity, _MIN_CAPACITY))
         self._entries: dict[int, _Entry] = {}
         self._label_of: dict[TemplateId, int] = {}
@@ -220,7 +211,7 @@ class TemplateIndex:
     def replace_person(self, person_id: PersonId, templates: Sequence[Template]) -> None:
         """Swap a person's templates for new ones; searches see either all old or all new."""
         if any(t.person_id != person_id for t in templates):
-            raise GalleryError(f"replacement templates must all belong to person {person_id!r}")
+            raise GalleryError(f"replacement templates must all belong to person {person_id}")
         check_unique_ids(templates)
         vectors = (
             as_unit_rows(np.stack([t.embedding for t in templates]), self._dim)
@@ -233,7 +224,7 @@ class TemplateIndex:
             for template in templates:
                 if template.template_id in self._label_of and template.template_id not in kept_ids:
                     raise GalleryError(
-                        f"template id {template.template_id!r} belongs to another person"
+                        f"template id {template.template_id} belongs to another person"
                     )
             self._remove_locked(list(old))
             if vectors is not None:
@@ -242,7 +233,7 @@ class TemplateIndex:
     def _add_locked(self, templates: Sequence[Template], vectors: np.ndarray) -> None:
         for template in templates:
             if template.template_id in self._label_of:
-                raise GalleryError(f"template id {template.template_id!r} is already enrolled")
+                raise GalleryError(f"template id {template.template_id} is already enrolled")
         count = len(templates)
         needed = int(self._index.get_current_count()) + max(0, count - self._free_slots)
         capacity = int(self._index.get_max_elements())
@@ -275,79 +266,6 @@ class TemplateIndex:
             if not person_labels:
                 del self._labels_of_person[entry.person_id]
         self._free_slots += len(labels)
-
-    # -- persistence ---------------------------------------------------------------------
-
-    def save(self, directory: Path) -> None:
-        """Write the graph and the label map to `directory` (each file replaced atomically)."""
-        with self._save_lock:
-            self._save_locked(directory)
-
-    def _save_locked(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        with self._lock.read():
-            index_tmp = directory / (_INDEX_FILE + ".tmp")
-            self._index.save_index(str(index_tmp))
-            labels = {
-                "version": _FORMAT_VERSION,
-                "dim": self._dim,
-                "m": self._params.m,
-                "ef_construction": self._params.ef_construction,
-                "capacity": int(self._index.get_max_elements()),
-                "next_label": self._next_label,
-                "free_slots": self._free_slots,
-                "templates": [
-                    [label, entry.template_id, entry.person_id]
-                    for label, entry in self._entries.items()
-                ],
-            }
-        labels_tmp = directory / (_LABELS_FILE + ".tmp")
-        labels_tmp.write_text(json.dumps(labels))
-        os.replace(index_tmp, directory / _INDEX_FILE)
-        os.replace(labels_tmp, directory / _LABELS_FILE)
-
-    @classmethod
-    def load(cls, directory: Path, ef: int | None = None) -> TemplateIndex:
-        """Read an index written by `save`; `ef` overrides the search breadth."""
-        index_path, labels_path = directory / _INDEX_FILE, directory / _LABELS_FILE
-        for path in (index_path, labels_path):
-            if not path.is_file():
-                raise GalleryError(f"saved template index incomplete: {path} is missing")
-        try:
-            saved = json.loads(labels_path.read_text())
-            if saved["version"] != _FORMAT_VERSION:
-                raise GalleryError(
-                    f"{labels_path}: format version {saved['version']}, expected {_FORMAT_VERSION}"
-                )
-            params = HnswParams(
-                m=int(saved["m"]),
-                ef_construction=int(saved["ef_construction"]),
-                ef=ef if ef is not None else HnswParams().ef,
-            )
-            loaded = cls(int(saved["dim"]), params)
-            loaded._index = hnswlib.Index(space="ip", dim=loaded._dim)
-            loaded._index.load_index(
-                str(index_path),
-                max_elements=int(saved["capacity"]),
-                allow_replace_deleted=True,
-            )
-            # load_index resets ef to 10, far too narrow for face embeddings.
-            loaded._index.set_ef(params.ef)
-            for label, template_id, person_id in saved["templates"]:
-                loaded._remember(int(label), _Entry(template_id, person_id))
-            loaded._next_label = int(saved["next_label"])
-            loaded._free_slots = int(saved["free_slots"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise GalleryError(f"{labels_path} is not a saved template index: {error}") from error
-        except RuntimeError as error:
-            raise GalleryError(f"{index_path} is not a readable hnswlib index: {error}") from error
-        stored = int(loaded._index.get_current_count())
-        if stored != len(loaded._entries) + loaded._free_slots:
-            raise GalleryError(
-                f"{index_path} holds {stored} slots but {labels_path} accounts for "
-                f"{len(loaded._entries) + loaded._free_slots}: the files are from different saves"
-            )
-        return loaded
 
 
 def _collapse(hits: Sequence[TemplateHit], single_person: bool) -> Candidate:

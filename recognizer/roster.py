@@ -1,9 +1,11 @@
 """Exact search over one class roster: every template of 30 to 500 people in one matrix.
 
-Attendance asks "which of *these* students is this face", so the answer is computed exactly:
-one (faces x templates) matrix product, the maximum over each person's templates, and the two
-best people per face. At roster sizes this is a fraction of a millisecond, faster than any
-index and never wrong, and it cannot return somebody outside the class.
+One (faces x templates) matrix product, the maximum over each person's templates, and the two
+best people per face: a fraction of a millisecond at roster sizes, and it cannot return
+somebody outside the class. That is also why the presence engine does not use it: it searches
+the whole gallery (`Gallery.identify`) so a student in the wrong room is found as who they
+are, not taken for the classmate they most resemble, and a face's search costs a few per cent
+of its embedding either way. `rollcall bench recognizer` times it beside the index.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from recognizer.decision import NO_SECOND_SCORE, Candidate, PersonId
+from recognizer.decision import NO_SECOND_SCORE, Candidate
+from recognizer.ids import PersonId
 from recognizer.templates import Template, as_unit_rows, check_unique_ids
 
 

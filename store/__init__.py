@@ -3,8 +3,13 @@
 Open it with `Database.open(StoreConfig(...))`: with no `database_url` it starts the embedded
 PostgreSQL in `data_dir` (see store.embedded), migrates, and exposes one repository per
 aggregate (`db.people`, `db.templates`, `db.rooms`, `db.cameras`, `db.courses`, `db.sessions`,
-`db.attendance`, `db.users`, `db.audit`, `db.events`), the change feed (`db.change_feed()`)
-and the attendance write buffer (`db.write_buffer()`). No SQL lives outside this package.
+`db.attendance`, `db.users`, `db.audit`, `db.events`) plus `db.imports` for bulk enrolment
+across them, the change feed (`db.change_feed()`) and the attendance write buffer
+(`db.write_buffer()`). No SQL lives outside this package.
+
+Every change someone makes is audited inside its own transaction: the function that makes it
+takes the actor and writes the audit entry with it (store.audit.append_audit), so a change and
+its entry land together or not at all.
 """
 
 from store.attendance import AttendanceRecord, AttendanceStatus, AttendanceUpsert, Sighting

@@ -156,7 +156,7 @@ WITH input AS (
     INSERT INTO events (kind, payload)
     SELECT $9::text, jsonb_build_object(
         'session_id', session_id, 'person_id', person_id, 'status', status,
-        'inserted', inserted, 'first_seen', first_seen, 'last_seen', last_seen,
+        'manual', manual, 'inserted', inserted, 'first_seen', first_seen, 'last_seen', last_seen,
         'best_score', best_score, 'camera_id', camera_id, 'sightings', sightings)
     FROM up
 )

@@ -1,4 +1,8 @@
-"""The audit log: who changed what (manual attendance edits, enrolment, deletions)."""
+"""The audit log: who changed what (manual attendance edits, enrolment, deletions).
+
+Each entry is written in the transaction of the change it records, by the store function that
+makes the change and takes its actor: a change and its entry land together or not at all.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository
+from store.repository import Connection, Repository
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class AuditEntry:
 
 
 async def append_audit(
-    connection: asyncpg.Connection,
+    connection: Connection,
     *,
     actor: str,
     action: str,
@@ -52,24 +56,8 @@ def _entry(row: asyncpg.Record) -> AuditEntry:
 
 
 class AuditLog(Repository):
-    async def record(
-        self,
-        *,
-        actor: str,
-        action: str,
-        entity_type: str,
-        entity_id: object | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        async with self._transaction() as connection:
-            await append_audit(
-                connection,
-                actor=actor,
-                action=action,
-                entity_type=entity_type,
-                entity_id=entity_id,
-                details=details,
-            )
+    """Reading the log. Entries are written only by the store function making the change, in
+    its transaction (`append_audit`), so no entry stands for a change that was not made."""
 
     async def list(
         self,

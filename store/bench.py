@@ -118,7 +118,7 @@ async def _template_loads(
     db: Database, people: Sequence[UUID], plan: BenchPlan
 ) -> dict[str, object]:
     rng = np.random.default_rng(0)
-    result: dict[str, float] = {}
+    result: dict[str, object] = {}
     for count in plan.template_counts:
         pack = f"bench-{count}"
         vectors = rng.standard_normal((count, plan.dim), dtype=np.float32)

@@ -15,10 +15,11 @@ from uuid import UUID
 
 import asyncpg
 
+from store.audit import append_audit
 from store.errors import InvalidValue, NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 from store.tokens import hash_token, new_token, token_matches
 
 _COLUMNS = "id, room_id, name, kind, url, url_password, enabled, created_at"
@@ -96,6 +97,7 @@ class Cameras(Repository):
         url: str | None = None,
         room_id: UUID | None = None,
         enabled: bool = True,
+        actor: str = "system",
     ) -> NewCamera:
         if kind is not CameraKind.WEBRTC and not url:
             raise InvalidValue(f"a {kind.value} camera needs a URL")
@@ -114,6 +116,7 @@ class Cameras(Repository):
                 hash_token(token),
             )
             assert row is not None
+            await _audit(connection, actor, "camera.create", row["id"])
             await append_event(connection, EventKind.CAMERA_CHANGED, {"camera_id": str(row["id"])})
         return NewCamera(_camera(row), token)
 
@@ -142,15 +145,9 @@ class Cameras(Repository):
         )
         return build_page(rows, limit, offset, _camera)
 
-    async def set_enabled(self, camera_id: UUID, enabled: bool) -> Camera:
+    async def set_enabled(self, camera_id: UUID, enabled: bool, *, actor: str = "system") -> Camera:
         async with self._transaction() as connection:
-            row = await connection.fetchrow(
-                f"UPDATE cameras SET enabled = $2 WHERE id = $1 RETURNING {_COLUMNS}",
-                camera_id,
-                enabled,
-            )
-            if row is None:
-                raise NotFound("camera", camera_id)
+            row = await _set_enabled(connection, camera_id, enabled, actor)
             await append_event(connection, EventKind.CAMERA_CHANGED, {"camera_id": str(camera_id)})
         return _camera(row)
 
@@ -161,31 +158,51 @@ class Cameras(Repository):
         name: str | None = None,
         room_id: UUID | None = None,
         clear_room: bool = False,
+        enabled: bool | None = None,
+        actor: str = "system",
     ) -> Camera:
-        """Rename the camera or move it to another room (or to none with `clear_room`)."""
+        """Rename the camera or move it to another room (or to none with `clear_room`), and
+        enable or disable it: what is given, all or nothing, each step audited."""
         async with self._transaction() as connection:
             row = await connection.fetchrow(
-                "UPDATE cameras SET name = coalesce($2, name),"
-                " room_id = CASE WHEN $4 THEN NULL ELSE coalesce($3, room_id) END"
-                f" WHERE id = $1 RETURNING {_COLUMNS}",
-                camera_id,
-                name,
-                room_id,
-                clear_room,
+                f"SELECT {_COLUMNS} FROM cameras WHERE id = $1 FOR UPDATE", camera_id
             )
             if row is None:
                 raise NotFound("camera", camera_id)
-            await append_event(connection, EventKind.CAMERA_CHANGED, {"camera_id": str(camera_id)})
+            before = row
+            if name is not None or room_id is not None or clear_room:
+                row = await connection.fetchrow(
+                    "UPDATE cameras SET name = coalesce($2, name),"
+                    " room_id = CASE WHEN $4 THEN NULL ELSE coalesce($3, room_id) END"
+                    f" WHERE id = $1 RETURNING {_COLUMNS}",
+                    camera_id,
+                    name,
+                    room_id,
+                    clear_room,
+                )
+                assert row is not None  # the row is locked: nobody deleted it meanwhile
+                details = {"name": row["name"], "room_id": str(row["room_id"])}
+                await _audit(connection, actor, "camera.update", camera_id, details)
+            if enabled is not None and enabled != row["enabled"]:
+                row = await _set_enabled(connection, camera_id, enabled, actor)
+            if row is not before:
+                await append_event(
+                    connection, EventKind.CAMERA_CHANGED, {"camera_id": str(camera_id)}
+                )
         return _camera(row)
 
-    async def rotate_token(self, camera_id: UUID) -> str:
+    async def rotate_token(self, camera_id: UUID, *, actor: str = "system") -> str:
         """Replace the camera's token; the old one stops working at once."""
         token = new_token()
-        status = await self._execute(
-            "UPDATE cameras SET access_token_hash = $2 WHERE id = $1", camera_id, hash_token(token)
-        )
-        if affected(status) == 0:
-            raise NotFound("camera", camera_id)
+        async with self._transaction() as connection:
+            status = await connection.execute(
+                "UPDATE cameras SET access_token_hash = $2 WHERE id = $1",
+                camera_id,
+                hash_token(token),
+            )
+            if affected(status) == 0:
+                raise NotFound("camera", camera_id)
+            await _audit(connection, actor, "camera.rotate_token", camera_id)
         return token
 
     async def verify_token(self, camera_id: UUID, token: str) -> bool:
@@ -204,9 +221,39 @@ class Cameras(Repository):
         )
         return None if row is None else _camera(row)
 
-    async def delete(self, camera_id: UUID) -> None:
+    async def delete(self, camera_id: UUID, *, actor: str = "system") -> None:
         async with self._transaction() as connection:
             status = await connection.execute("DELETE FROM cameras WHERE id = $1", camera_id)
             if affected(status) == 0:
                 raise NotFound("camera", camera_id)
+            await _audit(connection, actor, "camera.delete", camera_id)
             await append_event(connection, EventKind.CAMERA_CHANGED, {"camera_id": str(camera_id)})
+
+
+async def _set_enabled(
+    connection: Connection, camera_id: UUID, enabled: bool, actor: str
+) -> asyncpg.Record:
+    row = await connection.fetchrow(
+        f"UPDATE cameras SET enabled = $2 WHERE id = $1 RETURNING {_COLUMNS}", camera_id, enabled
+    )
+    if row is None:
+        raise NotFound("camera", camera_id)
+    await _audit(connection, actor, "camera.enable" if enabled else "camera.disable", camera_id)
+    return row
+
+
+async def _audit(
+    connection: Connection,
+    actor: str,
+    action: str,
+    camera_id: UUID,
+    details: dict[str, str] | None = None,
+) -> None:
+    await append_audit(
+        connection,
+        actor=actor,
+        action=action,
+        entity_type="camera",
+        entity_id=camera_id,
+        details=details,
+    )

@@ -17,6 +17,7 @@ from types import TracebackType
 
 import asyncpg
 
+from store.backoff import Backoff
 from store.errors import CONNECTION_ERRORS
 from store.events import CHANNEL, Event, EventCursor, StartPoint, read_events_after, start_point
 
@@ -27,6 +28,10 @@ APPLICATION_NAME = "rollcall-change-feed"  # how the listener shows in pg_stat_a
 
 class ConnectionLost(Exception):
     """The listener's connection closed under it."""
+
+
+# what ends a followed connection, to reconnect from (anything else is logged as a bug)
+_LOST: tuple[type[BaseException], ...] = (ConnectionLost, asyncpg.PostgresError, *CONNECTION_ERRORS)
 
 
 class ChangeFeed:
@@ -52,8 +57,8 @@ class ChangeFeed:
         self._read_cursor = after
         self._delivered = after
         self._start: StartPoint | None = None  # set when starting "now", until passed
-        self._retry_initial_s = retry_initial_s
-        self._retry_max_s = retry_max_s
+        self._backoff = Backoff(retry_initial_s, retry_max_s)  # while connecting fails
+        self._pause_after_loss_s = retry_initial_s
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=queue_size)
@@ -113,7 +118,6 @@ class ChangeFeed:
         return event
 
     async def _run(self) -> None:
-        delay = self._retry_initial_s
         while not self._closing:
             try:
                 connection = await asyncpg.connect(
@@ -124,6 +128,7 @@ class ChangeFeed:
                 # can fix it while we wait, and ending the task would leave consumers waiting
                 # forever. It is logged louder than a server that is merely away.
                 unreachable = isinstance(error, CONNECTION_ERRORS)
+                delay = self._backoff.next_delay()
                 logger.log(
                     logging.WARNING if unreachable else logging.ERROR,
                     "change feed cannot connect, retrying"
@@ -132,12 +137,11 @@ class ChangeFeed:
                     extra={"error": str(error), "retry_in_s": delay},
                 )
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry_max_s)
                 continue
-            delay = self._retry_initial_s
+            self._backoff.reset()
             try:
                 await self._follow(connection)
-            except (ConnectionLost, asyncpg.PostgresError, *CONNECTION_ERRORS) as error:
+            except _LOST as error:
                 self._connected.clear()
                 self._reconnects += 1
                 logger.warning(
@@ -151,7 +155,7 @@ class ChangeFeed:
                 logger.exception("change feed failed, reconnecting")
             finally:
                 connection.terminate()
-            await asyncio.sleep(delay)
+            await asyncio.sleep(self._pause_after_loss_s)
 
     async def _follow(self, connection: asyncpg.Connection) -> None:
         wake = asyncio.Event()

@@ -9,11 +9,12 @@ from uuid import UUID
 
 import asyncpg
 
+from store.audit import append_audit
 from store.errors import NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.people import PERSON_COLUMNS, Person, person_from_row
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 
 
 @dataclass(frozen=True)
@@ -55,29 +56,54 @@ class Courses(Repository):
         )
         return build_page(rows, limit, offset, _course)
 
-    async def delete(self, course_id: UUID) -> None:
+    async def delete(self, course_id: UUID, *, actor: str = "system") -> None:
         """InvalidReference while the course still has class sessions."""
-        if affected(await self._execute("DELETE FROM courses WHERE id = $1", course_id)) == 0:
-            raise NotFound("course", course_id)
+        async with self._transaction() as connection:
+            status = await connection.execute("DELETE FROM courses WHERE id = $1", course_id)
+            if affected(status) == 0:
+                raise NotFound("course", course_id)
+            await append_audit(
+                connection,
+                actor=actor,
+                action="course.delete",
+                entity_type="course",
+                entity_id=course_id,
+            )
 
-    async def enrol(self, course_id: UUID, person_ids: Sequence[UUID]) -> int:
+    async def enrol(
+        self, course_id: UUID, person_ids: Sequence[UUID], *, actor: str = "system"
+    ) -> int:
         """Add people to the roster (already there: kept); returns how many were added."""
         async with self._transaction() as connection:
-            added = affected(
-                await connection.execute(
-                    "INSERT INTO course_people (course_id, person_id)"
-                    " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
-                    course_id,
-                    list(person_ids),
-                )
+            added = await enrol_people(connection, course_id, person_ids)
+            await append_audit(
+                connection,
+                actor=actor,
+                action="course.roster_add",
+                entity_type="course",
+                entity_id=course_id,
+                details={"person_ids": [str(p) for p in person_ids], "added": added},
             )
-            if added:
-                await append_event(
-                    connection, EventKind.ROSTER_CHANGED, {"course_id": str(course_id)}
-                )
         return added
 
-    async def unenrol(self, course_id: UUID, person_id: UUID) -> None:
+    async def import_roster(
+        self, course_id: UUID, person_ids: Sequence[UUID], *, rows: int, actor: str
+    ) -> int:
+        """`enrol` for the people a roster file of `rows` rows named: audited as an import,
+        by its size rather than by every id."""
+        async with self._transaction() as connection:
+            added = await enrol_people(connection, course_id, person_ids)
+            await append_audit(
+                connection,
+                actor=actor,
+                action="course.roster_import",
+                entity_type="course",
+                entity_id=course_id,
+                details={"rows": rows, "added": added},
+            )
+        return added
+
+    async def unenrol(self, course_id: UUID, person_id: UUID, *, actor: str = "system") -> None:
         async with self._transaction() as connection:
             status = await connection.execute(
                 "DELETE FROM course_people WHERE course_id = $1 AND person_id = $2",
@@ -86,6 +112,14 @@ class Courses(Repository):
             )
             if affected(status) == 0:
                 raise NotFound("roster entry", (course_id, person_id))
+            await append_audit(
+                connection,
+                actor=actor,
+                action="course.roster_remove",
+                entity_type="course",
+                entity_id=course_id,
+                details={"person_id": str(person_id)},
+            )
             await append_event(connection, EventKind.ROSTER_CHANGED, {"course_id": str(course_id)})
 
     async def roster(
@@ -111,3 +145,19 @@ class Courses(Repository):
                 person_id,
             )
         )
+
+
+async def enrol_people(connection: Connection, course_id: UUID, person_ids: Sequence[UUID]) -> int:
+    """Add people to the roster in the caller's transaction, announcing a change; returns how
+    many were not on it already."""
+    added = affected(
+        await connection.execute(
+            "INSERT INTO course_people (course_id, person_id)"
+            " SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
+            course_id,
+            list(person_ids),
+        )
+    )
+    if added:
+        await append_event(connection, EventKind.ROSTER_CHANGED, {"course_id": str(course_id)})
+    return added

@@ -17,6 +17,7 @@ from store.config import StoreConfig
 from store.courses import Courses
 from store.errors import translated_errors
 from store.events import EventCursor, EventLog
+from store.imports import Imports
 from store.migrations import MigrationStatus, migrate, migration_status
 from store.people import People
 from store.rooms import Rooms
@@ -69,6 +70,7 @@ class Database:
         self.users = Users(pool)
         self.audit = AuditLog(pool)
         self.events = EventLog(pool)
+        self.imports = Imports(pool)
 
     @classmethod
     @asynccontextmanager
@@ -98,7 +100,7 @@ class Database:
         """True when a query round trip succeeds now (readiness)."""
         try:
             with translated_errors():
-                return await self._pool.fetchval("SELECT true", timeout=2.0)
+                return bool(await self._pool.fetchval("SELECT true", timeout=2.0))
         except Exception:
             return False
 

@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 
 from store.errors import translated_errors
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 
 CHANNEL = "rollcall_events"
 
@@ -60,9 +60,7 @@ class Event:
         return EventCursor(self.xid, self.id)
 
 
-async def append_event(
-    connection: asyncpg.Connection, kind: EventKind, payload: dict[str, Any]
-) -> None:
+async def append_event(connection: Connection, kind: EventKind, payload: dict[str, Any]) -> None:
     """Write an event in the caller's transaction."""
     await connection.execute(
         "INSERT INTO events (kind, payload) VALUES ($1, $2::jsonb)",
@@ -93,9 +91,7 @@ LIMIT $3
 """
 
 
-async def read_events_after(
-    connection: asyncpg.Connection, cursor: EventCursor, limit: int
-) -> list[Event]:
+async def read_events_after(connection: Connection, cursor: EventCursor, limit: int) -> list[Event]:
     """The settled events after `cursor`, in feed order."""
     rows = await connection.fetch(_READ_AFTER, str(cursor.xid), cursor.id, limit)
     return [_event(row) for row in rows]
@@ -118,7 +114,7 @@ class StartPoint:
         return event.xid < self.xmax and event.xid not in self.in_progress
 
 
-async def start_point(connection: asyncpg.Connection) -> StartPoint:
+async def start_point(connection: Connection) -> StartPoint:
     """The start of a listener that hears what commits from now on."""
     snapshot = await connection.fetchval("SELECT pg_current_snapshot()::text")
     xmin, xmax, in_progress = snapshot.split(":")  # "xmin:xmax:xip1,xip2,..."

@@ -29,16 +29,18 @@ import json
 import logging
 import os
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from store.attendance import AttendanceStatus, Sighting
 from store.events import EventKind
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -342,7 +344,7 @@ class DecisionJournal:
         self._thread = None
         self.available = False
 
-    async def _run(self, function: Any, *args: Any) -> Any:
+    async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
     def _log_late_failure(self, future: asyncio.Future[bool]) -> None:

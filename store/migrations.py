@@ -16,6 +16,7 @@ from importlib import resources
 import asyncpg
 
 from store.errors import MigrationError, SchemaTooNew, translated_errors
+from store.repository import Connection
 
 # An arbitrary constant shared by every Rollcall process: the key of the migration lock.
 MIGRATION_LOCK_KEY = 0x526F6C6C63616C6C  # "Rollcall" in ASCII
@@ -99,7 +100,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-async def _applied(connection: asyncpg.Connection) -> tuple[AppliedMigration, ...]:
+async def _applied(connection: Connection) -> tuple[AppliedMigration, ...]:
     exists = await connection.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
     if not exists:
         return ()
@@ -143,7 +144,7 @@ def _refuse_if_incompatible(status: MigrationStatus) -> None:
 
 
 async def migration_status(
-    connection: asyncpg.Connection, migrations: tuple[Migration, ...] | None = None
+    connection: Connection, migrations: tuple[Migration, ...] | None = None
 ) -> MigrationStatus:
     """Read where the database stands, changing nothing."""
     with translated_errors():
@@ -152,7 +153,7 @@ async def migration_status(
 
 
 async def migrate(
-    connection: asyncpg.Connection, migrations: tuple[Migration, ...] | None = None
+    connection: Connection, migrations: tuple[Migration, ...] | None = None
 ) -> tuple[int, ...]:
     """Apply every pending migration in one transaction; returns the versions applied."""
     migrations = migrations if migrations is not None else load_migrations()

@@ -1,10 +1,11 @@
-"""Pages of list results: every list method takes limit/offset and never returns unbounded."""
+"""Pages of list results: every list method takes limit/offset and never returns unbounded;
+`read_every_page` is the one way to read a whole list."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,3 +44,21 @@ def build_page(rows: Sequence[R], limit: int, offset: int, convert: Callable[[R]
         offset=offset,
         has_more=len(rows) > limit,
     )
+
+
+class PageReader(Protocol[T]):
+    """A list method with its filters bound: `limit` and `offset` by keyword, one page back."""
+
+    def __call__(self, *, limit: int, offset: int) -> Awaitable[Page[T]]: ...
+
+
+async def read_every_page(read: PageReader[T], page_size: int = MAX_PAGE_SIZE) -> list[T]:
+    """Every item of a paged list, page after page until the last (for lists known to be
+    short enough to hold: a roster, a person's templates, the cameras)."""
+    items: list[T] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = await read(limit=page_size, offset=offset)
+        items.extend(page.items)
+        offset = page.next_offset
+    return items

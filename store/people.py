@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -13,7 +13,7 @@ from store.audit import append_audit
 from store.errors import NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 
 PERSON_COLUMNS = "id, external_id, display_name, active, consent_at, created_at, updated_at"
 
@@ -83,29 +83,21 @@ class People(Repository):
         """Add many people (external id, display name) in one transaction; returns their ids
         in input order. Conflict when any external id exists already: nothing is added then."""
         async with self._transaction() as connection:
-            found = await connection.fetch(
-                "INSERT INTO people (external_id, display_name)"
-                " SELECT e, d FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(e, d, n)"
-                " ORDER BY n RETURNING id, external_id",
-                [external_id for external_id, _ in rows],
-                [name for _, name in rows],
-            )
-            await append_audit(
-                connection,
-                actor=actor,
-                action="person.import",
-                entity_type="person",
-                entity_id=None,
-                details={"count": len(found)},
-            )
-        ids = {row["external_id"]: row["id"] for row in found}
-        return tuple(ids[external_id] for external_id, _ in rows)
+            return await import_people(connection, rows, actor=actor)
 
     async def get(self, person_id: UUID) -> Person:
         row = await self._fetchrow(f"SELECT {PERSON_COLUMNS} FROM people WHERE id = $1", person_id)
         if row is None:
             raise NotFound("person", person_id)
         return person_from_row(row)
+
+    async def get_many(self, person_ids: Collection[UUID]) -> list[Person]:
+        """Those of `person_ids` who exist (erased ones are left out), in one query and in no
+        set order; for a few at a time (the faces of a frame), not for a whole campus."""
+        rows = await self._fetch(
+            f"SELECT {PERSON_COLUMNS} FROM people WHERE id = ANY($1::uuid[])", list(person_ids)
+        )
+        return [person_from_row(row) for row in rows]
 
     async def get_by_external_id(self, external_id: str) -> Person:
         row = await self._fetchrow(
@@ -209,6 +201,29 @@ class People(Repository):
             )
             await append_event(connection, EventKind.PERSON_ERASED, {"person_id": str(person_id)})
         return erasure
+
+
+async def import_people(
+    connection: Connection, rows: Sequence[tuple[str, str]], *, actor: str
+) -> tuple[UUID, ...]:
+    """`People.import_many` in the caller's transaction."""
+    found = await connection.fetch(
+        "INSERT INTO people (external_id, display_name)"
+        " SELECT e, d FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(e, d, n)"
+        " ORDER BY n RETURNING id, external_id",
+        [external_id for external_id, _ in rows],
+        [name for _, name in rows],
+    )
+    await append_audit(
+        connection,
+        actor=actor,
+        action="person.import",
+        entity_type="person",
+        entity_id=None,
+        details={"count": len(found)},
+    )
+    ids = {row["external_id"]: row["id"] for row in found}
+    return tuple(ids[external_id] for external_id, _ in rows)
 
 
 def like_literal(text: str) -> str:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from store.errors import translated_errors
+
+# What statements run on: a connection of its own (the change feed's, migrations at start) or
+# one a pool lends (a transaction); asyncpg types the two apart though they answer alike.
+Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy
 
 
 class Repository:
@@ -34,7 +39,7 @@ class Repository:
             return await self._pool.execute(sql, *args)
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _transaction(self) -> AsyncIterator[Connection]:
         with translated_errors():
             async with self._pool.acquire() as connection, connection.transaction():
                 yield connection

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from store.audit import append_audit
 from store.errors import NotFound
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.repository import Repository, affected
@@ -57,7 +58,12 @@ class Rooms(Repository):
         )
         return build_page(rows, limit, offset, _room)
 
-    async def delete(self, room_id: UUID) -> None:
+    async def delete(self, room_id: UUID, *, actor: str = "system") -> None:
         """InvalidReference while class sessions still take place in the room."""
-        if affected(await self._execute("DELETE FROM rooms WHERE id = $1", room_id)) == 0:
-            raise NotFound("room", room_id)
+        async with self._transaction() as connection:
+            status = await connection.execute("DELETE FROM rooms WHERE id = $1", room_id)
+            if affected(status) == 0:
+                raise NotFound("room", room_id)
+            await append_audit(
+                connection, actor=actor, action="room.delete", entity_type="room", entity_id=room_id
+            )

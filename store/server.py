@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from store.backoff import Backoff
 from store.config import StoreConfig
 from store.embedded import EmbeddedPostgres
 from store.errors import DatabaseUnavailable, translated_errors
@@ -59,7 +60,7 @@ async def wait_for_server(
     errors (a wrong password, a missing database) are raised at once: waiting cannot fix them."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    delay = retry_initial_s
+    backoff = Backoff(retry_initial_s, retry_max_s)
     attempt = 0
     while True:
         attempt += 1
@@ -75,7 +76,7 @@ async def wait_for_server(
                     f"{error} (still after {attempt} attempts in {timeout_s:g} s; "
                     "ROLLCALL_STORE__CONNECT_TIMEOUT_S sets how long to wait)"
                 ) from error.__cause__
-            wait = min(delay, left)
+            wait = min(backoff.next_delay(), left)
             logger.warning(
                 "PostgreSQL unreachable at start (attempt %d), retrying in %.2f s: %s",
                 attempt,
@@ -84,7 +85,6 @@ async def wait_for_server(
                 extra={"attempt": attempt, "retry_in_s": round(wait, 3)},
             )
             await asyncio.sleep(wait)
-            delay = min(delay * 2, retry_max_s)
             continue
         await connection.close()
         if attempt > 1:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from store.audit import append_audit
 from store.errors import Conflict, NotFound
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
@@ -42,6 +43,10 @@ class ClassSession:
     def late_after(self) -> datetime:
         """Arrivals after this instant are late."""
         return self.scheduled_start + timedelta(minutes=self.grace_minutes)
+
+
+class _RolledBack(Exception):
+    """Ends a transaction whose change outside the database failed."""
 
 
 def _session(row: asyncpg.Record) -> ClassSession:
@@ -80,6 +85,7 @@ class ClassSessions(Repository):
         room_id: UUID,
         slots: Sequence[tuple[datetime, datetime]],
         grace_minutes: int = 10,
+        actor: str = "system",
     ) -> list[ClassSession]:
         """Sessions of one course in one room at each (start, end) slot, all or none: a
         timetable is written whole or not at all."""
@@ -94,6 +100,14 @@ class ClassSessions(Repository):
                 [start for start, _ in slots],
                 [end for _, end in slots],
                 grace_minutes,
+            )
+            await append_audit(
+                connection,
+                actor=actor,
+                action="sessions.timetable",
+                entity_type="course",
+                entity_id=course_id,
+                details={"sessions": len(rows), "room_id": str(room_id)},
             )
         return sorted((_session(row) for row in rows), key=lambda s: s.scheduled_start)
 
@@ -156,6 +170,42 @@ class ClassSessions(Repository):
                 {"session_id": str(session_id), "status": status.value},
             )
         return _session(row)
+
+    async def delete_unknown_faces(
+        self, session_id: UUID, delete_images: Callable[[], Awaitable[int]], *, actor: str
+    ) -> int:
+        """Delete the kept images of the session's unknown faces and audit it; returns how
+        many went. The images are files, not rows: `delete_images` runs inside the transaction
+        that writes the audit entry, so a session that does not exist (NotFound) or a database
+        that cannot be reached stops the deletion before it starts, and a deletion that fails
+        leaves no entry."""
+        failure: Exception | None = None
+        try:
+            async with self._transaction() as connection:
+                if not await connection.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM class_sessions WHERE id = $1)", session_id
+                ):
+                    raise NotFound("class session", session_id)
+                try:
+                    deleted = await delete_images()
+                except Exception as error:
+                    # a file error is no database error: carried past the store's translation
+                    # (an OSError would read as PostgreSQL gone), raised again once rolled back
+                    failure = error
+                    raise _RolledBack from None
+                await append_audit(
+                    connection,
+                    actor=actor,
+                    action="unknown_faces.delete",
+                    entity_type="session",
+                    entity_id=session_id,
+                    details={"images": deleted},
+                )
+        except _RolledBack:
+            pass  # rolled back; raised outside the handler so its traceback stays its own
+        if failure is not None:
+            raise failure
+        return deleted
 
     async def current_in_room(self, room_id: UUID, at: datetime) -> ClassSession | None:
         """The session of the room taking attendance at `at`, if any: an open one until its

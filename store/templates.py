@@ -6,6 +6,7 @@ spaces and must never be compared.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -17,7 +18,7 @@ from store.audit import append_audit
 from store.errors import InvalidValue, NotFound, translated_errors
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository
+from store.repository import Connection, Repository
 
 _COLUMNS = "id, person_id, model_pack, dim, embedding, quality, source, created_at"
 _LOAD_CHUNK = 5000  # rows per round trip when loading a gallery (about 10 MiB at 512-d)
@@ -83,37 +84,56 @@ class Templates(Repository):
         actor: str = "system",
     ) -> FaceTemplate:
         """Store one embedding; InvalidReference when the person does not exist."""
-        data, dim = _as_bytes(embedding)
+        (template,) = await self.add_set(
+            person_id, [(embedding, quality)], model_pack=model_pack, source=source, actor=actor
+        )
+        return template
+
+    async def add_set(
+        self,
+        person_id: UUID,
+        faces: Sequence[tuple[np.ndarray, float]],
+        *,
+        model_pack: str,
+        source: str = "upload",
+        actor: str = "system",
+    ) -> list[FaceTemplate]:
+        """Store a person's embeddings (each with its quality) in one transaction, each
+        audited and announced: all of them, or none when one is refused."""
+        encoded = [(*_as_bytes(embedding), quality) for embedding, quality in faces]
+        templates = []
         async with self._transaction() as connection:
-            row = await connection.fetchrow(
-                f"INSERT INTO face_templates (person_id, model_pack, dim, embedding, quality,"
-                f" source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
-                person_id,
-                model_pack,
-                dim,
-                data,
-                quality,
-                source,
-            )
-            assert row is not None
-            await append_audit(
-                connection,
-                actor=actor,
-                action="template.add",
-                entity_type="person",
-                entity_id=person_id,
-                details={"template_id": str(row["id"]), "model_pack": model_pack},
-            )
-            await append_event(
-                connection,
-                EventKind.TEMPLATE_ADDED,
-                {
-                    "template_id": str(row["id"]),
-                    "person_id": str(person_id),
-                    "model_pack": model_pack,
-                },
-            )
-        return _template(row)
+            for data, dim, quality in encoded:
+                row = await connection.fetchrow(
+                    f"INSERT INTO face_templates (person_id, model_pack, dim, embedding, quality,"
+                    f" source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}",
+                    person_id,
+                    model_pack,
+                    dim,
+                    data,
+                    quality,
+                    source,
+                )
+                assert row is not None
+                await append_audit(
+                    connection,
+                    actor=actor,
+                    action="template.add",
+                    entity_type="person",
+                    entity_id=person_id,
+                    details={"template_id": str(row["id"]), "model_pack": model_pack},
+                )
+                await append_event(
+                    connection,
+                    EventKind.TEMPLATE_ADDED,
+                    {
+                        "template_id": str(row["id"]),
+                        "person_id": str(person_id),
+                        "model_pack": model_pack,
+                    },
+                )
+                templates.append(_template(row))
+        return templates
 
     async def add_many(
         self,
@@ -124,20 +144,8 @@ class Templates(Repository):
     ) -> int:
         """Bulk import, announced by one event for the whole import rather than one per row:
         the galleries of the pack reload when they hear it."""
-        records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
-        with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
         async with self._transaction() as connection:
-            await connection.copy_records_to_table(
-                "face_templates",
-                records=with_pack,
-                columns=["person_id", "model_pack", "dim", "embedding", "quality", "source"],
-            )
-            await append_event(
-                connection,
-                EventKind.TEMPLATES_IMPORTED,
-                {"model_pack": model_pack, "count": len(with_pack)},
-            )
-        return len(with_pack)
+            return await copy_templates(connection, rows, model_pack=model_pack, source=source)
 
     async def get(self, template_id: UUID) -> FaceTemplate:
         row = await self._fetchrow(
@@ -233,3 +241,26 @@ class Templates(Repository):
             person_ids=tuple(person_ids),
             embeddings=embeddings,
         )
+
+
+async def copy_templates(
+    connection: Connection,
+    rows: Sequence[tuple[UUID, np.ndarray]],
+    *,
+    model_pack: str,
+    source: str,
+) -> int:
+    """`Templates.add_many` in the caller's transaction."""
+    records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
+    with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
+    await connection.copy_records_to_table(
+        "face_templates",
+        records=with_pack,
+        columns=["person_id", "model_pack", "dim", "embedding", "quality", "source"],
+    )
+    await append_event(
+        connection,
+        EventKind.TEMPLATES_IMPORTED,
+        {"model_pack": model_pack, "count": len(with_pack)},
+    )
+    return len(with_pack)

@@ -13,9 +13,10 @@ from uuid import UUID
 
 import asyncpg
 
-from store.errors import NotFound
+from store.audit import append_audit
+from store.errors import Conflict, NotFound
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
-from store.repository import Repository, affected
+from store.repository import Connection, Repository, affected
 from store.tokens import hash_token, new_token
 
 _COLUMNS = "id, username, display_name, role, active, created_at"
@@ -24,6 +25,13 @@ _COLUMNS = "id, username, display_name, role, active, created_at"
 class Role(StrEnum):
     TEACHER = "teacher"
     ADMIN = "admin"
+
+
+class LastAdmin(Conflict):
+    """The change would leave no active admin, so nobody could administer the service."""
+
+    def __init__(self) -> None:
+        super().__init__("this is the last active admin: add another first")
 
 
 @dataclass(frozen=True)
@@ -52,18 +60,33 @@ def _user(row: asyncpg.Record) -> User:
 
 class Users(Repository):
     async def create(
-        self, *, username: str, password_hash: str, role: Role, display_name: str = ""
+        self,
+        *,
+        username: str,
+        password_hash: str,
+        role: Role,
+        display_name: str = "",
+        actor: str = "system",
     ) -> User:
         """Conflict when the username is taken."""
-        row = await self._fetchrow(
-            f"INSERT INTO users (username, password_hash, role, display_name)"
-            f" VALUES ($1, $2, $3, $4) RETURNING {_COLUMNS}",
-            username,
-            password_hash,
-            role.value,
-            display_name,
-        )
-        assert row is not None
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                f"INSERT INTO users (username, password_hash, role, display_name)"
+                f" VALUES ($1, $2, $3, $4) RETURNING {_COLUMNS}",
+                username,
+                password_hash,
+                role.value,
+                display_name,
+            )
+            assert row is not None
+            await append_audit(
+                connection,
+                actor=actor,
+                action="user.create",
+                entity_type="user",
+                entity_id=row["id"],
+                details={"role": role.value},
+            )
         return _user(row)
 
     async def get(self, user_id: UUID) -> User:
@@ -82,7 +105,9 @@ class Users(Repository):
             raise NotFound("user", username)
         return Credentials(_user(row), row["password_hash"])
 
-    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
+    async def set_password_hash(
+        self, user_id: UUID, password_hash: str, *, actor: str = "system"
+    ) -> None:
         """Replace the hash and end every session of the user."""
         async with self._transaction() as connection:
             status = await connection.execute(
@@ -91,6 +116,13 @@ class Users(Repository):
             if affected(status) == 0:
                 raise NotFound("user", user_id)
             await connection.execute("DELETE FROM user_tokens WHERE user_id = $1", user_id)
+            await append_audit(
+                connection,
+                actor=actor,
+                action="user.password_reset",
+                entity_type="user",
+                entity_id=user_id,
+            )
 
     async def set_active(self, user_id: UUID, active: bool) -> User:
         async with self._transaction() as connection:
@@ -112,9 +144,18 @@ class Users(Repository):
         role: Role | None = None,
         active: bool | None = None,
         display_name: str | None = None,
+        actor: str = "system",
     ) -> User:
-        """Change what is given, leave the rest; deactivating ends the user's sessions."""
+        """Change what is given, leave the rest; deactivating ends the user's sessions.
+        LastAdmin when it would leave no active admin: nothing changes then."""
+        given = {
+            "role": None if role is None else role.value,
+            "active": active,
+            "display_name": display_name,
+        }
         async with self._transaction() as connection:
+            if active is False or role is Role.TEACHER:
+                await _keep_an_admin(connection, user_id)
             row = await connection.fetchrow(
                 "UPDATE users SET role = COALESCE($2, role), active = COALESCE($3, active),"
                 f" display_name = COALESCE($4, display_name) WHERE id = $1 RETURNING {_COLUMNS}",
@@ -127,6 +168,14 @@ class Users(Repository):
                 raise NotFound("user", user_id)
             if active is False:
                 await connection.execute("DELETE FROM user_tokens WHERE user_id = $1", user_id)
+            await append_audit(
+                connection,
+                actor=actor,
+                action="user.deactivate" if active is False else "user.change",
+                entity_type="user",
+                entity_id=user_id,
+                details={key: value for key, value in given.items() if value is not None},
+            )
         return _user(row)
 
     async def list(self, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> Page[User]:
@@ -139,7 +188,9 @@ class Users(Repository):
         return build_page(rows, limit, offset, _user)
 
     async def count_admins(self) -> int:
-        return await self._fetchval("SELECT count(*) FROM users WHERE role = 'admin' AND active")
+        return int(
+            await self._fetchval("SELECT count(*) FROM users WHERE role = 'admin' AND active")
+        )
 
     async def issue_token(self, user_id: UUID, ttl: timedelta) -> str:
         """A new bearer token for the user, valid for `ttl`; shown once, stored hashed."""
@@ -168,3 +219,14 @@ class Users(Repository):
 
     async def prune_expired_tokens(self) -> int:
         return affected(await self._execute("DELETE FROM user_tokens WHERE expires_at <= now()"))
+
+
+async def _keep_an_admin(connection: Connection, user_id: UUID) -> None:
+    """LastAdmin when `user_id` is the only active admin. Every active admin's row is locked
+    first, so two admins demoting each other at once are taken one after the other: the second
+    sees the first's change and is refused."""
+    admins = await connection.fetch(
+        "SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE"
+    )
+    if [row["id"] for row in admins] == [user_id]:
+        raise LastAdmin()

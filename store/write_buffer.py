@@ -26,6 +26,7 @@ from types import TracebackType
 from uuid import UUID
 
 from store.attendance import Attendance, AttendanceUpsert, Sighting
+from store.backoff import Backoff
 from store.errors import DatabaseUnavailable, StoreError
 
 logger = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ class AttendanceWriteBuffer:
                     self._queue.task_done()
 
     async def _write(self, batch: list[Sighting]) -> None:
-        delay = self._retry_initial_s
+        backoff = Backoff(self._retry_initial_s, self._retry_max_s)
         while True:
             try:
                 outcome = await self._attendance.record_batch(batch)
@@ -190,8 +191,7 @@ class AttendanceWriteBuffer:
                         extra={"depth": self.depth, "error": str(error)},
                     )
                 self._available = False
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry_max_s)
+                await asyncio.sleep(backoff.next_delay())
                 continue
             except StoreError:
                 await self._write_one_by_one(batch)
@@ -200,8 +200,7 @@ class AttendanceWriteBuffer:
                 # unexpected: keep the writes and retry rather than lose them or stop the worker
                 self._failed_attempts += 1
                 logger.exception("attendance write failed unexpectedly, retrying")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry_max_s)
+                await asyncio.sleep(backoff.next_delay())
                 continue
             if not self._available:
                 logger.warning("database back, attendance writes resumed")

@@ -9,6 +9,9 @@ import threading
 from streamer.errors import CameraClosed
 from streamer.frame import Frame
 
+# A consumer's wait: its loop (puts come from other threads) and the future the put resolves
+_Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]
+
 
 class LatestSlot:
     """Holds at most one frame: the newest. A frame replaced before anyone took it is dropped.
@@ -22,7 +25,7 @@ class LatestSlot:
         self._lock = threading.Lock()
         self._frame: Frame | None = None
         self._closed = False
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._waiters: list[_Waiter] = []
         self._put = 0
         self._taken = 0
         self._dropped = 0
@@ -68,22 +71,24 @@ class LatestSlot:
         Bound the wait with `asyncio.timeout`. Raises CameraClosed when the slot is closed
         (camera removed) while waiting or before.
         """
-        loop = asyncio.get_running_loop()
         while True:
             with self._lock:
                 frame = self._take_locked()
                 if frame is not None:
                     return frame
-                if self._closed:
-                    raise CameraClosed("the camera was closed")
-                waiter: asyncio.Future[None] = loop.create_future()
-                self._waiters.append((loop, waiter))
-            try:
-                await waiter
-            finally:
-                with self._lock:
-                    if (loop, waiter) in self._waiters:
-                        self._waiters.remove((loop, waiter))
+                waiter = self._waiter_locked()
+            await self._wait(waiter)
+
+    async def wait_filled(self) -> None:
+        """Wait until a frame waits to be taken, taking nothing: for a consumer that takes
+        from whichever of several slots fills first. Another consumer may take the frame
+        meanwhile. Bound it with `asyncio.timeout`; raises CameraClosed as `get` does."""
+        while True:
+            with self._lock:
+                if self._frame is not None:
+                    return
+                waiter = self._waiter_locked()
+            await self._wait(waiter)
 
     def close(self) -> None:
         """Wake every waiting consumer with CameraClosed; later puts are ignored."""
@@ -93,6 +98,23 @@ class LatestSlot:
             waiters, self._waiters = self._waiters, []
         self._wake(waiters)
 
+    def _waiter_locked(self) -> _Waiter:
+        if self._closed:
+            raise CameraClosed("the camera was closed")
+        loop = asyncio.get_running_loop()
+        waiter = (loop, loop.create_future())
+        self._waiters.append(waiter)
+        return waiter
+
+    async def _wait(self, waiter: _Waiter) -> None:
+        """Until the next put or close (or the caller's time-out)."""
+        try:
+            await waiter[1]
+        finally:
+            with self._lock:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
     def _take_locked(self) -> Frame | None:
         frame, self._frame = self._frame, None
         if frame is not None:
@@ -100,7 +122,7 @@ class LatestSlot:
         return frame
 
     @staticmethod
-    def _wake(waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
+    def _wake(waiters: list[_Waiter]) -> None:
         for loop, waiter in waiters:
             # A closed loop has nobody left to wake.
             with contextlib.suppress(RuntimeError):

@@ -1,7 +1,7 @@
 """The aiohttp application: middleware, then every resource's routes.
 
 `build_app(services)` is all a test needs to serve the API over real parts; the process-level
-composition (opening the database, loading models, starting cameras) is `web.runtime`.
+composition (opening the database, loading models, starting cameras) is `web.process`.
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from web.api import (
     users,
     websocket,
 )
-from web.api.errors import error_middleware
-from web.api.request_id import add_request_id_header, request_id_middleware
+from web.http.auth import access_middleware
+from web.http.errors import error_middleware
+from web.http.operations import operation_of
+from web.http.request_id import add_request_id_header, request_id_middleware
+from web.http.services import SERVICES, Services
 from web.pages.routes import page_routes
-from web.services import SERVICES, Services
 
 RESOURCES = (
     sign_in,
@@ -55,14 +57,29 @@ RESOURCES = (
 )
 
 
+class UndeclaredRoute(RuntimeError):
+    """A resource route without an operation: nobody would enforce or document who may call
+    it, so the app refuses to start rather than serve it."""
+
+
+def _declared(routes: web.RouteTableDef) -> web.RouteTableDef:
+    for route in routes:
+        handler = getattr(route, "handler", None)
+        if handler is not None and operation_of(handler) is None:
+            raise UndeclaredRoute(f"{route}: add @operation(...) to {handler.__qualname__}")
+    return routes
+
+
 def build_app(services: Services) -> web.Application:
     app = web.Application(
-        middlewares=[request_id_middleware, error_middleware],
+        # request ids first (every error carries one), errors next (access refusals are
+        # errors too), then access, which must run before any handler reads a body
+        middlewares=[request_id_middleware, error_middleware, access_middleware],
         client_max_size=services.settings.service.max_upload_bytes,
     )
     app[SERVICES] = services
     app.on_response_prepare.append(add_request_id_header)
     for module in RESOURCES:
-        app.router.add_routes(module.routes)
+        app.router.add_routes(_declared(module.routes))
     app.router.add_routes(page_routes())
     return app

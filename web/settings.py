@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recognizer.config import RecognizerConfig
 from recognizer.presence.config import PresenceConfig
 from store.config import StoreConfig
 from streamer.config import StreamerConfig
-from web.config import ServiceConfig
 from web.demo.config import DemoConfig
+from web.http.config import ServiceConfig
 
 
 class Settings(BaseSettings):
@@ -54,3 +54,25 @@ class Settings(BaseSettings):
                 store["database_url"] = url
                 data = {**data, "store": store}
         return data
+
+
+ENV_PREFIX = "ROLLCALL_"
+
+
+def environment_name(location: tuple[int | str, ...]) -> str:
+    """The variable that sets a setting: ('streamer', 'analysis_fps') is
+    ROLLCALL_STREAMER__ANALYSIS_FPS."""
+    return ENV_PREFIX + "__".join(str(part).upper() for part in location)
+
+
+def setting_problems(error: ValidationError) -> str:
+    """Which settings are wrong and why, by the variables an operator sets, without their
+    values (a URL may hold a password)."""
+    problems = []
+    for problem in error.errors(include_url=False, include_input=False):
+        name = environment_name(problem["loc"]) if problem["loc"] else "the settings"
+        if problem["type"] == "extra_forbidden":
+            problems.append(f"{name}: no such setting (see README's Configuration)")
+        else:
+            problems.append(f"{name}: {problem['msg']}")
+    return "; ".join(problems)

@@ -8,6 +8,8 @@ from datetime import datetime
 
 import numpy as np
 
+from recognizer.boxes import iou_matrix
+from recognizer.ids import SessionId
 from recognizer.presence.best_face import BestFace
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.identity import TrackIdentity
@@ -25,7 +27,7 @@ class Track:
     identity: TrackIdentity
     best_face: BestFace | None = None  # kept only while it may become an unknown face
     # Sessions it was reported to as an unknown face (None: while no session ran).
-    unknown_in: set[str | None] = field(default_factory=set)
+    unknown_in: set[SessionId | None] = field(default_factory=set)
 
 
 class CameraTracker:
@@ -105,15 +107,3 @@ class CameraTracker:
                 continue
             if now - track.last_seen > self._max_age_s:
                 del self._tracks[track_id]
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(len(a), len(b)) intersection over union of x1, y1, x2, y2 boxes."""
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)

@@ -10,10 +10,12 @@ PREFERRED_VIDEO = ("video/VP8", "video/H264", "video/rtx")
 
 
 def preferred_video_codecs() -> list[RTCRtpCodecCapability]:
-    codecs = RTCRtpReceiver.getCapabilities("video").codecs
+    capabilities = RTCRtpReceiver.getCapabilities("video")
+    if capabilities is None:  # aiortc without video: no preference, its own defaults stand
+        return []
     return [
         codec
         for mime in PREFERRED_VIDEO
-        for codec in codecs
+        for codec in capabilities.codecs
         if codec.mimeType.lower() == mime.lower()
     ]

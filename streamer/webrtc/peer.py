@@ -15,11 +15,13 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
+from av import VideoFrame
 
 from streamer.config import StreamerConfig
 from streamer.decode import to_bgr
 from streamer.errors import SignallingError
 from streamer.frame import Frame
+from streamer.ids import CameraId
 from streamer.source import FrameSink
 from streamer.status import CameraState
 from streamer.webrtc.codecs import preferred_video_codecs
@@ -46,7 +48,7 @@ class PeerSession:
 
     def __init__(
         self,
-        camera_id: str,
+        camera_id: CameraId,
         connection: RTCPeerConnection,
         track: MediaStreamTrack,
         sink: FrameSink,
@@ -67,7 +69,7 @@ class PeerSession:
     @classmethod
     async def negotiate(
         cls,
-        camera_id: str,
+        camera_id: CameraId,
         sdp: str,
         sdp_type: str,
         sink: FrameSink,
@@ -134,6 +136,8 @@ class PeerSession:
                     return f"no video for {watchdog:g} s: the peer was closed"
                 except MediaStreamError:
                     return PEER_CLOSED
+                if not isinstance(picture, VideoFrame):
+                    continue  # a video track hands out frames, never encoded packets
                 now = time.monotonic()
                 seq = self._sink.admit(now)
                 if not live:
@@ -171,7 +175,7 @@ class PeerSession:
 
 
 def _hand_over(
-    camera_id: str,
+    camera_id: CameraId,
     channel: RTCDataChannel,
     channels: list[BrowserChannel],
     on_channel: ChannelListener,

@@ -34,14 +34,14 @@ class PatternTrack(VideoStreamTrack):
         super().__init__()
         self._pattern = MovingPattern(width, height)
         self._fps = fps
-        self._start: float | None = None
+        self._started_at: float | None = None  # not `_start`: VideoStreamTrack's own pacing
         self.frames_sent = 0
 
     async def recv(self) -> VideoFrame:
-        if self._start is None:
-            self._start = time.monotonic()
+        if self._started_at is None:
+            self._started_at = time.monotonic()
         index = self.frames_sent
-        delay = self._start + index / self._fps - time.monotonic()
+        delay = self._started_at + index / self._fps - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         frame = VideoFrame.from_ndarray(self._pattern.image(index), format="bgr24")

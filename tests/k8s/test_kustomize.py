@@ -26,7 +26,7 @@ from tests.k8s.deployment_files import (
     render,
     yaml_files,
 )
-from web.config import ServiceConfig
+from web.http.config import ServiceConfig
 
 KUBERNETES_VERSION = "1.30"  # oldest Kubernetes release still maintained when written
 

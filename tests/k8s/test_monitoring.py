@@ -1,8 +1,8 @@
 """Alert rules and the Grafana dashboard query only metrics that something really exports.
 
-The service's names come from its own registry (web/metrics.py), read the way Prometheus reads
-the exposition: counters as `_total`, histograms as `_bucket`/`_sum`/`_count`. The few names
-from other exporters are listed here by name, each with where it comes from.
+The service's names come from its own registry (web/telemetry/metrics.py), read the way
+Prometheus reads the exposition: counters as `_total`, histograms as `_bucket`/`_sum`/`_count`.
+The few names from other exporters are listed here by name, each with where it comes from.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tests.k8s.alert_rules import (
 from tests.k8s.deployment_files import K8S
 from tests.k8s.prometheus_server import prometheus_tool
 from tests.k8s.promql import metric_names
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 DASHBOARD = K8S / "base" / "grafana" / "rollcall-dashboard.json"
 

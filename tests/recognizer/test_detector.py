@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from recognizer.analyzer import FaceAnalyzer
-from recognizer.detector import nms
 from recognizer.errors import ImageError
 from recognizer.letterbox import letterbox
 
@@ -20,12 +19,6 @@ def test_letterbox_keeps_the_aspect_and_records_each_axis_scale() -> None:
     assert box.scale_y == pytest.approx(479 / 480)
     corner = box.to_frame(np.array([[640.0, 479.0]]))
     np.testing.assert_allclose(corner, [[641.0, 480.0]], atol=1e-4)
-
-
-def test_nms_keeps_the_best_of_overlapping_boxes_and_distinct_ones() -> None:
-    boxes = np.array([[0, 0, 100, 100], [5, 5, 105, 105], [200, 200, 260, 260]], np.float32)
-    scores = np.array([0.7, 0.9, 0.8], np.float32)
-    assert nms(boxes, scores, 0.4).tolist() == [1, 2]
 
 
 def test_all_seven_small_faces_of_a_group_photo_are_found(

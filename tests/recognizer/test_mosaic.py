@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 
 from recognizer.analyzer import FaceAnalyzer
+from recognizer.boxes import iou_matrix
 from recognizer.detector import scan_size
 from recognizer.mosaic import CELL_PX, COLUMNS, neighbourhood, pack
-from recognizer.presence.tracker import iou_matrix
 
 FRAME = (1080, 1920)
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from store.audit import AuditEntry
 from store.cameras import Camera, CameraKind
 from store.config import StoreConfig
 from store.courses import Course
@@ -82,3 +83,14 @@ async def settled_events(db: Database, count: int) -> list[Event]:
             return events
         await asyncio.sleep(0.01)
     raise AssertionError(f"expected at least {count} events, found {len(events)}")
+
+
+async def audit_trail(db: Database) -> list[AuditEntry]:
+    """Every audit entry of the database, newest first."""
+    return list((await db.audit.list(limit=1000)).items)
+
+
+async def audited_since(db: Database, before: list[AuditEntry]) -> list[tuple[str, str, dict]]:
+    """(actor, action, details) of each entry written since `before` was read, newest first."""
+    known = {entry.id for entry in before}
+    return [(e.actor, e.action, e.details) for e in await audit_trail(db) if e.id not in known]

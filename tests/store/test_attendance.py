@@ -138,6 +138,25 @@ async def test_every_upsert_is_announced_on_the_change_feed(
         ("attendance.upserted", False, 2),
     ]
     assert events[0].payload["person_id"] == str(classroom.student.id)
+    assert [e.payload["manual"] for e in events] == [False, False]
+
+
+async def test_an_upsert_of_a_row_a_teacher_decided_says_so_in_its_event(
+    classroom: Classroom, db: Database
+) -> None:
+    await db.attendance.record(_sighting(classroom, T0, 0.6))
+    await db.attendance.set_status(
+        classroom.session.id, classroom.student.id, AttendanceStatus.EXCUSED, actor="teacher:7"
+    )
+    await db.attendance.record(_sighting(classroom, T0 + timedelta(minutes=1), 0.6))
+
+    events = await settled_events(db, 5)
+    upserts = [e.payload for e in events if e.kind == "attendance.upserted"]
+
+    assert [(p["manual"], p["status"]) for p in upserts] == [
+        (False, "present"),
+        (True, "excused"),
+    ]
 
 
 async def test_a_teachers_decision_is_audited_and_survives_later_sightings(

@@ -1,4 +1,4 @@
-"""Courses, rosters and class sessions."""
+"""Courses, rosters and class sessions; each change an admin makes audited with it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from store.database import Database
 from store.errors import Conflict, InvalidReference, InvalidValue, NotFound
 from store.sessions import SessionStatus
-from tests.store.conftest import Classroom, settled_events
+from tests.store.conftest import Classroom, audit_trail, audited_since, settled_events
 
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -208,3 +208,110 @@ async def test_sessions_past_their_end_are_closed_and_announced_once(
     assert again == []
     assert (await db.sessions.get(classroom.session.id)).status is SessionStatus.SCHEDULED
     assert (await db.sessions.get(cancelled.id)).status is SessionStatus.CANCELLED
+
+
+async def test_each_change_of_a_course_leaves_one_audit_entry_naming_its_actor(
+    db: Database,
+) -> None:
+    course = await db.courses.create(code="BIO1", name="Biology")
+    ada, bo = [await db.people.create(external_id=f"S-{i}", display_name=f"P{i}") for i in (1, 2)]
+    before = await audit_trail(db)
+
+    await db.courses.enrol(course.id, [ada.id], actor="ada-admin")
+    await db.courses.import_roster(course.id, [ada.id, bo.id], rows=3, actor="ada-admin")
+    await db.courses.unenrol(course.id, bo.id, actor="ada-admin")
+    await db.courses.delete(course.id, actor="ada-admin")
+
+    assert await audited_since(db, before) == [
+        ("ada-admin", "course.delete", {}),
+        ("ada-admin", "course.roster_remove", {"person_id": str(bo.id)}),
+        ("ada-admin", "course.roster_import", {"rows": 3, "added": 1}),
+        ("ada-admin", "course.roster_add", {"person_ids": [str(ada.id)], "added": 1}),
+    ]
+
+
+async def test_a_refused_change_of_a_course_leaves_no_audit_entry(
+    classroom: Classroom, db: Database
+) -> None:
+    before = await audit_trail(db)
+
+    with pytest.raises(InvalidReference):
+        await db.courses.delete(classroom.course.id, actor="ada-admin")
+    with pytest.raises(NotFound):
+        await db.courses.delete(uuid4(), actor="ada-admin")
+    with pytest.raises(InvalidReference):
+        await db.courses.enrol(classroom.course.id, [classroom.student.id, uuid4()], actor="a")
+    with pytest.raises(InvalidReference):
+        await db.courses.import_roster(classroom.course.id, [uuid4()], rows=1, actor="a")
+    with pytest.raises(NotFound):
+        await db.courses.unenrol(classroom.course.id, uuid4(), actor="ada-admin")
+
+    assert await audit_trail(db) == before
+
+
+async def test_a_timetable_is_audited_with_its_sessions_and_a_refused_one_is_not(
+    classroom: Classroom, db: Database
+) -> None:
+    slots = [(NINE + timedelta(days=d), NINE + timedelta(days=d, hours=1)) for d in (0, 7)]
+    before = await audit_trail(db)
+
+    with pytest.raises(InvalidValue):
+        await db.sessions.create_many(
+            course_id=classroom.course.id,
+            room_id=classroom.room.id,
+            slots=[*slots, (NINE, NINE - timedelta(minutes=1))],
+            actor="ada-admin",
+        )
+    with pytest.raises(InvalidReference):
+        await db.sessions.create_many(
+            course_id=classroom.course.id, room_id=uuid4(), slots=slots, actor="ada-admin"
+        )
+    assert await audit_trail(db) == before
+    await db.sessions.create_many(
+        course_id=classroom.course.id, room_id=classroom.room.id, slots=slots, actor="ada-admin"
+    )
+
+    assert await audited_since(db, before) == [
+        ("ada-admin", "sessions.timetable", {"sessions": 2, "room_id": str(classroom.room.id)})
+    ]
+
+
+async def test_deleting_a_session_s_unknown_faces_is_audited_with_the_count_deleted(
+    classroom: Classroom, db: Database
+) -> None:
+    before = await audit_trail(db)
+
+    async def delete_images() -> int:
+        return 3
+
+    deleted = await db.sessions.delete_unknown_faces(
+        classroom.session.id, delete_images, actor="ada-admin"
+    )
+
+    assert deleted == 3
+    assert await audited_since(db, before) == [("ada-admin", "unknown_faces.delete", {"images": 3})]
+
+
+async def test_a_deletion_of_unknown_faces_that_fails_or_names_no_session_leaves_no_entry(
+    classroom: Classroom, db: Database
+) -> None:
+    attempts: list[str] = []
+
+    async def failing() -> int:
+        attempts.append("failing")
+        raise PermissionError("the folder is read-only")
+
+    async def never() -> int:
+        attempts.append("never")
+        return 0
+
+    before = await audit_trail(db)
+
+    # the file error comes back as itself, not as the database being unavailable
+    with pytest.raises(PermissionError):
+        await db.sessions.delete_unknown_faces(classroom.session.id, failing, actor="a")
+    with pytest.raises(NotFound):
+        await db.sessions.delete_unknown_faces(uuid4(), never, actor="a")
+
+    assert attempts == ["failing"]
+    assert await audit_trail(db) == before

@@ -12,6 +12,7 @@ from store.cameras import CameraKind, split_password
 from store.database import Database
 from store.errors import Conflict, InvalidReference, InvalidValue, NotFound
 from store.events import EventCursor, EventKind
+from tests.store.conftest import Classroom, audit_trail, audited_since
 
 RTSP = "rtsp://viewer:s3cr%2Ft@10.0.0.5:554/stream1"
 
@@ -132,3 +133,73 @@ async def test_a_camera_is_renamed_and_moved_between_rooms_with_a_change_event(
     other = (await db.cameras.create(name="front", kind=CameraKind.WEBRTC)).camera
     with pytest.raises(Conflict):
         await db.cameras.update(other.id, name="back-left")
+
+
+async def test_deleting_a_room_is_audited_with_it_and_a_refused_deletion_is_not(
+    classroom: Classroom, db: Database
+) -> None:
+    empty = await db.rooms.create("D-1")
+    before = await audit_trail(db)
+
+    with pytest.raises(InvalidReference):
+        await db.rooms.delete(classroom.room.id, actor="ada-admin")
+    with pytest.raises(NotFound):
+        await db.rooms.delete(uuid4(), actor="ada-admin")
+    assert await audit_trail(db) == before
+    await db.rooms.delete(empty.id, actor="ada-admin")
+
+    assert await audited_since(db, before) == [("ada-admin", "room.delete", {})]
+    (entry,) = (await db.audit.list(entity_type="room")).items
+    assert entry.entity_id == str(empty.id)
+
+
+async def test_each_change_of_a_camera_leaves_one_audit_entry_per_step(db: Database) -> None:
+    room = await db.rooms.create("E-1")
+    before = await audit_trail(db)
+
+    camera = (
+        await db.cameras.create(name="door", kind=CameraKind.WEBRTC, actor="ada-admin")
+    ).camera
+    await db.cameras.update(
+        camera.id, name="door-left", room_id=room.id, enabled=False, actor="ada-admin"
+    )
+    await db.cameras.update(camera.id, enabled=False, actor="ada-admin")  # already: no step
+    await db.cameras.update(camera.id, enabled=True, actor="ada-admin")
+    await db.cameras.rotate_token(camera.id, actor="ada-admin")
+    await db.cameras.delete(camera.id, actor="ada-admin")
+
+    assert await audited_since(db, before) == [
+        ("ada-admin", "camera.delete", {}),
+        ("ada-admin", "camera.rotate_token", {}),
+        ("ada-admin", "camera.enable", {}),
+        ("ada-admin", "camera.disable", {}),
+        ("ada-admin", "camera.update", {"name": "door-left", "room_id": str(room.id)}),
+        ("ada-admin", "camera.create", {}),
+    ]
+
+
+async def test_a_refused_change_of_a_camera_changes_nothing_and_leaves_no_audit_entry(
+    db: Database,
+) -> None:
+    camera = (await db.cameras.create(name="door", kind=CameraKind.WEBRTC)).camera
+    await db.cameras.create(name="window", kind=CameraKind.WEBRTC)
+    before = await audit_trail(db)
+
+    with pytest.raises(Conflict):
+        await db.cameras.create(name="door", kind=CameraKind.WEBRTC, actor="ada-admin")
+    with pytest.raises(InvalidReference):
+        await db.cameras.create(
+            name="hall", kind=CameraKind.WEBRTC, room_id=uuid4(), actor="ada-admin"
+        )
+    with pytest.raises(Conflict):  # the rename is refused, so the disabling goes with it
+        await db.cameras.update(camera.id, name="window", enabled=False, actor="ada-admin")
+    for change in (
+        db.cameras.update(uuid4(), enabled=False, actor="ada-admin"),
+        db.cameras.rotate_token(uuid4(), actor="ada-admin"),
+        db.cameras.delete(uuid4(), actor="ada-admin"),
+    ):
+        with pytest.raises(NotFound):
+            await change
+
+    assert await audit_trail(db) == before
+    assert await db.cameras.get(camera.id) == camera

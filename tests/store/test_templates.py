@@ -10,7 +10,7 @@ import pytest
 
 from store.database import Database
 from store.errors import InvalidReference, InvalidValue, NotFound
-from tests.store.conftest import settled_events
+from tests.store.conftest import audit_trail, audited_since, settled_events
 
 
 def _vector(seed: int, dim: int = 512) -> np.ndarray:
@@ -94,6 +94,45 @@ async def test_adding_and_deleting_templates_is_announced_and_audited(db: Databa
     assert [a.action for a in audit.items] == ["template.delete", "template.add", "person.create"]
     with pytest.raises(NotFound):
         await db.templates.get(added.id)
+
+
+async def test_a_set_of_templates_is_written_whole_with_one_audit_entry_each(
+    db: Database,
+) -> None:
+    person = await db.people.create(external_id="S-1", display_name="A")
+    before = await audit_trail(db)
+
+    added = await db.templates.add_set(
+        person.id, [(_vector(1), 0.9), (_vector(2), 0.8)], model_pack="p", actor="admin:1"
+    )
+
+    assert [t.quality for t in added] == pytest.approx([0.9, 0.8])
+    assert await audited_since(db, before) == [
+        ("admin:1", "template.add", {"template_id": str(t.id), "model_pack": "p"})
+        for t in reversed(added)
+    ]
+
+
+async def test_a_set_with_one_refused_template_writes_none_and_no_audit_entry(
+    db: Database,
+) -> None:
+    person = await db.people.create(external_id="S-1", display_name="A")
+    before = await audit_trail(db)
+
+    with pytest.raises(InvalidValue):
+        await db.templates.add_set(
+            person.id,
+            [(_vector(1), 0.9), (np.array([1.0, np.nan], np.float32), 0.8)],
+            model_pack="p",
+            actor="admin:1",
+        )
+    with pytest.raises(InvalidValue):  # the database refuses the second, after the first
+        await db.templates.add_set(
+            person.id, [(_vector(1), 0.9), (_vector(2, dim=9000), 0.8)], model_pack="p", actor="a"
+        )
+
+    assert len(await db.templates.load_matrix("p")) == 0
+    assert await audit_trail(db) == before
 
 
 async def test_bulk_import_is_announced_once_and_listed_per_person(db: Database) -> None:

@@ -13,11 +13,12 @@ import pytest
 from streamer.errors import CameraClosed
 from streamer.frame import Frame
 from streamer.latest_slot import LatestSlot
+from tests.ids import uid
 
 
 def make_frame(seq: int, size: int = 8) -> Frame:
     image = np.full((size, size, 3), seq % 256, dtype=np.uint8)
-    return Frame("cam", image, seq, time.time(), time.monotonic())
+    return Frame(uid("cam"), image, seq, time.time(), time.monotonic())
 
 
 def test_only_the_newest_frame_is_kept_and_replaced_ones_count_as_dropped() -> None:
@@ -59,6 +60,31 @@ async def test_closing_wakes_waiting_consumers_with_camera_closed() -> None:
         await asyncio.wait_for(waiter, 5)
     slot.put(make_frame(1))  # ignored once closed
     assert slot.peek() is None
+
+
+async def test_waiting_for_a_frame_takes_nothing() -> None:
+    slot = LatestSlot()
+    waiter = asyncio.create_task(slot.wait_filled())
+    producer = threading.Timer(0.05, lambda: slot.put(make_frame(3)))
+    producer.start()
+    async with asyncio.timeout(10):
+        await waiter
+    producer.join()
+    assert slot.peek() is not None and slot.taken == 0
+    async with asyncio.timeout(1):
+        await slot.wait_filled()  # a frame already waits: at once
+    assert slot.take_nowait() is not None
+
+
+async def test_a_wait_for_a_frame_ends_with_camera_closed_when_the_slot_closes() -> None:
+    slot = LatestSlot()
+    waiter = asyncio.create_task(slot.wait_filled())
+    await asyncio.sleep(0.01)
+    slot.close()
+    with pytest.raises(CameraClosed):
+        await asyncio.wait_for(waiter, 5)
+    with pytest.raises(CameraClosed):
+        await slot.wait_filled()
 
 
 async def test_a_slow_consumer_gets_the_newest_frame_with_bounded_memory() -> None:

@@ -25,10 +25,10 @@ from store.passwords import hash_password
 from store.users import Role, User
 from tests.postgres_fixtures import PostgresForTests
 from web.app import build_app
+from web.http.services import RateLimits, Services
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
-from web.services import RateLimits, Services
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 from aiohttp.test_utils import TestClient
 
 from tests.web.conftest import SignedIn
-from web.api.rate_limit import Limit, RateLimiter
+from web.http.rate_limit import Limit, RateLimiter
 
 
 async def test_an_unknown_route_is_a_json_404_carrying_the_request_id(api: TestClient) -> None:

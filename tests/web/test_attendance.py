@@ -22,7 +22,7 @@ from store.people import Person
 from store.sessions import ClassSession, SessionStatus
 from tests.web.conftest import SignedIn
 from web.api.attendance import CSV_COLUMNS
-from web.csv_export import csv_text, safe_cell
+from web.domain.csv_export import csv_text, safe_cell
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -76,7 +76,7 @@ async def _see(
     )
 
 
-async def test_the_sheet_lists_every_roster_member_with_absent_for_those_not_seen(
+async def test_the_sheet_lists_every_roster_member_with_unseen_for_those_not_seen_yet(
     api: TestClient, db: Database, teacher: SignedIn, lesson: Class
 ) -> None:
     await _see(db, lesson, lesson.ada, 1)
@@ -100,15 +100,17 @@ async def test_the_sheet_lists_every_roster_member_with_absent_for_those_not_see
     assert datetime.fromisoformat(ada["last_seen"]) == START + timedelta(minutes=7)
     assert lines["Bo"]["status"] == "late"
     cy = lines["Cy"]
-    assert (cy["status"], cy["recorded"], cy["first_seen"]) == ("absent", False, None)
+    # never seen, the session still open: not yet seen (absent only once it is closed)
+    assert (cy["status"], cy["recorded"], cy["first_seen"]) == ("unseen", False, None)
     # seen while enrolled, taken off the roster since: still on the sheet, marked as such
     assert (lines["Dee"]["status"], lines["Dee"]["on_roster"]) == ("present", False)
     assert all(lines[name]["on_roster"] for name in ("Ada", "Bo", "Cy"))
     assert sheet["counts"] == {
         "present": 2,
         "late": 1,
-        "absent": 1,
+        "absent": 0,
         "excused": 0,
+        "unseen": 1,
         "enrolled": 3,
     }
 
@@ -152,7 +154,8 @@ async def test_a_teachers_override_is_audited_and_later_sightings_do_not_change_
         "absent",
     )
     sheet = await (await api.get(lesson.path(), headers=teacher.headers)).json()
-    assert sheet["counts"]["excused"] == 1 and sheet["counts"]["absent"] == 2
+    counts = sheet["counts"]
+    assert (counts["excused"], counts["absent"], counts["unseen"]) == (1, 1, 1)
 
 
 async def test_bad_overrides_are_refused_and_change_nothing(
@@ -230,7 +233,7 @@ async def test_the_csv_export_holds_the_sheet_with_formula_cells_defused(
     )
     assert datetime.fromisoformat(ada["first_seen"]) == START + timedelta(minutes=3)
     assert (by_name["Bo"]["status"], by_name["Bo"]["manual"]) == ("excused", "true")
-    assert (by_name["Cy"]["status"], by_name["Cy"]["first_seen"]) == ("absent", "")
+    assert (by_name["Cy"]["status"], by_name["Cy"]["first_seen"]) == ("unseen", "")
     hostile_row = by_name['\'=HYPERLINK("http://evil.example","x")']
     assert hostile_row["external_id"] == "'@s5"
 

@@ -11,7 +11,7 @@ from yarl import URL
 from store.cameras import CameraKind
 from store.database import Database
 from tests.web.conftest import SignedIn
-from web.api.auth import CAMERA_COOKIE
+from web.http.auth import CAMERA_COOKIE
 
 # Authorised offers go as far as the missing live runtime (these tests run none): 503.
 OFFER = {"sdp": "v=0\r\n", "type": "offer"}

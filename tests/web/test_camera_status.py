@@ -12,7 +12,7 @@ from store.database import Database
 from tests.web.conftest import SignedIn, running_live
 from tests.web.live.conftest import until
 from web.app import build_app
-from web.services import Services
+from web.http.services import Services
 
 
 async def test_camera_status_needs_a_signed_in_user(api: TestClient) -> None:

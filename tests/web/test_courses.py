@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 from store.database import Database
 from store.people import Person
 from tests.web.conftest import SignedIn
-from web.api.rate_limit import Limit, RateLimiter
-from web.services import Services
+from web.http.rate_limit import Limit, RateLimiter
+from web.http.services import Services
 
 
 async def _people(db: Database, *external_ids: str) -> list[Person]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import av
 import numpy as np
@@ -82,7 +83,7 @@ async def test_seeding_creates_a_course_of_enrolled_students_a_camera_on_the_vid
     assert setup.password not in repr(setup)
 
 
-async def test_a_second_start_reuses_everything_and_only_changes_the_password(
+async def test_a_second_start_reuses_everything_but_the_lesson_and_the_password(
     db: Database, analyzer: FaceAnalyzer, tmp_path: Path
 ) -> None:
     first = await seed_demo(db, analyzer, tmp_path, CONFIG)
@@ -91,12 +92,14 @@ async def test_a_second_start_reuses_everything_and_only_changes_the_password(
 
     second = await seed_demo(db, analyzer, tmp_path, CONFIG)
 
-    assert (second.course, second.room, second.camera_id, second.session_id) == (
+    assert (second.course, second.room, second.camera_id) == (
         first.course,
         first.room,
         first.camera_id,
-        first.session_id,
     )
+    # a fresh lesson, so the demo's students are marked present again as the video plays
+    assert second.session_id != first.session_id
+    assert (await db.sessions.get(first.session_id)).status is SessionStatus.CLOSED
     assert second.student_ids == first.student_ids
     assert (
         await counts(db)
@@ -141,9 +144,11 @@ async def test_later_starts_open_a_new_session_rewrite_a_lost_video_and_follow_t
     assert {person.id for person in roster.items} == set(fewer.student_ids)
     assert fewer.student_ids == first.student_ids[:4]
 
-    await db.sessions.set_status(later.session_id, SessionStatus.CLOSED)
-    reopened = await seed_demo(db, analyzer, tmp_path, CONFIG, now=start + timedelta(hours=10))
-    assert reopened.session_id not in (first.session_id, later.session_id)
+    # a start while the previous start's lesson is still open: a new lesson, the old one ended
+    again = await seed_demo(db, analyzer, tmp_path, CONFIG, now=start + timedelta(hours=10))
+    assert again.session_id not in (first.session_id, later.session_id, fewer.session_id)
+    assert (await db.sessions.get(again.session_id)).status is SessionStatus.OPEN
+    assert (await db.sessions.get(later.session_id)).status is SessionStatus.CLOSED
 
 
 async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_and_strangers_not(
@@ -154,7 +159,7 @@ async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_
     gallery = Gallery.from_templates(
         RecognizerConfig(),
         [
-            Template(str(template_id), str(person_id), embedding)
+            Template(template_id, person_id, embedding)
             for template_id, person_id, embedding in zip(
                 matrix.template_ids, matrix.person_ids, matrix.embeddings, strict=True
             )
@@ -164,12 +169,12 @@ async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_
     # The staging is deterministic: rebuild it to know who is where, and when.
     cast = find_cast(analyzer, locate_demo_photos().paths, CONFIG.students + CONFIG.strangers)
     students, strangers = split_cast(cast, CONFIG.students)
-    expected = {m.key: str(pid) for m, pid in zip(students, setup.student_ids, strict=True)}
+    expected = {m.key: pid for m, pid in zip(students, setup.student_ids, strict=True)}
     expected |= {member.key: None for member in strangers}
     with av.open(str(setup.video_path)) as container:
         frames = [frame.to_ndarray(format="bgr24") for frame in container.decode(video=0)]
 
-    found: dict[str, str | None] = {}
+    found: dict[str, UUID | None] = {}
     for actor in demo_actors(students, strangers, CONFIG):
         seen = first_clear_view(actor, CONFIG.video_size, CONFIG.video_fps)
         assert seen is not None, actor.name
@@ -187,6 +192,6 @@ async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_
         ]
         assert len(mine) == 1, actor.name
         match = gallery.identify(np.stack(mine))[0]
-        found[actor.name] = str(match.person_id) if match.accepted else None
+        found[actor.name] = match.person_id if match.accepted else None
 
     assert found == expected

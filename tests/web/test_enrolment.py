@@ -16,8 +16,8 @@ from recognizer.analyzer import FaceAnalyzer
 from store.config import StoreConfig
 from store.database import Database
 from tests.web.conftest import SignedIn
-from web.config import ServiceConfig
-from web.enrolment import Photo, PhotoRefused, PhotoRules, RefusalReason, find_enrolment_face
+from web.domain.enrolment import Photo, PhotoRefused, PhotoRules, RefusalReason, find_enrolment_face
+from web.http.config import ServiceConfig
 from web.settings import Settings
 
 PORTRAITS = (

@@ -7,13 +7,14 @@ import itertools
 
 from aiohttp.test_utils import TestClient
 
-from web.metrics import Metrics
-from web.services import Services
+from web.http.services import Services
+from web.telemetry.metrics import Metrics
 
 ISSUE_METRICS = (
     "rollcall_frames_received_total",
     "rollcall_frames_analyzed_total",
     "rollcall_frames_dropped_total",
+    "rollcall_frames_skipped_total",
     "rollcall_inference_seconds",
     "rollcall_faces_detected_total",
     "rollcall_identifications_total",

@@ -4,16 +4,20 @@ routes the app serves."""
 
 from __future__ import annotations
 
+import ast
 import re
 import uuid
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from tests.conftest import PROJECT_ROOT
 from tests.web.conftest import SignedIn
-from web.api.openapi import described_routes, operation_of
-from web.app import build_app
-from web.services import Services
+from web.app import RESOURCES, UndeclaredRoute, _declared, build_app
+from web.http.openapi import described_routes
+from web.http.operations import operation_of
+from web.http.services import Services
 
 
 def _app_routes(services: Services) -> list[tuple[str, str, object]]:
@@ -24,9 +28,45 @@ def _with_made_up_ids(path: str) -> str:
     return re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path)
 
 
-def test_every_route_carries_an_operation(services: Services) -> None:
-    undescribed = [f"{m} {p}" for m, p, h in _app_routes(services) if operation_of(h) is None]
-    assert undescribed == []
+def test_every_resource_route_is_in_the_document(services: Services) -> None:
+    declared = {(m, p) for m, p, _ in _app_routes(services)}
+    served = {(route.method, route.path) for module in RESOURCES for route in module.routes}  # type: ignore[union-attr]
+    assert served <= declared
+
+
+def test_a_resource_route_without_an_operation_stops_the_app_from_being_built(
+    services: Services,
+) -> None:
+    stray = web.RouteTableDef()
+
+    @stray.get("/api/stray")
+    async def undeclared(request: web.Request) -> web.Response:
+        return web.json_response({})
+
+    with pytest.raises(UndeclaredRoute, match="undeclared"):
+        _declared(stray)
+
+
+def test_pages_are_not_api_operations(services: Services) -> None:
+    paths = {p for _, p, _ in _app_routes(services)}
+    assert not {"/", "/board", "/static/{name}"} & paths
+    assert all(p.startswith(("/api/", "/ws", "/health", "/metrics")) for p in paths)
+
+
+def test_no_handler_checks_access_itself() -> None:
+    """Who may call an operation is declared once, in its @operation, and enforced by the
+    access middleware: a handler that also checked would be a second rule to keep in step."""
+    checks = {"require", "require_camera", "authenticate", "signed_in_camera"}
+    calls = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted((PROJECT_ROOT / "web" / "api").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in checks
+        and path.name != "camera_sign_in.py"  # says which camera signs in: no guard
+    ]
+    assert calls == []
 
 
 async def test_every_route_that_is_not_public_answers_401_without_a_token(
@@ -109,13 +149,19 @@ async def test_the_document_lists_exactly_the_routes_the_app_serves(
     assert documented == served
 
 
-async def test_the_docs_page_is_served_to_a_signed_in_user(
+async def test_the_reference_page_is_a_page_not_an_operation(
     api: TestClient, teacher: SignedIn
 ) -> None:
-    response = await api.get("/api/docs", headers=teacher.headers)
+    cookie = {"Cookie": f"rollcall_session={teacher.token}"}
+    response = await api.get("/api/docs", headers=cookie)
     assert response.status == 200
     assert response.content_type == "text/html"
-    assert "/api/openapi.json" in await response.text()
+    assert "/static/js/api_docs.js" in await response.text()
+    # a visitor is sent to sign in, as on every page, rather than answered with JSON
+    visitor = await api.get("/api/docs", allow_redirects=False)
+    assert visitor.status == 303 and visitor.headers["Location"].startswith("/sign-in")
+    document = await (await api.get("/api/openapi.json", headers=teacher.headers)).json()
+    assert "/api/docs" not in document["paths"]
 
 
 def test_the_live_routes_are_served_by_the_app(services: Services) -> None:

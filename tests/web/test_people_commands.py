@@ -169,3 +169,15 @@ async def test_enroll_with_an_unknown_course_writes_nothing(
     assert code == 1
     assert "NOPE" in last_json_line(capsys.readouterr().out)["error"]
     assert (await db.people.list()).items == ()
+
+
+def test_enroll_of_a_folder_with_nobody_in_it_is_an_error_that_says_what_to_put_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "people"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a person")
+    assert run_command(["enroll", str(empty)]) == 1
+    said = last_json_line(capsys.readouterr().out)
+    assert said["kind"] == "nothing_to_enrol"
+    assert "a folder named by their external id" in said["error"]

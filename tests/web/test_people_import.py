@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 from recognizer.analyzer import FaceAnalyzer
 from store.database import Database
 from tests.web.conftest import SignedIn
-from web.enrolment import Photo
-from web.people_import import MAX_ROWS, ImportFormatError, parse_people_csv, rows_with_photos
+from web.domain.enrolment import Photo
+from web.domain.people_import import MAX_ROWS, ImportFormatError, parse_people_csv, rows_with_photos
 
 OBAMA = "face_recognition/Barack_Obama/Barack_Obama_4.jpg"
 BIDEN = "face_recognition/Joseph_Biden/Joseph_Biden_2.jpg"
@@ -56,6 +56,11 @@ async def test_people_photos_and_roster_places_are_written_from_a_valid_csv(
     assert await counts(db, analyzer.pack_name) == (3, 2)
     roster = await db.courses.roster(course.id)
     assert sorted(p.external_id for p in roster.items) == ["s-1", "s-3"]
+    imports = [e for e in (await db.audit.list(entity_type="person")).items if e.entity_id is None]
+    assert [(e.actor, e.action, e.details) for e in imports] == [
+        (admin.user.username, "people.import", {"people": 3, "templates": 2}),
+        (admin.user.username, "person.import", {"count": 3}),
+    ]
 
 
 async def test_broken_rows_are_all_listed_by_row_number_and_nothing_is_written(

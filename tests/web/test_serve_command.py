@@ -18,8 +18,8 @@ import aiohttp
 import pytest
 
 from tests.postgres_fixtures import short_temp_dir
-from tests.web.test_runtime import free_port
-from web.config import ServiceConfig
+from tests.web.test_process import free_port
+from web.http.config import ServiceConfig
 
 START_TIMEOUT_S = 180.0  # a first start runs initdb and loads the models
 

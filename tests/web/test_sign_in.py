@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 from store.config import StoreConfig
 from store.database import Database
 from tests.web.conftest import SignedIn
-from web.api.auth import SESSION_COOKIE
-from web.config import ServiceConfig
+from web.http.auth import SESSION_COOKIE
+from web.http.config import ServiceConfig
 from web.settings import Settings
 
 

@@ -15,7 +15,7 @@ from store.database import Database
 from streamer.webrtc.synthetic_peer import SyntheticPeer
 from tests.web.conftest import SignedIn
 from web.app import build_app
-from web.services import Services
+from web.http.services import Services
 
 
 @pytest.fixture

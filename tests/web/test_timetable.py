@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from store.database import Database
 from tests.web.conftest import SignedIn
-from web.timetable import MAX_SESSIONS, TimetableError, Weekday, weekly_slots
+from web.domain.timetable import MAX_SESSIONS, TimetableError, Weekday, weekly_slots
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -20,9 +20,9 @@ from store.database import Database
 from store.sessions import ClassSession
 from tests.web.conftest import SignedIn
 from web.app import build_app
-from web.services import Services
+from web.domain.unknown_faces import UnknownFaceNotFound, UnknownFaceStore, unknown_faces_folder
+from web.http.services import Services
 from web.settings import Settings
-from web.unknown_faces import UnknownFaceNotFound, UnknownFaceStore, unknown_faces_folder
 
 SEEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CAMERA = UUID("6a1f4c56-0d3e-4c1b-9a55-2f1f3c8d7e01")

@@ -20,7 +20,8 @@ from tests.postgres_fixtures import PostgresForTests
 from tests.web.conftest import SignedIn
 from web.api.websocket import AUTH_PROTOCOL, UNAUTHORIZED_CLOSE
 from web.app import build_app
-from web.services import Services
+from web.http.services import Services
+from web.live.messages import UnknownFaceMessage
 
 RECEIVE_TIMEOUT_S = 15.0
 
@@ -94,7 +95,7 @@ async def test_a_subscriber_gets_the_snapshot_then_changes_from_the_database(
         }
         rows = {row["display_name"]: row for row in snapshot["attendance"]}
         assert rows["Alice"]["status"] == "present"
-        assert rows["Bob"]["status"] is None
+        assert rows["Bob"]["status"] == "unseen"
         assert snapshot["unknown_faces"] == 0
 
         # Written by "another process": reaches this board through the change feed.
@@ -198,7 +199,7 @@ async def test_a_client_that_falls_behind_is_told_and_closed(
         # the subscription holds, as when a client stops reading.
         for n in range(300):
             await live_services.live.hub.publish(
-                {"type": "unknown_face", "session_id": str(lesson.session_id), "count": n}
+                UnknownFaceMessage(session_id=lesson.session_id, camera_id=uuid.uuid4(), count=n)
             )
         assert await _next(ws, "overflow") == {"type": "overflow"}
         async with asyncio.timeout(RECEIVE_TIMEOUT_S):

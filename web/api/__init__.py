@@ -1,1 +1,1 @@
-"""The HTTP API: one module per resource, plus the middleware and helpers they share."""
+"""The HTTP API: one module per resource. The plumbing they share is `web.http`."""

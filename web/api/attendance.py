@@ -1,37 +1,34 @@
 """Attendance of one class session: the sheet, a teacher's override, and its CSV export.
 
-The sheet lists every roster member, with 'absent' for those who have no row yet (never seen
-and no decision), then anyone else with a row in the session (taken off the roster since, or
-erased with attendance kept). A teacher's override is final for that session: the store keeps
-it over later sightings and audits it under the teacher's username.
+The sheet (`web.domain.sheet`, the rule the snapshot and the board share) lists every roster
+member, 'unseen' while they have no row and the session is not closed, then anyone else with
+a row in the session (taken off the roster since, or erased with attendance kept). A
+teacher's override is final for that session: the store keeps it over later sightings and
+audits it under the teacher's username.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Literal
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from store.attendance import AttendanceRecord, AttendanceStatus
+from store.attendance import AttendanceStatus
 from store.database import Database
-from store.errors import NotFound
-from store.pagination import MAX_PAGE_SIZE, Page
-from store.people import Person
 from store.sessions import ClassSession, SessionStatus
-from web.api.auth import require
-from web.api.bodies import Body, json_response, path_uuid, read_model
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.csv_export import csv_text
-from web.services import services_of
+from web.domain.csv_export import csv_text
+from web.domain.sheet import LineStatus, SheetLine, read_sheet
+from web.http.auth import current_user
+from web.http.bodies import Body, json_response, path_uuid, read_model
+from web.http.errors import ApiError
+from web.http.operations import operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
-T = TypeVar("T")
 
 CSV_COLUMNS = (
     "external_id",
@@ -50,8 +47,11 @@ class AttendanceLine(BaseModel):
     external_id: str | None
     display_name: str | None
     on_roster: bool
-    status: AttendanceStatus
-    recorded: bool = Field(description="false: no row yet (never seen, no decision): absent")
+    status: LineStatus = Field(
+        description="the row's status; with no row, 'unseen' until the session is closed, "
+        "then 'absent'"
+    )
+    recorded: bool = Field(description="false: no row yet (never seen, no decision)")
     manual: bool
     first_seen: datetime | None
     last_seen: datetime | None
@@ -71,26 +71,14 @@ class Override(Body):
     note: str | None = Field(default=None, max_length=500)
 
 
-async def _every(fetch: Callable[[int, int], Awaitable[Page[T]]]) -> list[T]:
-    """All items of a paged store list, page by page."""
-    items: list[T] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = await fetch(MAX_PAGE_SIZE, offset)
-        items.extend(page.items)
-        offset = page.next_offset
-    return items
-
-
-def _line(
-    person: Person | None, record: AttendanceRecord | None, on_roster: bool
-) -> AttendanceLine:
+def _line(line: SheetLine) -> AttendanceLine:
+    person, record = line.person, line.record
     return AttendanceLine(
-        person_id=person.id if person else (record.person_id if record else None),
+        person_id=line.person_id,
         external_id=person.external_id if person else None,
         display_name=person.display_name if person else None,
-        on_roster=on_roster,
-        status=record.status if record else AttendanceStatus.ABSENT,
+        on_roster=line.on_roster,
+        status=line.status,
         recorded=record is not None,
         manual=record.manual if record else False,
         first_seen=record.first_seen if record else None,
@@ -103,41 +91,20 @@ def _line(
 
 async def attendance_sheet(database: Database, session: ClassSession) -> AttendanceSheet:
     """The roster by name, then anyone else with a row in the session; counts of each."""
-    roster = await _every(
-        lambda limit, offset: database.courses.roster(session.course_id, limit=limit, offset=offset)
+    sheet = await read_sheet(database, session)
+    return AttendanceSheet(
+        session=session, items=[_line(line) for line in sheet.lines], counts=sheet.counts()
     )
-    records = await _every(
-        lambda limit, offset: database.attendance.list_for_session(
-            session.id, limit=limit, offset=offset
-        )
-    )
-    by_person = {record.person_id: record for record in records if record.person_id is not None}
-    lines = [_line(person, by_person.pop(person.id, None), True) for person in roster]
-    for record in records:
-        if record.person_id is None:
-            lines.append(_line(None, record, False))
-        elif record.person_id in by_person:
-            try:
-                person: Person | None = await database.people.get(record.person_id)
-            except NotFound:  # erased between the two reads
-                person = None
-            lines.append(_line(person, record, False))
-    counts = {status.value: 0 for status in AttendanceStatus}
-    for line in lines:
-        counts[line.status.value] += 1
-    counts["enrolled"] = len(roster)
-    return AttendanceSheet(session=session, items=lines, counts=counts)
 
 
 @routes.get("/api/sessions/{session_id}/attendance")
 @operation(
-    "Every roster member's attendance in the session (absent when not seen yet), with counts",
+    "Every roster member's attendance in the session ('unseen' until seen or closed), with counts",
     auth="teacher",
     tag="attendance",
     response=AttendanceSheet,
 )
 async def get_attendance(request: web.Request) -> web.Response:
-    await require(request)
     session_id = path_uuid(request, "session_id")
     database = services_of(request).database
     session = await database.sessions.get(session_id)
@@ -152,7 +119,7 @@ async def get_attendance(request: web.Request) -> web.Response:
     body=Override,
 )
 async def override_attendance(request: web.Request) -> web.Response:
-    user = await require(request)
+    user = current_user(request)
     session_id = path_uuid(request, "session_id")
     person_id = path_uuid(request, "person_id")
     body = await read_model(request, Override)
@@ -179,7 +146,6 @@ async def override_attendance(request: web.Request) -> web.Response:
     success_media="text/csv",
 )
 async def export_attendance(request: web.Request) -> web.Response:
-    await require(request)
     session_id = path_uuid(request, "session_id")
     database = services_of(request).database
     session = await database.sessions.get(session_id)

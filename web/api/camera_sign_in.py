@@ -18,18 +18,17 @@ from pydantic import Field, StringConstraints
 
 from store.cameras import Camera, CameraKind
 from store.errors import NotFound
-from web.api.auth import (
+from web.http.auth import (
     CAMERA_COOKIE,
     CameraCookie,
-    client_address,
     refuse_cross_site,
     served_over_https,
     signed_in_camera,
 )
-from web.api.bodies import Body, json_response, read_model
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.services import Services, services_of
+from web.http.bodies import Body, json_response, read_model
+from web.http.errors import ApiError
+from web.http.operations import RateLimited, operation
+from web.http.services import Services, services_of
 
 routes = web.RouteTableDef()
 
@@ -70,10 +69,10 @@ async def _described(services: Services, camera: Camera) -> SignedInCamera:
     description="Rate limited per client address like user sign-in (429 with Retry-After). "
     "An unknown, replaced or disabled camera's token is a 401; a camera that reads a URL "
     "(it streams no browser video) is a 409.",
+    rate_limit=RateLimited("login", per="address", what="sign-in attempts"),
 )
 async def camera_login(request: web.Request) -> web.Response:
     services = services_of(request)
-    services.limits.login.check(f"address:{client_address(request)}", "sign-in attempts")
     body = await read_model(request, CameraLogin)
     camera = await services.database.cameras.with_token(body.token)
     if camera is None:

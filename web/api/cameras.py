@@ -8,7 +8,6 @@ rotated; the store keeps only its hash.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -18,11 +17,11 @@ from pydantic import BaseModel, Field, StrictBool, model_validator
 
 from store.cameras import Camera, CameraKind
 from store.errors import InvalidValue, NotFound
-from store.users import Role
+from store.pagination import Page
 from streamer.errors import InvalidCameraUrl
 from streamer.url import NETWORK_SCHEMES, parse_camera_url
-from web.api.auth import require
-from web.api.bodies import (
+from web.http.auth import current_user
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -32,9 +31,9 @@ from web.api.bodies import (
     path_uuid,
     read_model,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.operations import QueryParam, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
@@ -153,13 +152,12 @@ def _query_enabled(request: web.Request) -> bool | None:
 @routes.get("/api/cameras")
 @operation("List cameras by name", auth="teacher", tag="cameras", query=_LIST_QUERY)
 async def list_cameras(request: web.Request) -> web.Response:
-    await require(request)
     limit, offset = page_params(request)
     page = await services_of(request).database.cameras.list(
         room_id=_query_room(request), enabled=_query_enabled(request), limit=limit, offset=offset
     )
     views = tuple(CameraView.of(camera) for camera in page.items)
-    return json_response(dataclasses.replace(page, items=views))
+    return json_response(Page(views, page.limit, page.offset, page.has_more))
 
 
 @routes.post("/api/cameras")
@@ -173,7 +171,7 @@ async def list_cameras(request: web.Request) -> web.Response:
     success=201,
 )
 async def create_camera(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     body = await read_model(request, NewCameraBody)
     url = _checked_url(body.url) if body.kind == "rtsp" and body.url else None
     database = services_of(request).database
@@ -191,16 +189,11 @@ async def create_camera(request: web.Request) -> web.Response:
             url=url,
             room_id=body.room_id,
             enabled=body.enabled,
+            actor=user.username,
         )
     except InvalidValue:
         # the database's own message quotes the refused row, URL password included
         raise ApiError(422, "invalid", "the camera was refused: check its name and URL") from None
-    await database.audit.record(
-        actor=user.username,
-        action="camera.create",
-        entity_type="camera",
-        entity_id=created.camera.id,
-    )
     token = created.access_token if created.camera.kind is CameraKind.WEBRTC else None
     view = CreatedCamera(**CameraView.of(created.camera).model_dump(), access_token=token)
     return json_response(view, status=201)
@@ -209,7 +202,6 @@ async def create_camera(request: web.Request) -> web.Response:
 @routes.get("/api/cameras/{camera_id}")
 @operation("One camera", auth="teacher", tag="cameras", response=CameraView)
 async def get_camera(request: web.Request) -> web.Response:
-    await require(request)
     camera_id = path_uuid(request, "camera_id")
     return json_response(CameraView.of(await services_of(request).database.cameras.get(camera_id)))
 
@@ -224,34 +216,17 @@ async def get_camera(request: web.Request) -> web.Response:
     response=CameraView,
 )
 async def change_camera(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     camera_id = path_uuid(request, "camera_id")
     body = await read_model(request, CameraChange)
-    database = services_of(request).database
-    camera = await database.cameras.get(camera_id)
-    moves = "room_id" in body.model_fields_set
-    if body.name is not None or moves:
-        camera = await database.cameras.update(
-            camera_id,
-            name=body.name,
-            room_id=body.room_id,
-            clear_room=moves and body.room_id is None,
-        )
-        await database.audit.record(
-            actor=user.username,
-            action="camera.update",
-            entity_type="camera",
-            entity_id=camera_id,
-            details={"name": camera.name, "room_id": str(camera.room_id)},
-        )
-    if body.enabled is not None and body.enabled != camera.enabled:
-        camera = await database.cameras.set_enabled(camera_id, body.enabled)
-        await database.audit.record(
-            actor=user.username,
-            action="camera.enable" if body.enabled else "camera.disable",
-            entity_type="camera",
-            entity_id=camera_id,
-        )
+    camera = await services_of(request).database.cameras.update(
+        camera_id,
+        name=body.name,
+        room_id=body.room_id,
+        clear_room="room_id" in body.model_fields_set and body.room_id is None,
+        enabled=body.enabled,
+        actor=user.username,
+    )
     return json_response(CameraView.of(camera))
 
 
@@ -263,16 +238,13 @@ async def change_camera(request: web.Request) -> web.Response:
     response=CameraToken,
 )
 async def rotate_camera_token(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     camera_id = path_uuid(request, "camera_id")
     database = services_of(request).database
     camera = await database.cameras.get(camera_id)
     if camera.kind is not CameraKind.WEBRTC:
         raise ApiError(409, "not_a_browser_camera", "only a browser (webrtc) camera has a token")
-    token = await database.cameras.rotate_token(camera_id)
-    await database.audit.record(
-        actor=user.username, action="camera.rotate_token", entity_type="camera", entity_id=camera_id
-    )
+    token = await database.cameras.rotate_token(camera_id, actor=user.username)
     return json_response(CameraToken(camera_id=camera_id, access_token=token))
 
 
@@ -285,11 +257,7 @@ async def rotate_camera_token(request: web.Request) -> web.Response:
     success_description="deleted",
 )
 async def delete_camera(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     camera_id = path_uuid(request, "camera_id")
-    database = services_of(request).database
-    await database.cameras.delete(camera_id)
-    await database.audit.record(
-        actor=user.username, action="camera.delete", entity_type="camera", entity_id=camera_id
-    )
+    await services_of(request).database.cameras.delete(camera_id, actor=user.username)
     return web.Response(status=204)

@@ -12,9 +12,15 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from store.errors import InvalidReference, NotFound
-from store.users import Role
-from web.api.auth import require
-from web.api.bodies import (
+from web.domain.roster_import import (
+    RosterImportError,
+    RosterRow,
+    decode_csv,
+    parse_roster_csv,
+    resolve_people,
+)
+from web.http.auth import current_user
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -28,16 +34,9 @@ from web.api.bodies import (
     read_model,
     read_part,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.roster_import import (
-    RosterImportError,
-    RosterRow,
-    decode_csv,
-    parse_roster_csv,
-    resolve_people,
-)
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.operations import QueryParam, RateLimited, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
@@ -77,7 +76,6 @@ class RosterCsv(BaseModel):
 @routes.get("/api/courses")
 @operation("List courses by code", auth="teacher", tag="courses", query=_PAGE_QUERY)
 async def list_courses(request: web.Request) -> web.Response:
-    await require(request)
     limit, offset = page_params(request)
     page = await services_of(request).database.courses.list(limit=limit, offset=offset)
     return json_response(page)
@@ -86,7 +84,6 @@ async def list_courses(request: web.Request) -> web.Response:
 @routes.post("/api/courses")
 @operation("Create a course", auth="admin", tag="courses", body=CourseBody, success=201)
 async def create_course(request: web.Request) -> web.Response:
-    await require(request, Role.ADMIN)
     body = await read_model(request, CourseBody)
     course = await services_of(request).database.courses.create(code=body.code, name=body.name)
     return json_response(course, status=201)
@@ -95,7 +92,6 @@ async def create_course(request: web.Request) -> web.Response:
 @routes.get("/api/courses/{course_id}")
 @operation("One course", auth="teacher", tag="courses")
 async def get_course(request: web.Request) -> web.Response:
-    await require(request)
     course_id = path_uuid(request, "course_id")
     return json_response(await services_of(request).database.courses.get(course_id))
 
@@ -109,25 +105,21 @@ async def get_course(request: web.Request) -> web.Response:
     success_description="deleted",
 )
 async def delete_course(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     course_id = path_uuid(request, "course_id")
     database = services_of(request).database
     try:
-        await database.courses.delete(course_id)
+        await database.courses.delete(course_id, actor=user.username)
     except InvalidReference:
         raise ApiError(
             409, "in_use", "the course still has class sessions; delete those first"
         ) from None
-    await database.audit.record(
-        actor=user.username, action="course.delete", entity_type="course", entity_id=course_id
-    )
     return web.Response(status=204)
 
 
 @routes.get("/api/courses/{course_id}/roster")
 @operation("The course's roster: people, by name", auth="teacher", tag="courses", query=_PAGE_QUERY)
 async def get_roster(request: web.Request) -> web.Response:
-    await require(request)
     course_id = path_uuid(request, "course_id")
     limit, offset = page_params(request)
     database = services_of(request).database
@@ -144,7 +136,7 @@ async def get_roster(request: web.Request) -> web.Response:
     response=RosterChange,
 )
 async def add_to_roster(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     course_id = path_uuid(request, "course_id")
     body = await read_model(request, RosterAddition)
     database = services_of(request).database
@@ -163,14 +155,7 @@ async def add_to_roster(request: web.Request) -> web.Response:
             f"{len(unknown)} of the person ids name nobody; nothing was added",
             details={"person_ids": unknown},
         )
-    added = await database.courses.enrol(course_id, wanted)
-    await database.audit.record(
-        actor=user.username,
-        action="course.roster_add",
-        entity_type="course",
-        entity_id=course_id,
-        details={"person_ids": [str(p) for p in wanted], "added": added},
-    )
+    added = await database.courses.enrol(course_id, wanted, actor=user.username)
     return json_response(RosterChange(added=added, already_enrolled=len(wanted) - added))
 
 
@@ -183,19 +168,12 @@ async def add_to_roster(request: web.Request) -> web.Response:
     success_description="removed",
 )
 async def remove_from_roster(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     course_id = path_uuid(request, "course_id")
     person_id = path_uuid(request, "person_id")
     database = services_of(request).database
     await database.courses.get(course_id)
-    await database.courses.unenrol(course_id, person_id)
-    await database.audit.record(
-        actor=user.username,
-        action="course.roster_remove",
-        entity_type="course",
-        entity_id=course_id,
-        details={"person_id": str(person_id)},
-    )
+    await database.courses.unenrol(course_id, person_id, actor=user.username)
     return web.Response(status=204)
 
 
@@ -210,12 +188,12 @@ async def remove_from_roster(request: web.Request) -> web.Response:
     response=RosterImportResult,
     description="Send the file as text/csv, or as the `file` part of multipart/form-data."
     " Rate limited per user, with the other uploads.",
+    rate_limit=RateLimited("upload", per="user", what="uploads"),
 )
 async def import_roster(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     course_id = path_uuid(request, "course_id")
     services = services_of(request)
-    services.limits.upload.check(f"user:{user.id}", "uploads")
     database = services.database
     await database.courses.get(course_id)
     data = await _read_csv_upload(request)
@@ -230,13 +208,8 @@ async def import_roster(request: web.Request) -> web.Response:
             str(error),
             details={"rows": [{"line": p.line, "problem": p.problem} for p in error.problems]},
         ) from None
-    added = await database.courses.enrol(course_id, person_ids)
-    await database.audit.record(
-        actor=user.username,
-        action="course.roster_import",
-        entity_type="course",
-        entity_id=course_id,
-        details={"rows": len(rows), "added": added},
+    added = await database.courses.import_roster(
+        course_id, person_ids, rows=len(rows), actor=user.username
     )
     result = RosterImportResult(
         rows=len(rows),

@@ -1,6 +1,6 @@
 """Enrolment: face templates from uploaded photos, camera snapshots and bulk CSV imports.
 
-Multipart bodies are read part by part (`web.api.bodies`, which turns a broken body into a
+Multipart bodies are read part by part (`web.http.bodies`, which turns a broken body into a
 400) with the limits enforced while reading (aiohttp's client_max_size covers only bodies read
 whole): past the request limit the upload stops with 413; a part over the per-photo limit is
 kept only as far as needed to refuse it.
@@ -13,20 +13,9 @@ from collections.abc import Sequence
 from aiohttp import BodyPartReader, web
 from pydantic import BaseModel, Field
 
-from store.users import Role, User
-from web.api.auth import require
-from web.api.bodies import (
-    BodyBudget,
-    json_response,
-    multipart_parts,
-    path_uuid,
-    read_bytes,
-    read_part,
-)
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
-from web.people_import import (
+from store.users import User
+from web.domain.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
+from web.domain.people_import import (
     MAX_ROWS,
     ImportFormatError,
     ImportResult,
@@ -35,7 +24,18 @@ from web.people_import import (
     parse_people_csv,
     rows_with_photos,
 )
-from web.services import Services, services_of
+from web.http.auth import current_user
+from web.http.bodies import (
+    BodyBudget,
+    json_response,
+    multipart_parts,
+    path_uuid,
+    read_bytes,
+    read_part,
+)
+from web.http.errors import ApiError
+from web.http.operations import RateLimited, operation
+from web.http.services import Services, services_of
 
 routes = web.RouteTableDef()
 
@@ -67,12 +67,6 @@ class PeopleImportUpload(BaseModel):
 
 def enroller_of(services: Services) -> Enroller:
     return Enroller(services.database, services.analyzer, services.run_cpu)
-
-
-async def _upload_allowed(request: web.Request) -> User:
-    user = await require(request, Role.ADMIN)
-    services_of(request).limits.upload.check(f"user:{user.id}", "uploads")
-    return user
 
 
 def _part_name(part: BodyPartReader, index: int) -> str:
@@ -142,9 +136,10 @@ async def _enrol(
     success=201,
     description="Each photo must hold exactly one usable face; otherwise 422 lists every "
     "refused photo (index, filename, reason) and nothing is enrolled. Rate limited per user.",
+    rate_limit=RateLimited("upload", per="user", what="uploads"),
 )
 async def upload_photos(request: web.Request) -> web.Response:
-    user = await _upload_allowed(request)
+    user = current_user(request)
     photos = await _read_photos(request, enroller_of(services_of(request)))
     return await _enrol(request, user, photos, "upload")
 
@@ -158,9 +153,10 @@ async def upload_photos(request: web.Request) -> web.Response:
     body=SnapshotUpload,
     body_kind="multipart",
     success=201,
+    rate_limit=RateLimited("upload", per="user", what="uploads"),
 )
 async def upload_snapshot(request: web.Request) -> web.Response:
-    user = await _upload_allowed(request)
+    user = current_user(request)
     enroller = enroller_of(services_of(request))
     if request.content_type in _SNAPSHOT_TYPES:
         photo = Photo("snapshot", await read_bytes(request))
@@ -222,9 +218,10 @@ def _import_summary(result: ImportResult) -> dict[str, object]:
     description="Multipart: a part named 'csv' (or text/csv, or a .csv file) and one part per "
     "photo named by the file name the CSV gives. Every row is checked first; any broken row "
     "gives 422 listing row numbers and reasons, and nothing is written.",
+    rate_limit=RateLimited("upload", per="user", what="uploads"),
 )
 async def import_people(request: web.Request) -> web.Response:
-    user = await _upload_allowed(request)
+    user = current_user(request)
     services = services_of(request)
     enroller = enroller_of(services)
     budget = BodyBudget(services.settings.service.max_upload_bytes)

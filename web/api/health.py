@@ -17,9 +17,9 @@ from typing import Any
 from aiohttp import web
 
 from store.migrations import MigrationStatus
-from web.api.bodies import json_response
-from web.api.openapi import operation
-from web.services import Services, services_of
+from web.http.bodies import json_response
+from web.http.operations import operation
+from web.http.services import Services, services_of
 
 logger = logging.getLogger(__name__)
 

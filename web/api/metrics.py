@@ -9,8 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from web.api.openapi import operation
-from web.services import Services, services_of
+from web.http.operations import operation
+from web.http.services import Services, services_of
 
 routes = web.RouteTableDef()
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import Field
 
 from store.database import Database
+from store.pagination import read_every_page
 from store.people import Erasure, Person
-from store.users import Role
-from web.api.auth import require
-from web.api.bodies import (
+from web.http.auth import current_user
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -23,9 +24,9 @@ from web.api.bodies import (
     read_model,
     to_jsonable,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.operations import QueryParam, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
@@ -57,13 +58,7 @@ def person_detail(person: Person, template_count: int) -> dict[str, object]:
 
 async def count_templates(database: Database, person_id: UUID) -> int:
     """Templates of one person, page by page (the store has no count; people have few)."""
-    total, offset = 0, 0
-    while True:
-        page = await database.templates.list_for_person(person_id, limit=1000, offset=offset)
-        total += len(page.items)
-        if page.next_offset is None:
-            return total
-        offset = page.next_offset
+    return len(await read_every_page(partial(database.templates.list_for_person, person_id)))
 
 
 def _active_filter(request: web.Request) -> bool | None:
@@ -88,7 +83,6 @@ def _active_filter(request: web.Request) -> bool | None:
     ),
 )
 async def list_people(request: web.Request) -> web.Response:
-    await require(request)
     limit, offset = page_params(request)
     search = request.query.get("q", "").strip() or None
     if search is not None and len(search) > _MAX_SEARCH:
@@ -102,7 +96,7 @@ async def list_people(request: web.Request) -> web.Response:
 @routes.post("/api/people")
 @operation("Add a person", auth="admin", tag=_TAG, body=NewPerson, success=201)
 async def create_person(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     body = await read_model(request, NewPerson)
     person = await services_of(request).database.people.create(
         external_id=body.external_id,
@@ -117,7 +111,6 @@ async def create_person(request: web.Request) -> web.Response:
 @routes.get("/api/people/{person_id}")
 @operation("A person, with how many face templates they have", auth="teacher", tag=_TAG)
 async def get_person(request: web.Request) -> web.Response:
-    await require(request)
     person_id = path_uuid(request, "person_id")
     database = services_of(request).database
     person = await database.people.get(person_id)
@@ -132,7 +125,6 @@ async def get_person(request: web.Request) -> web.Response:
     body=PersonChange,
 )
 async def change_person(request: web.Request) -> web.Response:
-    await require(request, Role.ADMIN)
     person_id = path_uuid(request, "person_id")
     body = await read_model(request, PersonChange)
     database = services_of(request).database
@@ -150,7 +142,7 @@ async def change_person(request: web.Request) -> web.Response:
     description="Audited. Every process's gallery drops the person through the change feed.",
 )
 async def erase_person(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     person_id = path_uuid(request, "person_id")
     erasure: Erasure = await services_of(request).database.people.erase(
         person_id, actor=user.username

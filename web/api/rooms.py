@@ -6,9 +6,8 @@ from aiohttp import web
 from pydantic import Field
 
 from store.errors import InvalidReference
-from store.users import Role
-from web.api.auth import require
-from web.api.bodies import (
+from web.http.auth import current_user
+from web.http.bodies import (
     LIMIT_SCHEMA,
     OFFSET_SCHEMA,
     Body,
@@ -18,9 +17,9 @@ from web.api.bodies import (
     path_uuid,
     read_model,
 )
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import services_of
+from web.http.errors import ApiError
+from web.http.operations import QueryParam, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
@@ -37,7 +36,6 @@ class RoomBody(Body):
 @routes.get("/api/rooms")
 @operation("List rooms by name", auth="teacher", tag="rooms", query=_PAGE_QUERY)
 async def list_rooms(request: web.Request) -> web.Response:
-    await require(request)
     limit, offset = page_params(request)
     page = await services_of(request).database.rooms.list(limit=limit, offset=offset)
     return json_response(page)
@@ -46,7 +44,6 @@ async def list_rooms(request: web.Request) -> web.Response:
 @routes.post("/api/rooms")
 @operation("Create a room", auth="admin", tag="rooms", body=RoomBody, success=201)
 async def create_room(request: web.Request) -> web.Response:
-    await require(request, Role.ADMIN)
     body = await read_model(request, RoomBody)
     room = await services_of(request).database.rooms.create(body.name)
     return json_response(room, status=201)
@@ -55,7 +52,6 @@ async def create_room(request: web.Request) -> web.Response:
 @routes.get("/api/rooms/{room_id}")
 @operation("One room", auth="teacher", tag="rooms")
 async def get_room(request: web.Request) -> web.Response:
-    await require(request)
     room_id = path_uuid(request, "room_id")
     return json_response(await services_of(request).database.rooms.get(room_id))
 
@@ -63,7 +59,6 @@ async def get_room(request: web.Request) -> web.Response:
 @routes.patch("/api/rooms/{room_id}")
 @operation("Rename a room", auth="admin", tag="rooms", body=RoomBody)
 async def rename_room(request: web.Request) -> web.Response:
-    await require(request, Role.ADMIN)
     room_id = path_uuid(request, "room_id")
     body = await read_model(request, RoomBody)
     return json_response(await services_of(request).database.rooms.rename(room_id, body.name))
@@ -78,16 +73,12 @@ async def rename_room(request: web.Request) -> web.Response:
     success_description="deleted",
 )
 async def delete_room(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     room_id = path_uuid(request, "room_id")
-    database = services_of(request).database
     try:
-        await database.rooms.delete(room_id)
+        await services_of(request).database.rooms.delete(room_id, actor=user.username)
     except InvalidReference:
         raise ApiError(
             409, "in_use", "the room still has class sessions; delete or move them first"
         ) from None
-    await database.audit.record(
-        actor=user.username, action="room.delete", entity_type="room", entity_id=room_id
-    )
     return web.Response(status=204)

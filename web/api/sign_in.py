@@ -17,17 +17,16 @@ from pydantic import Field, StringConstraints
 from store.errors import NotFound
 from store.passwords import verify_password
 from store.users import User
-from web.api.auth import (
+from web.http.auth import (
     SESSION_COOKIE,
     bearer_token,
-    client_address,
-    require,
+    current_user,
     served_over_https,
 )
-from web.api.bodies import Body, json_response, read_model
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.services import services_of
+from web.http.bodies import Body, json_response, read_model
+from web.http.errors import ApiError
+from web.http.operations import RateLimited, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
@@ -62,10 +61,10 @@ class SignedIn:
     tag=_TAG,
     body=Login,
     description="Rate limited per client address and per username (429 with Retry-After).",
+    rate_limit=RateLimited("login", per="address", what="sign-in attempts"),
 )
 async def login(request: web.Request) -> web.Response:
     services = services_of(request)
-    services.limits.login.check(f"address:{client_address(request)}", "sign-in attempts")
     body = await read_model(request, Login)
     services.limits.login.check(f"username:{body.username.casefold()}", "sign-in attempts")
     try:
@@ -104,7 +103,6 @@ def _refused() -> ApiError:
     success_description="signed out",
 )
 async def logout(request: web.Request) -> web.Response:
-    await require(request)
     token = bearer_token(request) or request.cookies.get(SESSION_COOKIE)
     if token:
         await services_of(request).database.users.revoke_token(token)
@@ -116,4 +114,4 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/api/auth/me")
 @operation("The signed-in user", auth="teacher", tag=_TAG)
 async def me(request: web.Request) -> web.Response:
-    return json_response(await require(request))
+    return json_response(current_user(request))

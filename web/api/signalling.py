@@ -8,18 +8,15 @@ then flows between the browser and the streamer's peer connection, never through
 from __future__ import annotations
 
 from typing import Literal
-from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from store.users import Role
 from streamer.errors import NotABrowserCamera, SignallingError, UnknownCamera
-from web.api.auth import client_address, require, require_camera
-from web.api.bodies import Body, path_uuid, read_model
-from web.api.errors import ApiError
-from web.api.openapi import operation
-from web.services import services_of
+from web.http.bodies import Body, path_uuid, read_model
+from web.http.errors import ApiError
+from web.http.operations import RateLimited, operation
+from web.http.services import services_of
 
 routes = web.RouteTableDef()
 
@@ -38,17 +35,6 @@ class SdpAnswer(BaseModel):
     type: Literal["answer"] = "answer"
 
 
-async def _authorize(request: web.Request, camera_id: UUID) -> None:
-    """The camera's own token, or failing that an admin (who may connect any camera)."""
-    try:
-        await require_camera(request, camera_id)
-    except ApiError as refused:
-        try:
-            await require(request, Role.ADMIN)
-        except ApiError:
-            raise refused from None
-
-
 @routes.post("/api/cameras/{camera_id}/offer")
 @operation(
     "Answer a browser camera's WebRTC offer",
@@ -60,12 +46,11 @@ async def _authorize(request: web.Request, camera_id: UUID) -> None:
     description="Send the camera's token (as a bearer token, or the camera page's cookie from "
     "POST /api/auth/camera) or an admin's. A malformed or hostile offer is a "
     "422 saying why; a camera that reads a URL, or one this process does not run, is a 409.",
+    rate_limit=RateLimited("offer", per="address", what="offers"),
 )
 async def answer_offer(request: web.Request) -> web.Response:
     services = services_of(request)
-    services.limits.offer.check(client_address(request), "offers")
     camera_id = path_uuid(request, "camera_id")
-    await _authorize(request, camera_id)
     offer = await read_model(request, SdpOffer)
     if services.live is None:
         raise ApiError(503, "live_unavailable", "this process does not run cameras")

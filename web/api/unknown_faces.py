@@ -14,13 +14,12 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from store.users import Role
-from web.api.auth import require
-from web.api.bodies import LIMIT_SCHEMA, OFFSET_SCHEMA, json_response, page_params, path_uuid
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import Services, services_of
-from web.unknown_faces import KeptFace, UnknownFaceNotFound, UnknownFaceStore
+from web.domain.unknown_faces import KeptFace, UnknownFaceNotFound, UnknownFaceStore
+from web.http.auth import current_user
+from web.http.bodies import LIMIT_SCHEMA, OFFSET_SCHEMA, json_response, page_params, path_uuid
+from web.http.errors import ApiError
+from web.http.operations import QueryParam, operation
+from web.http.services import Services, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +77,6 @@ def _store(services: Services) -> UnknownFaceStore:
     query=_PAGE_QUERY,
 )
 async def list_unknown_faces(request: web.Request) -> web.Response:
-    await require(request, Role.ADMIN)
     session_id = path_uuid(request, "session_id")
     limit, offset = page_params(request)
     services = services_of(request)
@@ -108,7 +106,6 @@ async def list_unknown_faces(request: web.Request) -> web.Response:
     success_media="image/jpeg",
 )
 async def get_unknown_face(request: web.Request) -> web.Response:
-    await require(request, Role.ADMIN)
     session_id = path_uuid(request, "session_id")
     face_id = request.match_info["face_id"]
     services = services_of(request)
@@ -135,17 +132,14 @@ async def get_unknown_face(request: web.Request) -> web.Response:
     response=UnknownFacesDeleted,
 )
 async def delete_unknown_faces(request: web.Request) -> web.Response:
-    user = await require(request, Role.ADMIN)
+    user = current_user(request)
     session_id = path_uuid(request, "session_id")
     services = services_of(request)
-    await services.database.sessions.get(session_id)
-    deleted = await services.run_cpu(_store(services).delete_session, session_id)
-    await services.database.audit.record(
+    images = _store(services)
+    deleted = await services.database.sessions.delete_unknown_faces(
+        session_id,
+        lambda: services.run_cpu(images.delete_session, session_id),
         actor=user.username,
-        action="unknown_faces.delete",
-        entity_type="session",
-        entity_id=session_id,
-        details={"images": deleted},
     )
     logger.info(
         "unknown-face images deleted",

@@ -17,29 +17,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import Field, TypeAdapter, ValidationError
 
-from store.attendance import AttendanceRecord, AttendanceStatus
 from store.errors import NotFound, StoreError
-from store.pagination import MAX_PAGE_SIZE
-from store.people import Person
 from store.users import User
-from web.api.auth import SESSION_COOKIE, bearer_token, require
-from web.api.bodies import Body, to_jsonable
-from web.api.errors import ApiError
-from web.api.openapi import QueryParam, operation
-from web.services import Services, services_of
-
-if TYPE_CHECKING:
-    from web.live.hub import Subscription
+from web.domain.sheet import empty_counts, read_sheet
+from web.http.auth import signed_in_user
+from web.http.bodies import Body
+from web.http.errors import ApiError
+from web.http.operations import QueryParam, operation
+from web.http.services import Services, services_of
+from web.live.hub import OVERFLOW, Subscription
+from web.live.messages import (
+    SERVER_MESSAGES,
+    ErrorMessage,
+    LiveMessage,
+    OverflowMessage,
+    PongMessage,
+    SnapshotMessage,
+    SnapshotRow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,80 +106,33 @@ async def _close(ws: web.WebSocketResponse, code: int, reason: str) -> None:
             await ws.close(code=code, message=reason.encode())
 
 
-def _error(code: str, message: str) -> dict[str, str]:
-    return {"type": "error", "code": code, "message": message}
+def _error(code: str, message: str) -> ErrorMessage:
+    return ErrorMessage(code=code, message=message)
 
 
 # -- the snapshot ----------------------------------------------------------------------------
 
 
-async def _roster(services: Services, course_id: UUID) -> list[Person]:
-    people: list[Person] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = await services.database.courses.roster(course_id, limit=MAX_PAGE_SIZE, offset=offset)
-        people.extend(page.items)
-        offset = page.next_offset
-    return people
-
-
-async def _records(services: Services, session_id: UUID) -> list[AttendanceRecord]:
-    records: list[AttendanceRecord] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = await services.database.attendance.list_for_session(
-            session_id, limit=MAX_PAGE_SIZE, offset=offset
-        )
-        records.extend(page.items)
-        offset = page.next_offset
-    return records
-
-
-def _row(person: Person, record: AttendanceRecord | None) -> dict[str, Any]:
-    return {
-        "person_id": str(person.id),
-        "external_id": person.external_id,
-        "display_name": person.display_name,
-        "status": None if record is None else record.status.value,
-        "first_seen": None if record is None else to_jsonable(record.first_seen),
-        "last_seen": None if record is None else to_jsonable(record.last_seen),
-        "manual": False if record is None else record.manual,
-    }
-
-
-async def build_snapshot(services: Services, session_id: UUID | None) -> dict[str, Any]:
-    """The state a new subscriber starts from: the session, each roster student's attendance,
-    the counts, unknown faces so far and the cameras of its room (every camera when
-    `session_id` is None: the admins' overview). NotFound for an unknown session."""
+async def build_snapshot(services: Services, session_id: UUID | None) -> SnapshotMessage:
+    """The state a new subscriber starts from: the session, each roster student's attendance
+    by the sheet's rule (`web.domain.sheet`), its counts, unknown faces so far and the cameras
+    of its room (every camera when `session_id` is None: the admins' overview). NotFound for
+    an unknown session."""
     live = services.live
     statuses = [] if live is None else live.camera_statuses()
-    counts = {status.value: 0 for status in AttendanceStatus} | {"unseen": 0, "enrolled": 0}
     if session_id is None:
-        return {
-            "type": "snapshot",
-            "session": None,
-            "attendance": [],
-            "counts": counts,
-            "unknown_faces": 0,
-            "cameras": to_jsonable(statuses),
-        }
+        return SnapshotMessage(
+            session=None, attendance=[], counts=empty_counts(), unknown_faces=0, cameras=statuses
+        )
     session = await services.database.sessions.get(session_id)
-    roster, records = await asyncio.gather(
-        _roster(services, session.course_id), _records(services, session_id)
+    sheet = await read_sheet(services.database, session)
+    return SnapshotMessage(
+        session=session,
+        attendance=[SnapshotRow.of_line(line) for line in sheet.roster_lines],
+        counts=sheet.counts(),
+        unknown_faces=0 if live is None else live.unknown_faces(session_id),
+        cameras=[s for s in statuses if s.room_id == session.room_id],
     )
-    by_person = {record.person_id: record for record in records if record.person_id}
-    rows = [_row(person, by_person.get(person.id)) for person in roster]
-    for row in rows:
-        counts[row["status"] or "unseen"] += 1
-    counts["enrolled"] = len(roster)
-    return {
-        "type": "snapshot",
-        "session": to_jsonable(session),
-        "attendance": rows,
-        "counts": counts,
-        "unknown_faces": 0 if live is None else live.unknown_faces(session_id),
-        "cameras": to_jsonable([s for s in statuses if s.room_id == session.room_id]),
-    }
 
 
 # -- one connection --------------------------------------------------------------------------
@@ -195,13 +152,13 @@ class Outbox:
         self._in_flight = 0
         self._changed = asyncio.Event()
 
-    def put(self, message: dict[str, Any], *, force: bool = False) -> bool:
+    def put(self, message: LiveMessage, *, force: bool = False) -> bool:
         """Queue `message`; False (and nothing queued) when over a limit, unless `force`."""
-        text = json.dumps(message, separators=(",", ":"))
+        text = message.json_text  # made once, however many clients get the message
         full = len(self._items) >= self.max_messages or self.bytes + len(text) > self.max_bytes
         if full and self._items and not force:
             return False
-        self._items.append((str(message.get("type")), text))
+        self._items.append((message.type, text))
         self.bytes += len(text)
         self._changed.set()
         return True
@@ -297,7 +254,7 @@ class LiveConnection:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
 
-    def _send(self, message: dict[str, Any]) -> None:
+    def _send(self, message: LiveMessage) -> None:
         if self._closing is None and not self._outbox.put(message):
             self._refuse("too_slow", "too slow: messages were not read in time")
 
@@ -313,7 +270,7 @@ class LiveConnection:
         self._unsubscribe()
         self._outbox.clear()
         # a client that fell behind gets the documented `overflow`; a limit names itself
-        told = {"type": "overflow"} if code == "too_slow" else _error(code, reason)
+        told = OVERFLOW if code == "too_slow" else _error(code, reason)
         self._outbox.put(told, force=True)
         self._closing = asyncio.create_task(self._close_when_told(reason))
 
@@ -343,7 +300,7 @@ class LiveConnection:
             self._send(_error("invalid_message", _first_problem(error)))
             return
         if isinstance(message, PingMessage):
-            self._send({"type": "pong"})
+            self._send(PongMessage())
             return
         target = (message.session_id, message.camera_id)
         if target == self._target and self._outbox.holds("snapshot"):
@@ -383,7 +340,7 @@ class LiveConnection:
 
     async def _forward(self, subscription: Subscription) -> None:
         async for event in subscription:
-            if event.get("type") == "overflow":
+            if isinstance(event, OverflowMessage):
                 self._refuse("too_slow", "too slow: events were not read in time")
                 return
             self._send(event)
@@ -412,20 +369,6 @@ def _first_problem(error: ValidationError) -> str:
 
 
 # -- the handshake ---------------------------------------------------------------------------
-
-
-def _same_origin(request: web.Request) -> bool:
-    """A cookie rides along on a WebSocket from any site's page: only ours may use it."""
-    origin = request.headers.get("Origin")
-    return origin is None or origin in (
-        f"{request.scheme}://{request.host}",
-        f"https://{request.host}",
-    )
-
-
-def _offered_protocols(request: web.Request) -> set[str]:
-    header = request.headers.get("Sec-WebSocket-Protocol", "")
-    return {part.strip() for part in header.split(",") if part.strip()}
 
 
 def _initial_subscription(request: web.Request) -> SubscribeMessage | None:
@@ -466,15 +409,13 @@ async def _authenticate_by_message(services: Services, ws: web.WebSocketResponse
     f"{AUTH_TIMEOUT_S:g} s. Then send {{'type': 'subscribe', 'session_id': ...}}: a "
     "'snapshot' message comes first, then 'attendance', 'unknown_face', 'other_course', "
     "'camera_status' and 'faces' events; {'type': 'ping'} is answered with 'pong'.",
+    sign_in_protocol=AUTH_PROTOCOL,
+    client_messages=(AuthMessage, SubscribeMessage, PingMessage),
+    server_messages=SERVER_MESSAGES,
 )
 async def event_stream(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
-    has_credentials = bearer_token(request) is not None or SESSION_COOKIE in request.cookies
-    user: User | None = None
-    if has_credentials or AUTH_PROTOCOL not in _offered_protocols(request):
-        if bearer_token(request) is None and has_credentials and not _same_origin(request):
-            raise ApiError(403, "forbidden", "cross-site WebSocket refused")
-        user = await require(request)  # 401 before any upgrade
+    user = signed_in_user(request)  # None: it signs in by its first message
     first = _initial_subscription(request)
     if services.live is None:
         raise ApiError(503, "live_unavailable", "this process runs no live events")

@@ -1,7 +1,7 @@
 """`rollcall user add` (users, e.g. the first admin) and `rollcall enroll` (bulk enrolment).
 
 Both open the configured database (embedded when DATABASE_URL is unset). The logic lives in
-web.api.users (accounts) and web.people_import (enrolment); this module parses and prints.
+web.api.users (accounts) and web.domain.people_import (enrolment); this module parses and prints.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from web.commands import CommandGroups, print_result
 
 if TYPE_CHECKING:
-    from web.people_import import ImportPlan, ImportResult
+    from web.domain.people_import import ImportPlan, ImportResult
 
 _CLI_ACTOR = "rollcall-cli"
 
@@ -72,8 +72,8 @@ def _user_add(args: argparse.Namespace) -> int:
 
     from store.database import Database
     from store.errors import Conflict, StoreError
-    from web.api.errors import validation_details
     from web.api.users import NewUser, create_account
+    from web.http.errors import validation_details
     from web.settings import Settings
 
     settings = Settings()
@@ -154,8 +154,8 @@ def _enroll(args: argparse.Namespace) -> int:
     from recognizer.analyzer import FaceAnalyzer
     from store.database import Database
     from store.errors import StoreError
-    from web.enrolment import Enroller
-    from web.people_import import (
+    from web.domain.enrolment import Enroller
+    from web.domain.people_import import (
         ImportFormatError,
         ImportPlan,
         ImportRow,
@@ -171,6 +171,14 @@ def _enroll(args: argparse.Namespace) -> int:
     folder: Path = args.folder
     if not folder.is_dir():
         return _failed("enroll", "invalid", f"{folder} is not a folder")
+    if args.csv is None and not rows_from_folder(folder):
+        # before any database or model is opened: nothing here could be enrolled
+        return _failed(
+            "enroll",
+            "nothing_to_enrol",
+            f"{folder} holds no sub-folder of photos: give each person a folder named by "
+            "their external id, with their photos in it (or pass --csv)",
+        )
     settings = Settings()
 
     def rows() -> tuple[list[ImportRow], list[Any]]:

@@ -13,7 +13,7 @@ from web.commands import CommandGroups, default_faces_dir, print_result
 from web.demo.classroom_levels import LEVELS
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
+    pass
 
 # Native libraries size their thread pools when they load. numpy's BLAS would start one
 # thread per core beside ONNX Runtime's own pool and the executor's threads: on a small
@@ -78,8 +78,8 @@ def _serve(args: argparse.Namespace) -> int:
     from recognizer.errors import RecognizerError
     from store.errors import StoreError
     from web.demo.errors import DemoError
-    from web.runtime import run_service
-    from web.settings import Settings
+    from web.process import run_service
+    from web.settings import Settings, setting_problems
 
     try:
         status = asyncio.run(
@@ -87,7 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
     # a port taken, no database, no model pack, no photos, a bad setting
     except (OSError, StoreError, RecognizerError, DemoError, ValidationError) as error:
-        message = _settings_problems(error) if isinstance(error, ValidationError) else str(error)
+        message = setting_problems(error) if isinstance(error, ValidationError) else str(error)
         sys.stderr.write(f"rollcall serve: {message}\n")
         print_result({"error": message, "kind": type(error).__name__})
         return 1
@@ -95,18 +95,9 @@ def _serve(args: argparse.Namespace) -> int:
     return status
 
 
-def _settings_problems(error: ValidationError) -> str:
-    """Which settings are wrong and why, without their values (a URL may hold a password)."""
-    problems = error.errors(include_url=False, include_input=False)
-    return "; ".join(
-        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-        for problem in problems
-    )
-
-
 def _bench_pipeline(args: argparse.Namespace) -> int:
     limit_native_threads()
-    from web.pipeline_bench import PipelinePlan, run_pipeline_benchmark
+    from web.evaluation.pipeline_bench import PipelinePlan, run_pipeline_benchmark
     from web.settings import Settings
 
     if args.cameras < 1 or args.seconds <= 0:

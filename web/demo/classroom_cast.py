@@ -19,7 +19,7 @@ from recognizer.detector import Detection
 from recognizer.evaluation import read_identities
 from recognizer.images import load_image
 from web.demo.errors import DemoError
-from web.enrolment import PhotoRules
+from web.domain.enrolment import PhotoRules
 
 MIN_SCORE = 0.5
 MIN_FACE_PX = 40.0  # the shorter side of the dominant face's box in the photo
@@ -101,7 +101,7 @@ def _photos_by_identity(faces_dir: Path) -> dict[str, list[str]]:
     return {identity: sorted(paths) for identity, paths in photos.items()}
 
 
-# The enrolment rule's (web.enrolment.PhotoRules.rival_face_ratio): a photo with another face
+# The enrolment rule's (web.domain.enrolment.PhotoRules.rival_face_ratio): a photo with another face
 # this large beside the person's is refused there, so it is never chosen here.
 RIVAL_FACE_RATIO = PhotoRules().rival_face_ratio
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
 from uuid import UUID
 
 from recognizer.analyzer import FaceAnalyzer
@@ -19,7 +19,7 @@ from store.cameras import Camera, CameraKind
 from store.courses import Course
 from store.database import Database
 from store.errors import NotFound
-from store.pagination import MAX_PAGE_SIZE, Page
+from store.pagination import read_every_page
 from store.passwords import hash_password
 from store.people import Person
 from store.rooms import Room
@@ -38,8 +38,6 @@ ROOM_NAME = "Demo room"
 CAMERA_NAME = "Demo camera"
 STUDENT_ID_PREFIX = "demo-student-"
 ACTOR = "demo"
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -131,11 +129,7 @@ async def _student(
             consent_at=now,
             actor=ACTOR,
         )
-    templates = await _all(
-        lambda limit, offset: database.templates.list_for_person(
-            person.id, limit=limit, offset=offset
-        )
-    )
+    templates = await read_every_page(partial(database.templates.list_for_person, person.id))
     if not any(template.model_pack == model_pack for template in templates):
         await database.templates.add(
             person.id,
@@ -149,7 +143,7 @@ async def _student(
 
 
 async def _course(database: Database) -> Course:
-    courses = await _all(database.courses.list)
+    courses = await read_every_page(database.courses.list)
     found = next((course for course in courses if course.code == COURSE_CODE), None)
     return found or await database.courses.create(code=COURSE_CODE, name=COURSE_NAME)
 
@@ -158,17 +152,15 @@ async def _roster(database: Database, course: Course, students: Sequence[Person]
     """Exactly these demo students on the roster: an earlier start with more students left
     some who are no longer in the video (they would only ever be absent)."""
     wanted = {person.id for person in students}
-    await database.courses.enrol(course.id, list(wanted))
-    roster = await _all(
-        lambda limit, offset: database.courses.roster(course.id, limit=limit, offset=offset)
-    )
+    await database.courses.enrol(course.id, list(wanted), actor=ACTOR)
+    roster = await read_every_page(partial(database.courses.roster, course.id))
     for person in roster:
         if person.id not in wanted and person.external_id.startswith(STUDENT_ID_PREFIX):
-            await database.courses.unenrol(course.id, person.id)
+            await database.courses.unenrol(course.id, person.id, actor=ACTOR)
 
 
 async def _room(database: Database) -> Room:
-    rooms = await _all(database.rooms.list)
+    rooms = await read_every_page(database.rooms.list)
     found = next((room for room in rooms if room.name == ROOM_NAME), None)
     return found or await database.rooms.create(ROOM_NAME)
 
@@ -177,17 +169,17 @@ async def _camera(database: Database, room: Room, video_path: Path) -> Camera:
     """The room's demo camera playing `video_path` (absolute); one playing an older video is
     replaced (a camera's URL cannot be edited)."""
     url = str(video_path)
-    cameras = await _all(
-        lambda limit, offset: database.cameras.list(room_id=room.id, limit=limit, offset=offset)
-    )
+    cameras = await read_every_page(partial(database.cameras.list, room_id=room.id))
     for camera in cameras:
         if camera.name != CAMERA_NAME or camera.kind is not CameraKind.FILE:
             continue
         if camera.connection_url() == url:
-            return camera if camera.enabled else await database.cameras.set_enabled(camera.id, True)
-        await database.cameras.delete(camera.id)
+            if camera.enabled:
+                return camera
+            return await database.cameras.set_enabled(camera.id, True, actor=ACTOR)
+        await database.cameras.delete(camera.id, actor=ACTOR)
     created = await database.cameras.create(
-        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id
+        name=CAMERA_NAME, kind=CameraKind.FILE, url=url, room_id=room.id, actor=ACTOR
     )
     return created.camera
 
@@ -195,27 +187,28 @@ async def _camera(database: Database, room: Room, video_path: Path) -> Camera:
 async def _session(
     database: Database, course: Course, room: Room, config: DemoConfig, now: datetime
 ) -> ClassSession:
-    """The demo course's session running in the room now, opened; a new one when the last
-    has ended (or was closed)."""
+    """A fresh session of the demo course, open from now: each start of the demo is a new
+    lesson (in the one a previous start left open, everyone would be present already and no
+    new event would flow). That earlier lesson is closed, its absentees marked."""
     current = await database.sessions.current_in_room(room.id, now)
-    if current is None or current.course_id != course.id:
-        current = await database.sessions.create(
-            course_id=course.id,
-            room_id=room.id,
-            scheduled_start=now,
-            scheduled_end=now + timedelta(hours=config.session_hours),
-            grace_minutes=config.grace_minutes,
-        )
-    if current.status is not SessionStatus.OPEN:
-        current = await database.sessions.set_status(current.id, SessionStatus.OPEN)
-    return current
+    if current is not None and current.course_id == course.id:
+        await database.sessions.set_status(current.id, SessionStatus.CLOSED)
+        await database.attendance.mark_absentees(current.id)
+    created = await database.sessions.create(
+        course_id=course.id,
+        room_id=room.id,
+        scheduled_start=now,
+        scheduled_end=now + timedelta(hours=config.session_hours),
+        grace_minutes=config.grace_minutes,
+    )
+    return await database.sessions.set_status(created.id, SessionStatus.OPEN)
 
 
 async def _admin(database: Database, username: str, password: str) -> User:
     """The demo admin with `password` (argon2 hashing runs in a thread: it is slow on
     purpose); an existing one gets the new password and is re-enabled."""
     password_hash = await asyncio.to_thread(hash_password, password)
-    users = await _all(database.users.list)
+    users = await read_every_page(database.users.list)
     user = next((user for user in users if user.username == username), None)
     if user is None:
         return await database.users.create(
@@ -223,17 +216,7 @@ async def _admin(database: Database, username: str, password: str) -> User:
             password_hash=password_hash,
             role=Role.ADMIN,
             display_name="Demo administrator",
+            actor=ACTOR,
         )
-    await database.users.set_password_hash(user.id, password_hash)
+    await database.users.set_password_hash(user.id, password_hash, actor=ACTOR)
     return user if user.active else await database.users.set_active(user.id, True)
-
-
-async def _all(list_page: Callable[..., Awaitable[Page[T]]]) -> Sequence[T]:
-    """Every item of a paged list (the demo's lists are short)."""
-    items: list[T] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = await list_page(limit=MAX_PAGE_SIZE, offset=offset)
-        items.extend(page.items)
-        offset = page.next_offset
-    return items

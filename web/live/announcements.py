@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import uuid4
 
+from store.backoff import Backoff
 from store.database import Database
 from store.errors import DatabaseUnavailable, StoreError
 from store.events import EventKind
@@ -141,13 +142,12 @@ class Announcements:
     async def _publish_durably(
         self, kind: EventKind, payload: dict[str, Any], entry: JournalEntry
     ) -> None:
-        delay = self._retry_initial_s
+        backoff = Backoff(self._retry_initial_s, self._retry_max_s)
         while True:
             try:
                 await self._database.events.publish_once(entry.id, kind, payload)
             except DatabaseUnavailable:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._retry_max_s)
+                await asyncio.sleep(backoff.next_delay())
                 continue
             except StoreError as error:
                 logger.warning(

@@ -14,7 +14,7 @@ from store.database import Database
 from store.journal import JournalEntry
 from store.write_buffer import AttendanceWriteBuffer
 from web.live.journal import LiveJournal
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from store.errors import StoreError
 from store.events import Event, EventKind
 from streamer.status import CameraState
 from web.live.camera_sync import CameraSync
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

@@ -7,19 +7,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from uuid import UUID
 
 from store.cameras import Camera, CameraKind
 from store.database import Database
 from store.errors import NotFound
 from store.events import Event, EventKind
+from store.pagination import read_every_page
 from streamer.camera_spec import CameraSpec
 from streamer.errors import InvalidCameraSpec, InvalidCameraUrl, UnknownCamera
 from streamer.supervisor import Supervisor
 
 logger = logging.getLogger(__name__)
 
-PAGE = 1000
 
 # Called after a camera was added, changed, or (camera None) removed.
 CameraChanged = Callable[[UUID, Camera | None], Awaitable[None]]
@@ -33,7 +34,7 @@ def camera_spec(camera: Camera) -> CameraSpec:
     """
     url = None if camera.kind is CameraKind.WEBRTC else camera.connection_url()
     # a file camera is a recording standing in for a live one: it plays on, looping
-    return CameraSpec(str(camera.id), url, loop=camera.kind is CameraKind.FILE)
+    return CameraSpec(camera.id, url, loop=camera.kind is CameraKind.FILE)
 
 
 class CameraSync:
@@ -122,12 +123,8 @@ class CameraSync:
 
     async def load(self) -> None:
         """Read every enabled camera; those held are started by `hold`."""
-        offset: int | None = 0
-        while offset is not None:
-            page = await self._database.cameras.list(enabled=True, limit=PAGE, offset=offset)
-            for camera in page.items:
-                self._stored[camera.id] = camera
-            offset = page.next_offset
+        for camera in await read_every_page(partial(self._database.cameras.list, enabled=True)):
+            self._stored[camera.id] = camera
         self.loaded = True
         logger.info("cameras loaded", extra={"cameras": len(self._stored)})
 
@@ -194,7 +191,7 @@ class CameraSync:
         if self._refused.pop(camera_id, None) is not None:
             return
         with contextlib.suppress(UnknownCamera):  # already gone
-            await self._supervisor.remove_camera(str(camera_id))
+            await self._supervisor.remove_camera(camera_id)
 
 
 def _source_changed(old: Camera, new: Camera) -> bool:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from store.backoff import Backoff
 from store.change_feed import ChangeFeed
 from store.errors import DatabaseUnavailable
 from store.events import Event
@@ -53,7 +54,7 @@ class Dispatcher:
                 await self._apply(listener, event)
 
     async def _apply(self, listener: Listener, event: Event) -> None:
-        delay = RETRY_INITIAL_S
+        backoff = Backoff(RETRY_INITIAL_S, RETRY_MAX_S)
         while True:
             try:
                 await listener.on_event(event)
@@ -64,8 +65,7 @@ class Dispatcher:
                     error,
                     extra={"event_kind": event.kind, "listener": type(listener).__name__},
                 )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_S)
+                await asyncio.sleep(backoff.next_delay())
             except Exception:
                 logger.exception(
                     "change-feed event not applied",

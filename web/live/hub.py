@@ -5,23 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 from uuid import UUID
 
-from web.metrics import Metrics
+from web.live.messages import FacesMessage, LiveMessage, OverflowMessage
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
-Message = dict[str, Any]
-
 QUEUE_SIZE = 256
-OVERFLOW: Message = {"type": "overflow"}
+OVERFLOW = OverflowMessage()
 
 
 class Subscription:
     """What one client receives: `async for message in subscription`.
 
-    The queue is bounded: a client that falls 256 messages behind gets {"type": "overflow"}
+    The queue is bounded: a client that falls 256 messages behind gets an overflow message
     as its last message and the iteration ends (its handler then closes the socket), rather
     than the hub holding an ever-growing backlog for it.
     """
@@ -30,16 +28,16 @@ class Subscription:
         self.session_id = session_id
         self.camera_id = camera_id
         self._hub = hub
-        self._queue: asyncio.Queue[Message | None] = asyncio.Queue(maxsize=QUEUE_SIZE + 1)
+        self._queue: asyncio.Queue[LiveMessage | None] = asyncio.Queue(maxsize=QUEUE_SIZE + 1)
         self._ended = False
 
-    def wants(self, message: Message) -> bool:
-        if message.get("type") == "faces":
-            return self.camera_id is not None and message.get("camera_id") == str(self.camera_id)
-        session = message.get("session_id")
-        return self.session_id is None or session is None or session == str(self.session_id)
+    def wants(self, message: LiveMessage) -> bool:
+        if isinstance(message, FacesMessage):
+            return message.camera_id == self.camera_id
+        session = getattr(message, "session_id", None)  # camera states belong to no session
+        return self.session_id is None or session is None or session == self.session_id
 
-    def offer(self, message: Message) -> None:
+    def offer(self, message: LiveMessage) -> None:
         """Queue a message without waiting (the hub never waits for a slow client)."""
         if self._ended:
             return
@@ -54,7 +52,7 @@ class Subscription:
     def __aiter__(self) -> Subscription:
         return self
 
-    async def __anext__(self) -> Message:
+    async def __anext__(self) -> LiveMessage:
         message = await self._queue.get()
         if message is None:
             self._queue.put_nowait(None)  # every later call ends too
@@ -99,7 +97,7 @@ class EventHub:
         self._count()
         return subscription
 
-    async def publish(self, message: Message) -> None:
+    async def publish(self, message: LiveMessage) -> None:
         for subscription in list(self._subscriptions):
             if subscription.wants(message):
                 subscription.offer(message)
@@ -108,11 +106,9 @@ class EventHub:
     def clients(self) -> int:
         return len(self._subscriptions)
 
-    def wants_faces_of(self, camera_id: str) -> bool:
+    def wants_faces_of(self, camera_id: UUID) -> bool:
         """Whether anyone is watching this camera's boxes (else they are not even built)."""
-        return any(
-            s.camera_id is not None and str(s.camera_id) == camera_id for s in self._subscriptions
-        )
+        return any(s.camera_id == camera_id for s in self._subscriptions)
 
     def close_all(self) -> None:
         for subscription in list(self._subscriptions):

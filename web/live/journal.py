@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from store.journal import DecisionJournal, JournalEntry
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 
 class LiveJournal:

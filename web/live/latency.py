@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from uuid import UUID
 
-from web.metrics import Metrics
+from web.telemetry.metrics import Metrics
 
 FORGET_AFTER_S = 600.0  # an event whose write never came back (refused, other process) ages out
 

@@ -8,7 +8,7 @@ from concurrent.futures import Executor
 
 from store.database import Database
 from store.errors import StoreError
-from web.unknown_faces import UnknownFaceStore
+from web.domain.unknown_faces import UnknownFaceStore
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from store.database import Database
-from store.errors import NotFound
 
 CAPACITY = 10_000  # names kept; a campus has more people than one process ever sees at once
 
@@ -29,13 +28,12 @@ class PeopleDirectory:
         return name
 
     async def ensure(self, person_ids: Iterable[UUID]) -> None:
-        """Read the names not known yet (people erased meanwhile are skipped)."""
-        for person_id in set(person_ids) - set(self._names):
-            try:
-                person = await self._database.people.get(person_id)
-            except NotFound:
-                continue
-            self._names[person_id] = person.display_name
+        """Read the names not known yet, in one query (people erased meanwhile are skipped)."""
+        missing = set(person_ids) - set(self._names)
+        if not missing:
+            return
+        for person in await self._database.people.get_many(missing):
+            self._names[person.id] = person.display_name
             if len(self._names) > self._capacity:
                 self._names.popitem(last=False)
 

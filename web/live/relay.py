@@ -10,8 +10,16 @@ from uuid import UUID
 from store.database import Database
 from store.errors import NotFound
 from store.events import Event, EventKind
-from web.live.hub import EventHub, Message
+from web.live.hub import EventHub
 from web.live.latency import EventLatency
+from web.live.messages import (
+    AttendanceMessage,
+    CameraStatusMessage,
+    LiveMessage,
+    OtherCourseMessage,
+    SessionMessage,
+    UnknownFaceMessage,
+)
 from web.live.people import PeopleDirectory
 
 logger = logging.getLogger(__name__)
@@ -33,72 +41,65 @@ class HubRelay:
         self._hub = hub
         self._people = people
         self._latency = latency
-        self._unknown_faces: Counter[str] = Counter()  # session id -> faces heard of
+        self._unknown_faces: Counter[UUID] = Counter()  # session id -> faces heard of
 
     def unknown_faces(self, session_id: UUID) -> int:
         """Unknown faces reported in the session since this process started listening."""
-        return self._unknown_faces[str(session_id)]
+        return self._unknown_faces[session_id]
 
     async def on_event(self, event: Event) -> None:
         message = await self._message(event.kind, event.payload)
         if message is None:
             return
         await self._hub.publish(message)
-        if message["type"] == "attendance" and message["inserted"]:
-            self._latency.sent(UUID(message["session_id"]), UUID(message["person_id"]))
+        if isinstance(message, AttendanceMessage) and message.inserted:
+            self._latency.sent(message.session_id, message.person_id)
 
-    async def _message(self, kind: str, payload: dict[str, Any]) -> Message | None:
+    async def _message(self, kind: str, payload: dict[str, Any]) -> LiveMessage | None:
         match kind:
             case EventKind.ATTENDANCE_UPSERTED:
                 if payload.get("person_id") is None:
                     return None
-                inserted = bool(payload["inserted"])
-                # a row the sighting created cannot be a teacher's; an older one may be
-                manual = False if inserted else await self._manual(payload)
-                return {"type": "attendance", **_attendance_fields(payload), "manual": manual}
+                if "manual" not in payload and not payload["inserted"]:
+                    # a payload of a process from before upserts said it: the row tells
+                    payload = {**payload, "manual": await self._manual(payload)}
+                return AttendanceMessage.of_upsert(payload)
             case EventKind.ATTENDANCE_CHANGED:
                 return await self._changed(payload)
             case EventKind.PRESENCE_UNKNOWN_FACE:
-                session_id = payload["session_id"]
+                session_id = UUID(payload["session_id"])
                 self._unknown_faces[session_id] += 1
-                return {
-                    "type": "unknown_face",
-                    "session_id": session_id,
-                    "camera_id": payload["camera_id"],
-                    "count": self._unknown_faces[session_id],
-                }
+                return UnknownFaceMessage(
+                    session_id=session_id,
+                    camera_id=payload["camera_id"],
+                    count=self._unknown_faces[session_id],
+                )
             case EventKind.PRESENCE_OTHER_COURSE:
                 person_id = UUID(payload["person_id"])
                 await self._people.ensure([person_id])
-                return {
-                    "type": "other_course",
-                    "session_id": payload["session_id"],
-                    "camera_id": payload["camera_id"],
-                    "person_id": payload["person_id"],
-                    "display_name": self._people.name(person_id),
-                }
+                return OtherCourseMessage(
+                    session_id=payload["session_id"],
+                    camera_id=payload["camera_id"],
+                    person_id=person_id,
+                    display_name=self._people.name(person_id),
+                )
             case EventKind.SESSION_CHANGED:
                 # a board re-reads its snapshot: the state shown and who may be seen change
-                return {
-                    "type": "session",
-                    "session_id": payload["session_id"],
-                    "change": "status",
-                    "status": payload.get("status"),
-                }
+                return SessionMessage(
+                    session_id=payload["session_id"], change="status", status=payload.get("status")
+                )
             case EventKind.ABSENTEES_MARKED:
-                return {
-                    "type": "session",
-                    "session_id": payload["session_id"],
-                    "change": "absentees",
-                    "absent": payload.get("absent"),
-                }
+                return SessionMessage(
+                    session_id=payload["session_id"],
+                    change="absentees",
+                    absent=payload.get("absent"),
+                )
             case EventKind.CAMERA_STATUS:
-                return {
-                    "type": "camera_status",
-                    "camera_id": payload["camera_id"],
-                    "state": payload["state"],
-                    "error": payload.get("error"),
-                }
+                return CameraStatusMessage(
+                    camera_id=payload["camera_id"],
+                    state=payload["state"],
+                    error=payload.get("error"),
+                )
         return None
 
     async def _manual(self, payload: dict[str, Any]) -> bool:
@@ -110,7 +111,7 @@ class HubRelay:
             return False
         return record.manual
 
-    async def _changed(self, payload: dict[str, Any]) -> Message | None:
+    async def _changed(self, payload: dict[str, Any]) -> AttendanceMessage | None:
         """A teacher's decision: the whole row as it is now."""
         try:
             record = await self._database.attendance.get(
@@ -118,35 +119,4 @@ class HubRelay:
             )
         except NotFound:
             return None
-        return {
-            "type": "attendance",
-            "session_id": str(record.session_id),
-            "person_id": str(record.person_id),
-            "status": record.status.value,
-            "first_seen": _iso(record.first_seen),
-            "last_seen": _iso(record.last_seen),
-            "manual": record.manual,
-            "camera_id": None if record.camera_id is None else str(record.camera_id),
-            "best_score": record.best_score,
-            "sightings": record.sightings,
-            "inserted": False,
-        }
-
-
-def _attendance_fields(payload: dict[str, Any]) -> dict[str, Any]:
-    """The upsert's event payload (JSON already: ids and times are strings)."""
-    return {
-        "session_id": payload["session_id"],
-        "person_id": payload["person_id"],
-        "status": payload["status"],
-        "first_seen": payload.get("first_seen"),
-        "last_seen": payload.get("last_seen"),
-        "camera_id": payload.get("camera_id"),
-        "best_score": payload.get("best_score"),
-        "sightings": payload.get("sightings"),
-        "inserted": bool(payload["inserted"]),
-    }
-
-
-def _iso(value: Any) -> str | None:
-    return None if value is None else value.isoformat()
+        return AttendanceMessage.of_record(record)

@@ -21,6 +21,7 @@ from store.journal import EVENT, SIGHTING, DecisionJournal
 from streamer.errors import NotABrowserCamera, UnknownCamera
 from streamer.status import CameraState
 from streamer.supervisor import Supervisor
+from web.domain.unknown_faces import UnknownFaceStore
 from web.live.analysis_loop import AnalysisLoop
 from web.live.attendance_writer import AttendanceWriter
 from web.live.camera_ownership import CameraOwnership
@@ -39,14 +40,13 @@ from web.live.relay import HubRelay
 from web.live.session_closer import keep_closing_ended_sessions
 from web.live.session_contexts import SessionContexts
 from web.live.tasks import TaskSet
-from web.metrics import Metrics
 from web.settings import Settings
-from web.unknown_faces import UnknownFaceStore
+from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
 # Shares of service.shutdown_timeout_s, which a watchdog enforces on the whole shutdown: the
-# HTTP runner has the first third (web/runtime.py), a batch in flight a sixth, buffered writes
+# HTTP runner has the first third (web/process.py), a batch in flight a sixth, buffered writes
 # waiting for an absent database a third, and the rest is left for the feed, the pool and an
 # embedded server to close. Each at the whole budget, an outage at shutdown ran into the
 # watchdog's hard exit before the writes were given up (and logged) and PostgreSQL stopped.
@@ -90,7 +90,7 @@ class LiveRuntime:
         self.supervisor = Supervisor(settings.streamer)
         self.engine = PresenceEngine(analyzer, gallery, presence_config(settings))
         self.hub = EventHub(metrics)
-        self._feedback = FaceFeedback(self.hub)
+        self._feedback = FaceFeedback(self.hub, self.supervisor)
         people = PeopleDirectory(database)
         latency = EventLatency(metrics)
         self._executor = executor
@@ -223,7 +223,7 @@ class LiveRuntime:
             self._contexts.detach_camera(camera_id)
             # CameraWatch forgets the cameras the streamer ran; a refused one (its gauges set
             # at scrape time) has only this moment to go
-            self._metrics.forget_camera(str(camera_id))
+            self._metrics.forget_camera(camera_id)
         await self._contexts.refresh_all()
 
     # -- what the API reads --------------------------------------------------------------
@@ -285,7 +285,7 @@ class LiveRuntime:
             status = CameraLiveStatus.refused(camera, refused, session_id)
         else:
             try:
-                streamed = self.supervisor.status(str(camera_id))
+                streamed = self.supervisor.status(camera_id)
             except UnknownCamera:
                 return None
             status = CameraLiveStatus.of(camera, streamed, session_id)
@@ -317,7 +317,7 @@ class LiveRuntime:
                 raise NotABrowserCamera(f"camera {camera_id} reads a URL, not a browser")
             await self._ownership.take_over(camera_id)
         return await self.supervisor.answer_offer(
-            str(camera_id), sdp, sdp_type, on_channel=self._feedback.channel_opened
+            camera_id, sdp, sdp_type, on_channel=self._feedback.channel_opened
         )
 
     def unknown_faces(self, session_id: UUID) -> int:

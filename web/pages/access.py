@@ -11,8 +11,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from store.users import Role, User
-from web.api.auth import SESSION_COOKIE, CameraCookie
-from web.services import services_of
+from web.http.auth import SESSION_COOKIE, CameraCookie
+from web.http.services import services_of
 
 SIGN_IN_PATH = "/sign-in"
 CAMERA_SIGN_IN_PATH = "/camera/sign-in"
@@ -25,7 +25,7 @@ class Access(StrEnum):
     CAMERA = "camera"  # a browser camera's own cookie, or an admin (who picks the camera)
 
 
-async def signed_in_user(request: web.Request) -> User | None:
+async def cookie_user(request: web.Request) -> User | None:
     """The user of the session cookie, or None (pages never take bearer tokens)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token or len(token) > 256:

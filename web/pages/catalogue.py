@@ -72,4 +72,12 @@ PAGES = (
         Access.ADMIN,
         stylesheets=("admin.css",),
     ),
+    Page(
+        "/api/docs",
+        "API reference",
+        "api_docs.html",
+        "api_docs.js",
+        Access.TEACHER,
+        stylesheets=("api_docs.css",),
+    ),
 )

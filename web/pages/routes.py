@@ -1,5 +1,6 @@
-"""Page and asset routes. They are not API operations: the OpenAPI document leaves out every
-handler marked here, and tests/web/test_pages.py holds them to their own rules."""
+"""Page and asset routes. They declare no operation, so they are not part of the API (the
+OpenAPI document and the access middleware pass them by); tests/web/test_pages.py holds them
+to their own rules."""
 
 from __future__ import annotations
 
@@ -8,19 +9,19 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from web.api.errors import ApiError
+from web.http.auth import Handler
+from web.http.errors import ApiError
 from web.pages.access import (
     Access,
     allows,
+    cookie_user,
     sign_in_redirect,
     signed_in_camera,
-    signed_in_user,
 )
 from web.pages.assets import HTML_DIR, Asset, load_assets
 from web.pages.catalogue import PAGES
 from web.pages.headers import ASSET_HEADERS, PAGE_HEADERS
-from web.pages.layout import Page, render
-from web.pages.marks import Handler, marked_as_page
+from web.pages.layout import FAVICON_PATH, Page, render
 
 
 def _page_handler(page: Page, document: str) -> Handler:
@@ -29,7 +30,7 @@ def _page_handler(page: Page, document: str) -> Handler:
     async def show(request: web.Request) -> web.StreamResponse:
         if page.access is not Access.PUBLIC:
             # a user's cookie first: an admin at a camera page keeps the admin's tools
-            user = await signed_in_user(request)
+            user = await cookie_user(request)
             if not allows(page.access, user):
                 if page.access is Access.CAMERA and await signed_in_camera(request):
                     return _served(document)
@@ -39,7 +40,7 @@ def _page_handler(page: Page, document: str) -> Handler:
                 return _served(refusal, status=403)
         return _served(document)
 
-    return marked_as_page(show)
+    return show
 
 
 _FORBIDDEN = {
@@ -72,11 +73,17 @@ def _asset_handler(assets: dict[str, Asset]) -> Handler:
             raise ApiError(404, "not_found", "no such file")
         return web.Response(body=asset.body, content_type=asset.content_type, headers=ASSET_HEADERS)
 
-    return marked_as_page(serve)
+    return serve
 
 
 async def _home(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/board")
+
+
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    # every page names the SVG icon; browsers and tools that ask for /favicon.ico anyway are
+    # sent to it (not permanently: a later release may serve another icon)
+    raise web.HTTPFound(FAVICON_PATH)
 
 
 def _document(page: Page) -> str:
@@ -84,8 +91,9 @@ def _document(page: Page) -> str:
 
 
 def page_routes(pages: tuple[Page, ...] = PAGES) -> list[web.RouteDef]:
-    """GET routes for every page, /static/ assets and / (the board)."""
+    """GET routes for every page, /static/ assets, /favicon.ico and / (the board)."""
     routes = [web.get(page.path, _page_handler(page, _document(page))) for page in pages]
     routes.append(web.get("/static/{name:.+}", _asset_handler(load_assets())))
-    routes.append(web.get("/", marked_as_page(_home)))
+    routes.append(web.get("/favicon.ico", _favicon))
+    routes.append(web.get("/", _home))
     return routes

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from recognizer.presence.config import PresenceConfig
-from recognizer.presence.tracker import CameraTracker, iou_matrix
+from recognizer.presence.tracker import CameraTracker
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -51,12 +51,6 @@ def test_a_track_unseen_longer_than_its_max_age_ends() -> None:
     tracks.update([], 1.5, AT)
     assert tracks.update([box(0, 0)], 2.01, AT)[0].track_id == 2
     assert [t.track_id for t in tracks.tracks] == [2]
-
-
-def test_iou_of_identical_disjoint_and_half_overlapping_boxes() -> None:
-    a = np.stack([box(0, 0, 10)])
-    b = np.stack([box(0, 0, 10), box(50, 50, 10), box(5, 0, 10)])
-    np.testing.assert_allclose(iou_matrix(a, b), [[1.0, 0.0, 50 / 150]], rtol=1e-6)
 
 
 def test_a_frame_searched_only_around_some_tracks_ends_none_of_the_others() -> None:

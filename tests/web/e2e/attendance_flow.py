@@ -107,7 +107,7 @@ async def expect_students_present_once(
         assert lines[person_id]["recorded"] and lines[person_id]["sightings"] >= 1
         assert lines[person_id]["camera_id"] == camera_id
     absentee = lines[klass.person_ids[klass.absentee]]
-    assert (absentee["status"], absentee["recorded"]) == ("absent", False)
+    assert (absentee["status"], absentee["recorded"]) == ("unseen", False)
     assert sheet["counts"]["present"] == len(student_ids)
     assert sheet["counts"]["enrolled"] == len(klass.person_ids)
 

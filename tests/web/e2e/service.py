@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from web.runtime import run_service
+from web.process import run_service
 from web.settings import Settings
 
 START_TIMEOUT_S = 60.0

@@ -7,6 +7,7 @@ clip is an H.264 file that a file camera plays in a loop, as a recording of a li
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import numpy as np
@@ -27,10 +29,18 @@ from store.database import Database
 from store.people import Person
 from store.sessions import ClassSession
 from web.demo.scene import Actor, write_scene
-from web.live.hub import Message, Subscription
+from web.live.hub import Subscription
+from web.live.messages import LiveMessage
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
+
+Message = dict[str, Any]  # a live message as a client reads it off the wire
+
+
+def as_sent(message: LiveMessage) -> Message:
+    return json.loads(message.json_text)
+
 
 STUDENTS = ("Ann_Veneman", "Grant_Hackett")  # on the session's roster
 OTHER_COURSE = "Geraldine_Chaplin"  # enrolled, but in another course
@@ -171,7 +181,7 @@ async def receive_until(
     try:
         async with asyncio.timeout(timeout_s):
             while not done(messages):
-                messages.append(await anext(subscription))
+                messages.append(as_sent(await anext(subscription)))
     except TimeoutError:
         kinds = [m["type"] for m in messages]
         raise AssertionError(f"not reached in {timeout_s} s; received {kinds}") from None
@@ -185,7 +195,7 @@ async def receive_for(subscription: Subscription, seconds: float) -> list[Messag
     while (left := deadline - time.monotonic()) > 0:
         try:
             async with asyncio.timeout(left):
-                messages.append(await anext(subscription))
+                messages.append(as_sent(await anext(subscription)))
         except TimeoutError:
             break
     return messages

@@ -11,8 +11,8 @@ from store.attendance import AttendanceStatus, Sighting
 from store.database import Database
 from tests.web.live.conftest import until
 from web.live.attendance_writer import AttendanceWriter
-from web.metrics import Metrics
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 
 async def test_a_buffer_half_taken_while_the_database_does_not_answer_is_crowded_until_written(

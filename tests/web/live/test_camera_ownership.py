@@ -28,12 +28,12 @@ from streamer.webrtc.loopback import loopback_candidates_only
 from tests.web.conftest import running_live
 from tests.web.e2e.clip_peer import ClipPeer
 from tests.web.live.conftest import until
-from web.config import ServiceConfig
 from web.demo.scene import write_scene
+from web.http.config import ServiceConfig
+from web.http.services import Services
 from web.live.camera_ownership import CameraOwnership
 from web.live.camera_sync import CameraSync
-from web.metrics import Metrics
-from web.services import Services
+from web.telemetry.metrics import Metrics
 
 TTL_S = 1.5
 RENEW_S = 0.4
@@ -48,7 +48,7 @@ class Replica:
     ownership: CameraOwnership
 
     def running(self) -> set[UUID]:
-        return {UUID(status.camera_id) for status in self.supervisor.statuses()}
+        return {status.camera_id for status in self.supervisor.statuses()}
 
 
 @asynccontextmanager
@@ -64,7 +64,7 @@ async def replica(db: Database, name: str, told_s: float = 0.0) -> AsyncIterator
 
         def report(camera_id: UUID) -> CameraReport:
             try:
-                return CameraReport(camera_id, supervisor.status(str(camera_id)).state.value)
+                return CameraReport(camera_id, supervisor.status(camera_id).state.value)
             except UnknownCamera:
                 return CameraReport(camera_id, "stopped")
 
@@ -210,9 +210,9 @@ async def test_balancing_never_moves_a_browser_camera_while_its_peer_streams(
         async with replica(db, "a") as a:
             peer = ClipPeer(clip)
             try:
-                answer = await a.supervisor.answer_offer(str(streamed), await peer.offer())
+                answer = await a.supervisor.answer_offer(streamed, await peer.offer())
                 await peer.accept_answer(answer)
-                await until(lambda: a.supervisor.status(str(streamed)).state.value == "live")
+                await until(lambda: a.supervisor.status(streamed).state.value == "live")
                 async with replica(db, "b") as b:
                     await until(lambda: len(b.running()) == 1, WAIT_S)
                     assert (a.running(), b.running()) == ({streamed}, set(cameras) - {streamed})

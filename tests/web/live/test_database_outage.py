@@ -29,8 +29,8 @@ from tests.web.live.conftest import (
     until,
 )
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 StartLive = Callable[[], AbstractAsyncContextManager[Live]]
 

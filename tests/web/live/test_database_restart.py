@@ -34,8 +34,8 @@ from tests.web.live.conftest import (
 )
 from web.demo.scene import Actor, write_scene
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 ENTER_S = 12.0  # late enough that the server is down before anyone is seen, even under load
 CLIP_SECONDS = 16.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from aiortc import RTCDataChannel
@@ -17,8 +17,9 @@ from streamer.webrtc.loopback import loopback_candidates_only
 from streamer.webrtc.synthetic_peer import SyntheticPeer
 from web.live.feedback import FaceFeedback
 from web.live.hub import EventHub
+from web.live.messages import FaceBoxOut, FacesMessage, SessionMessage
 
-CAMERA = str(uuid4())
+CAMERA = uuid4()
 
 
 @pytest.fixture
@@ -34,14 +35,9 @@ async def supervisor(loopback: None) -> AsyncIterator[Supervisor]:
         yield supervisor
 
 
-def _faces(camera_id: str, label: str) -> dict[str, object]:
-    return {
-        "type": "faces",
-        "camera_id": camera_id,
-        "boxes": [{"bbox": [10.0, 20.0, 60.0, 90.0], "label": label, "state": "known"}],
-        "width": 640,
-        "height": 480,
-    }
+def _faces(camera_id: UUID, label: str) -> FacesMessage:
+    box = FaceBoxOut(bbox=(10.0, 20.0, 60.0, 90.0), label=label, state="known")
+    return FacesMessage(camera_id=camera_id, boxes=[box], width=640, height=480)
 
 
 async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
@@ -68,18 +64,25 @@ async def test_the_cameras_face_boxes_reach_its_page_and_nothing_else_of_the_hub
     supervisor: Supervisor,
 ) -> None:
     hub = EventHub()
-    feedback = FaceFeedback(hub)
+    feedback = FaceFeedback(hub, supervisor)
     peer, channel = await _connect(supervisor, feedback, "feedback")
     received: asyncio.Queue[str] = asyncio.Queue()
     channel.on("message", received.put_nowait)
     try:
         await _until(lambda: hub.wants_faces_of(CAMERA))
-        await hub.publish({"type": "attendance", "session_id": str(uuid4())})
-        await hub.publish(_faces(str(uuid4()), "Someone Elsewhere"))
+        await hub.publish(SessionMessage(session_id=uuid4(), change="status", status="open"))
+        await hub.publish(_faces(uuid4(), "Someone Elsewhere"))
         await hub.publish(_faces(CAMERA, "Ada Lovelace"))
         async with asyncio.timeout(30):
             first = json.loads(await received.get())
-        assert first == _faces(CAMERA, "Ada Lovelace")
+            second = json.loads(await received.get())
+        # the page is told the camera is live once the streamer has its frames, whenever
+        # that falls among the boxes; of the hub's messages only this camera's boxes come
+        live = {"type": "camera_status", "camera_id": str(CAMERA), "state": "live", "error": None}
+        assert sorted([first, second], key=lambda m: m["type"]) == [
+            live,
+            json.loads(_faces(CAMERA, "Ada Lovelace").json_text),
+        ]
         assert received.empty()
     finally:
         await peer.close()
@@ -92,7 +95,7 @@ async def test_a_channel_of_another_label_is_closed_and_subscribes_to_nothing(
     supervisor: Supervisor,
 ) -> None:
     hub = EventHub()
-    feedback = FaceFeedback(hub)
+    feedback = FaceFeedback(hub, supervisor)
     peer, channel = await _connect(supervisor, feedback, "chat")
     closed = asyncio.Event()
     channel.on("close", closed.set)

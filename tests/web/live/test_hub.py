@@ -6,14 +6,26 @@ import asyncio
 from uuid import uuid4
 
 from web.live.hub import QUEUE_SIZE, EventHub, Subscription
-from web.metrics import Metrics
+from web.live.messages import (
+    CameraStatusMessage,
+    FacesMessage,
+    LiveMessage,
+    OverflowMessage,
+    UnknownFaceMessage,
+)
+from web.telemetry.metrics import Metrics
 
 SESSION, OTHER_SESSION, CAMERA = uuid4(), uuid4(), uuid4()
+CAMERA_LIVE = CameraStatusMessage(camera_id=CAMERA, state="live", error=None)
 
 
-async def _pending(subscription: Subscription) -> list[dict]:
+def _unknown_face(count: int) -> UnknownFaceMessage:
+    return UnknownFaceMessage(session_id=SESSION, camera_id=CAMERA, count=count)
+
+
+async def _pending(subscription: Subscription) -> list[LiveMessage]:
     """What the subscription holds right now."""
-    messages = []
+    messages: list[LiveMessage] = []
     while True:
         try:
             async with asyncio.timeout(0.05):
@@ -29,23 +41,23 @@ async def test_session_messages_reach_that_session_and_the_overview_only() -> No
         hub.subscribe(OTHER_SESSION),
         hub.subscribe(None),
     )
-    await hub.publish({"type": "unknown_face", "session_id": str(SESSION), "count": 1})
-    await hub.publish({"type": "camera_status", "camera_id": str(CAMERA), "state": "live"})
+    await hub.publish(_unknown_face(1))
+    await hub.publish(CAMERA_LIVE)
 
-    assert [m["type"] for m in await _pending(board)] == ["unknown_face", "camera_status"]
-    assert [m["type"] for m in await _pending(elsewhere)] == ["camera_status"]
-    assert [m["type"] for m in await _pending(overview)] == ["unknown_face", "camera_status"]
+    assert [m.type for m in await _pending(board)] == ["unknown_face", "camera_status"]
+    assert [m.type for m in await _pending(elsewhere)] == ["camera_status"]
+    assert [m.type for m in await _pending(overview)] == ["unknown_face", "camera_status"]
 
 
 async def test_face_boxes_go_only_to_subscriptions_of_their_camera() -> None:
     hub = EventHub()
     board, camera_page = hub.subscribe(SESSION), hub.subscribe(SESSION, camera_id=CAMERA)
-    assert hub.wants_faces_of(str(CAMERA)) and not hub.wants_faces_of(str(uuid4()))
+    assert hub.wants_faces_of(CAMERA) and not hub.wants_faces_of(uuid4())
 
-    await hub.publish({"type": "faces", "camera_id": str(CAMERA), "boxes": []})
+    await hub.publish(FacesMessage(camera_id=CAMERA, boxes=[], width=640, height=480))
 
     assert await _pending(board) == []
-    assert [m["type"] for m in await _pending(camera_page)] == ["faces"]
+    assert [m.type for m in await _pending(camera_page)] == ["faces"]
 
 
 async def test_a_client_too_slow_to_keep_up_gets_overflow_and_its_stream_ends() -> None:
@@ -53,9 +65,9 @@ async def test_a_client_too_slow_to_keep_up_gets_overflow_and_its_stream_ends() 
     hub = EventHub(metrics)
     slow = hub.subscribe(None)
     for n in range(QUEUE_SIZE + 1):
-        await hub.publish({"type": "unknown_face", "session_id": str(SESSION), "count": n})
+        await hub.publish(_unknown_face(n))
 
-    assert await _pending(slow) == [{"type": "overflow"}]
+    assert await _pending(slow) == [OverflowMessage()]
     assert hub.clients == 0
     assert metrics.websocket_clients._value.get() == 0
 
@@ -72,5 +84,5 @@ async def test_closing_a_subscription_ends_a_waiting_consumer_and_counts_the_cli
 
     assert await asyncio.wait_for(waiting, 1.0) is None
     assert (hub.clients, metrics.websocket_clients._value.get()) == (0, 0)
-    await hub.publish({"type": "camera_status", "camera_id": str(CAMERA), "state": "live"})
+    await hub.publish(CAMERA_LIVE)
     assert await _pending(subscription) == []

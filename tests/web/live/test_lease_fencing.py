@@ -30,8 +30,8 @@ from tests.web.live.conftest import (
 from tests.web.live.test_crash_recovery import rows_of, wait_for
 from web.demo.scene import Actor, write_scene
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 FIRST, SECOND = STUDENTS
 ENTERS = {FIRST: 1.0, SECOND: 9.0}  # into the clip; the lease moves between the two

@@ -30,9 +30,9 @@ from tests.web.live.conftest import (
     seed_classroom,
     until,
 )
+from web.domain.unknown_faces import UnknownFaceStore, unknown_faces_folder
 from web.live.maintenance import maintain
 from web.settings import Settings
-from web.unknown_faces import UnknownFaceStore, unknown_faces_folder
 
 StartLive = Callable[[], AbstractAsyncContextManager[Live]]
 

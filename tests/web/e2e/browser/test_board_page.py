@@ -191,7 +191,7 @@ async def test_a_student_excused_from_the_board_by_keyboard_is_excused_in_the_sh
             "excused",
             "true",
         )
-        assert {rows[name]["status"] for name in rows if name != "Chloe Martin"} == {"absent"}
+        assert {rows[name]["status"] for name in rows if name != "Chloe Martin"} == {"unseen"}
 
 
 async def test_the_board_reconnects_after_a_service_restart_and_shows_the_same_state(

@@ -39,8 +39,8 @@ from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineToo
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
 from store.pagination import MAX_PAGE_SIZE, Page
-from web.api.errors import ApiError, ClientGone
-from web.text import plain_text_problem
+from web.domain.text import plain_text_problem
+from web.http.errors import ApiError, ClientGone
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from web.api.errors import ApiError
+from web.http.errors import ApiError
 
 
 @dataclass(frozen=True)

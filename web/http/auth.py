@@ -1,6 +1,7 @@
 """Who is asking: users by bearer token (or the board's HttpOnly cookie), cameras by their own
-token (or the camera page's HttpOnly cookie). Every endpoint but health and metrics calls one
-of these first.
+token (or the camera page's HttpOnly cookie). `access_middleware` checks what each operation
+declares (`web.http.operations`) before its handler runs; a handler reads the caller with
+`current_user`.
 
 Tokens are never read from URLs (they would land in proxy logs and browser history). A request
 authenticated by cookie that changes something must come from this site's own pages (Origin
@@ -9,20 +10,24 @@ check), so another site cannot ride on a teacher's signed-in browser.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
 from aiohttp import web
 
 from store.users import Role, User
-from web.api.errors import ApiError
-from web.services import services_of
+from web.http.bodies import path_uuid
+from web.http.errors import ApiError
+from web.http.operations import Operation, RateLimited, operation_of
+from web.http.services import services_of
 
 SESSION_COOKIE = "rollcall_session"
 CAMERA_COOKIE = "rollcall_camera"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="rollcall"'}
 _USER_KEY = web.RequestKey("user", User)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -151,3 +156,72 @@ async def require_camera(request: web.Request, camera_id: UUID) -> None:
         raise _unauthorized("send the camera's token: 'Authorization: Bearer <camera token>'")
     if not await services_of(request).database.cameras.verify_token(camera_id, token):
         raise ApiError(403, "forbidden", "this token does not publish this camera")
+
+
+def current_user(request: web.Request) -> User:
+    """The caller the access middleware signed in (for an operation that needs a user)."""
+    user = request.get(_USER_KEY)
+    if user is None:
+        raise RuntimeError(f"{request.path}: current_user on an operation that signs nobody in")
+    return user
+
+
+def signed_in_user(request: web.Request) -> User | None:
+    """The caller, or None when the operation lets them sign in later (a WebSocket)."""
+    return request.get(_USER_KEY)
+
+
+def _has_user_credentials(request: web.Request) -> bool:
+    return bearer_token(request) is not None or SESSION_COOKIE in request.cookies
+
+
+def _offers_protocol(request: web.Request, protocol: str) -> bool:
+    offered = request.headers.get("Sec-WebSocket-Protocol", "")
+    return protocol in (name.strip() for name in offered.split(","))
+
+
+async def _camera_or_admin(request: web.Request, camera_id: UUID) -> None:
+    """The camera's own token, or failing that an admin (who may connect any camera)."""
+    try:
+        await require_camera(request, camera_id)
+    except ApiError as refused:
+        try:
+            await require(request, Role.ADMIN)
+        except ApiError:
+            raise refused from None
+
+
+async def _enforce(request: web.Request, declared: Operation) -> None:
+    if declared.auth == "public":
+        return
+    if declared.auth == "camera":
+        await _camera_or_admin(request, path_uuid(request, "camera_id"))
+        return
+    protocol = declared.sign_in_protocol
+    if protocol is not None:
+        if not _has_user_credentials(request) and _offers_protocol(request, protocol):
+            return  # signs in by its first message
+        if bearer_token(request) is None and not _same_origin(request):
+            # a cookie rides along on any site's WebSocket: only this site's pages may use it
+            raise ApiError(403, "forbidden", "cross-site WebSocket refused")
+    await require(request, Role.ADMIN if declared.auth == "admin" else Role.TEACHER)
+
+
+def _spend(request: web.Request, limited: RateLimited, key: str) -> None:
+    limiter = getattr(services_of(request).limits, limited.limiter)
+    limiter.check(key, limited.what)
+
+
+@web.middleware
+async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Enforces the matched route's declared `auth` and rate limit before its handler runs.
+    Routes without an operation (pages, assets) keep their own rules."""
+    declared = operation_of(request.match_info.handler)
+    if declared is not None:
+        limited = declared.rate_limit
+        if limited is not None and limited.per == "address":
+            _spend(request, limited, f"address:{client_address(request)}")
+        await _enforce(request, declared)
+        if limited is not None and limited.per == "user":
+            _spend(request, limited, f"user:{current_user(request).id}")
+    return await handler(request)

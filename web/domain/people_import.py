@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,10 @@ from uuid import UUID
 
 from store.database import Database
 from store.errors import NotFound
-from web.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, PhotoSource
-from web.text import plain_text_problem
-
-logger = logging.getLogger(__name__)
+from store.imports import NewPerson
+from store.pagination import read_every_page
+from web.domain.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, PhotoSource
+from web.domain.text import plain_text_problem
 
 REQUIRED_COLUMNS = ("external_id", "display_name")
 OPTIONAL_COLUMNS = ("photo", "course")
@@ -235,13 +234,7 @@ def rows_from_folder(folder: Path, course_code: str | None = None) -> list[Impor
 
 async def course_ids_by_code(database: Database) -> dict[str, UUID]:
     """Every course's id by its code (the store looks courses up by id only)."""
-    found: dict[str, UUID] = {}
-    offset: int | None = 0
-    while offset is not None:
-        page = await database.courses.list(limit=1000, offset=offset)
-        found.update({course.code: course.id for course in page.items})
-        offset = page.next_offset
-    return found
+    return {course.code: course.id for course in await read_every_page(database.courses.list)}
 
 
 def _field_problems(row: ImportRow) -> list[RowProblem]:
@@ -347,38 +340,22 @@ class PeopleImport:
         return problems
 
     async def write(self, people: Sequence[PlannedPerson], *, actor: str) -> ImportResult:
-        """Add the people, their templates and roster places. The people go in one
-        transaction; if a later step fails they are erased again, so nothing stays half-done."""
+        """Add the people, their templates and roster places in one transaction: all of them,
+        or none when any is refused."""
         if not people:
             return ImportResult()
-        database = self._database
-        ids = await database.people.import_many(
-            [(p.row.external_id, p.row.display_name) for p in people], actor=actor
-        )
-        try:
-            templates = [
-                (person_id, face.embedding)
-                for person_id, planned in zip(ids, people, strict=True)
-                for face in planned.faces
-            ]
-            if templates:
-                await database.templates.add_many(
-                    templates, model_pack=self._enroller.model_pack, source="import"
+        ids = await self._database.imports.people(
+            [
+                NewPerson(
+                    p.row.external_id,
+                    p.row.display_name,
+                    tuple(face.embedding for face in p.faces),
+                    p.course_id,
                 )
-            by_course: dict[UUID, list[UUID]] = {}
-            for person_id, planned in zip(ids, people, strict=True):
-                if planned.course_id is not None:
-                    by_course.setdefault(planned.course_id, []).append(person_id)
-            for course_id, members in by_course.items():
-                await database.courses.enrol(course_id, members)
-        except Exception:
-            await self._undo(ids, actor)
-            raise
-        await database.audit.record(
+                for p in people
+            ],
+            model_pack=self._enroller.model_pack,
             actor=actor,
-            action="people.import",
-            entity_type="person",
-            details={"people": len(ids), "templates": len(templates)},
         )
         return ImportResult(
             tuple(
@@ -386,16 +363,3 @@ class PeopleImport:
                 for person_id, p in zip(ids, people, strict=True)
             )
         )
-
-    async def _undo(self, person_ids: Sequence[UUID], actor: str) -> None:
-        """Erase the people of an import that failed after adding them; a failure here is
-        logged, so the error the caller sees stays the one that stopped the import."""
-        logger.warning("import failed after adding people; erasing them again")
-        for person_id in person_ids:
-            try:
-                await self._database.people.erase(person_id, actor=actor)
-            except Exception:
-                logger.exception(
-                    "could not erase a person of a failed import",
-                    extra={"person_id": str(person_id)},
-                )

@@ -7,7 +7,7 @@ with a bare 500: the client never sees a stack trace or an internal message.
 
 What is the client's doing (4xx, logged at most at INFO) and what is ours, in one list:
 
-- the client's: `ApiError` (raised by handlers and by `web.api.bodies`, where every body is
+- the client's: `ApiError` (raised by handlers and by `web.http.bodies`, where every body is
   read and every parser error of aiohttp's is turned into one), pydantic's `ValidationError`
   (422), the store's `NotFound` (404), `Conflict` (409), `InvalidReference` and
   `InvalidValue` (422, in the API's words: PostgreSQL's text and constraint names stay in the
@@ -37,7 +37,7 @@ from store.errors import (
     MigrationError,
     NotFound,
 )
-from web.api.request_id import request_id_of
+from web.http.request_id import request_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class ApiError(Exception):
         status: int,
         code: str,
         message: str,
-        details: dict[str, Any] | None = None,
+        details: dict[str, Any] | list[Any] | None = None,  # a list: one entry per problem
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)

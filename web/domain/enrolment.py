@@ -233,38 +233,16 @@ class Enroller:
     async def write(
         self, person_id: UUID, faces: Sequence[FoundFace], *, source: str, actor: str
     ) -> list[FaceTemplate]:
-        """Write the templates; if one write fails, the ones already written are deleted again
-        so a set is never half-enrolled."""
-        written: list[FaceTemplate] = []
-        try:
-            for face in faces:
-                written.append(
-                    await self._database.templates.add(
-                        person_id,
-                        face.embedding,
-                        model_pack=self.model_pack,
-                        quality=face.quality,
-                        source=source,
-                        actor=actor,
-                    )
-                )
-        except Exception:
-            await self._undo(written, actor)
-            raise
+        """Write the templates in one transaction, so a set is never half-enrolled."""
+        written = await self._database.templates.add_set(
+            person_id,
+            [(face.embedding, face.quality) for face in faces],
+            model_pack=self.model_pack,
+            source=source,
+            actor=actor,
+        )
         logger.info(
             "person enrolled",
             extra={"person_id": str(person_id), "templates": len(written), "source": source},
         )
         return written
-
-    async def _undo(self, written: Sequence[FaceTemplate], actor: str) -> None:
-        """Delete templates of a set that failed half-way; a failure here is logged, so the
-        error the caller sees stays the one that stopped the set."""
-        for template in written:
-            try:
-                await self._database.templates.delete(template.id, actor=actor)
-            except Exception:
-                logger.exception(
-                    "could not delete a template of a failed enrolment",
-                    extra={"template_id": str(template.id)},
-                )

@@ -1,99 +1,29 @@
 """The OpenAPI description, made from the routes themselves.
 
-Every handler carries an `Operation` (set with `@operation(...)`): its summary, who may call
+Every API handler carries an `Operation` (`web.http.operations`): its summary, who may call
 it, its body model and its responses. The document at /api/openapi.json is built from the
-router at request time, so it cannot drift from what is served; a test checks that every
-route carries one.
+router at request time, so it cannot drift from what is served, and the access middleware
+enforces the same declaration the document shows.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
 
-from web.pages.marks import is_page_route
-
-Auth = Literal["public", "teacher", "admin", "camera"]
-BodyKind = Literal["json", "multipart", "csv", "sdp"]
-F = TypeVar("F", bound=Callable[..., Any])
-
-_ATTRIBUTE = "__rollcall_operation__"
-
-
-@dataclass(frozen=True)
-class QueryParam:
-    name: str
-    description: str
-    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Operation:
-    summary: str
-    auth: Auth
-    tag: str
-    body: type[BaseModel] | None = None
-    body_kind: BodyKind = "json"
-    response: type[BaseModel] | None = None
-    success: int = 200
-    success_description: str = "OK"
-    success_media: str = "application/json"
-    query: tuple[QueryParam, ...] = ()
-    description: str = ""
-
-
-def operation(
-    summary: str,
-    *,
-    auth: Auth,
-    tag: str,
-    body: type[BaseModel] | None = None,
-    body_kind: BodyKind = "json",
-    response: type[BaseModel] | None = None,
-    success: int = 200,
-    success_description: str = "OK",
-    success_media: str = "application/json",
-    query: tuple[QueryParam, ...] = (),
-    description: str = "",
-) -> Callable[[F], F]:
-    """Describe a handler for the OpenAPI document (and say who may call it)."""
-    described = Operation(
-        summary=summary,
-        auth=auth,
-        tag=tag,
-        body=body,
-        body_kind=body_kind,
-        response=response,
-        success=success,
-        success_description=success_description,
-        success_media=success_media,
-        query=query,
-        description=description,
-    )
-
-    def attach(handler: F) -> F:
-        setattr(handler, _ATTRIBUTE, described)
-        return handler
-
-    return attach
-
-
-def operation_of(handler: Any) -> Operation | None:
-    return getattr(handler, _ATTRIBUTE, None)
+from web.http.operations import Auth, Operation, operation_of
 
 
 def described_routes(app: web.Application) -> list[tuple[str, str, Any]]:
-    """(method, path, handler) of every API route a client can call: HEAD twins and the
-    pages (HTML for people, not an API) left out."""
+    """(method, path, handler) of every API route a client can call: the routes that declare
+    an operation (pages and assets declare none: they are for people, not an API), HEAD
+    twins left out."""
     routes = []
     for route in app.router.routes():
-        if route.method in ("HEAD", "OPTIONS") or is_page_route(route.handler):
+        if route.method in ("HEAD", "OPTIONS") or operation_of(route.handler) is None:
             continue
         path = route.resource.canonical if route.resource is not None else ""
         routes.append((route.method, path, route.handler))
@@ -201,6 +131,16 @@ def _describe(op: Operation, path: str, schemas: _Schemas) -> dict[str, Any]:
         responses["403"] = _error("signed in, but not allowed")
     if op.body is not None or op.query:
         responses["422"] = _error("the request is not valid")
+    if op.client_messages or op.server_messages:
+        # OpenAPI has no words for a WebSocket's messages: an extension naming their schemas
+        described["x-rollcall-messages"] = {
+            "client": [schemas.ref(model) for model in op.client_messages],
+            "server": [schemas.ref(model) for model in op.server_messages],
+        }
+    if op.rate_limit is not None:
+        responses["429"] = _error(
+            f"too many {op.rate_limit.what} from this {op.rate_limit.per}; see Retry-After"
+        )
     responses["default"] = _error("any other error, in the same shape")
     described["responses"] = responses
     return described

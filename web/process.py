@@ -30,11 +30,12 @@ from recognizer.gallery import Gallery
 from store.database import Database
 from web.api.websocket import track_websockets
 from web.app import build_app
-from web.config import ServiceConfig
+from web.http.access_log import AccessLogger
+from web.http.config import ServiceConfig
+from web.http.services import RateLimits, Services
 from web.live.runtime import LiveRuntime
-from web.metrics import Metrics
-from web.services import RateLimits, Services
 from web.settings import Settings
+from web.telemetry.metrics import Metrics
 
 if TYPE_CHECKING:
     from web.demo.seed import DemoSetup
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_OVERRUN = 70
 
 
+FIRST_ADMIN_HINT = "create one with `rollcall user add NAME --role admin` (it asks for a password)"
+
+
 @dataclass(frozen=True)
 class Announcement:
     """What a started service tells its operator (printed as one JSON line on stdout)."""
@@ -53,6 +57,8 @@ class Announcement:
     host: str
     port: int
     demo: dict[str, Any] | None = None
+    needs_admin: bool = False  # nobody can sign in yet: the first admin is made by command
+    data_dir: str | None = None  # the embedded database's folder; None with DATABASE_URL
 
 
 def demo_data_dir(settings: Settings) -> Path:
@@ -106,6 +112,8 @@ async def _seed_demo(database: Database, analyzer: FaceAnalyzer, settings: Setti
 
 def _announce(announcement: Announcement, emit: Callable[[str], None]) -> None:
     lines = [f"Rollcall is serving on {announcement.url}"]
+    if announcement.data_dir is not None:
+        lines.append(f"Data:       {announcement.data_dir} (ROLLCALL_STORE__DATA_DIR moves it)")
     if announcement.demo is not None:
         demo = announcement.demo
         lines.append(f"Board:      {demo['board_url']} (open it in a browser)")
@@ -115,6 +123,8 @@ def _announce(announcement: Announcement, emit: Callable[[str], None]) -> None:
         lines.append(f"Attendance: GET {demo['attendance_url']}")
         lines.append(f"Live:       {demo['websocket_url']} then {demo['subscribe']}")
         lines.append(f"API docs:   {announcement.url}/api/docs")
+    if announcement.needs_admin:
+        lines.append(f"No admin yet: {FIRST_ADMIN_HINT}, then sign in at {announcement.url}")
     for line in lines:
         emit(line)
     emit(json.dumps({"event": "serving", **announcement.__dict__}))
@@ -191,14 +201,22 @@ async def _serve(
     app = build_app(services)
     track_websockets(app)
     # A third of the budget for requests in flight; the rest is for cameras and writes.
-    runner = web.AppRunner(app, shutdown_timeout=service.shutdown_timeout_s / 3)
+    runner = web.AppRunner(
+        app, shutdown_timeout=service.shutdown_timeout_s / 3, access_log_class=AccessLogger
+    )
     await runner.setup()
     try:
         site = web.TCPSite(runner, service.host, service.port)
         await site.start()
         bound_host, bound_port = runner.addresses[0][:2]
         url = f"http://{_url_host(bound_host)}:{bound_port}"
-        _announce(Announcement(url, bound_host, bound_port, _demo_details(seeded, url)), emit)
+        needs_admin = await services.database.users.count_admins() == 0
+        if needs_admin:
+            logger.warning("no admin can sign in yet: %s", FIRST_ADMIN_HINT)
+        store = services.settings.store
+        data_dir = None if store.database_url else str(store.data_dir)
+        details = _demo_details(seeded, url)
+        _announce(Announcement(url, bound_host, bound_port, details, needs_admin, data_dir), emit)
         logger.info("serving", extra={"url": url})
         await stop.wait()
         logger.info("shutting down")

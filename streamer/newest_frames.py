@@ -27,14 +27,22 @@ async def newest_frames(feeds: Sequence[CameraFeed], wait_s: float) -> list[Fram
 
 
 async def _first_delivery(feeds: Sequence[CameraFeed], wait_s: float) -> None:
-    """Wait until some feed holds a frame, taking nothing out of any slot."""
-    if not feeds:
-        await asyncio.sleep(wait_s)
-        return
-    deadline = asyncio.get_running_loop().time() + wait_s
-    # A feed offers no "frame arrived" signal without taking the frame, so poll briefly:
-    # the analysis rate is a few frames per second, and 10 ms is a fraction of one interval.
-    while asyncio.get_running_loop().time() < deadline:
-        if any(feed.peek() is not None for feed in feeds):
-            return
-        await asyncio.sleep(0.01)
+    """Wait until some feed holds a frame, taking nothing out of any slot; a feed closed
+    meanwhile just stops counting."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    pending = {asyncio.create_task(feed.wait_filled()) for feed in feeds}
+    try:
+        while pending:
+            done, pending = await asyncio.wait(
+                pending,
+                timeout=max(0.0, deadline - loop.time()),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if not done or any(task.exception() is None for task in done):
+                return  # the time is up, or a frame waits
+        # no feed, or every one closed: wait out the time as a feed that stays silent would
+        await asyncio.sleep(max(0.0, deadline - loop.time()))
+    finally:
+        for task in pending:
+            task.cancel()

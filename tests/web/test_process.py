@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.web.conftest import SignedIn
-from web.runtime import run_service
+from web.process import run_service
 from web.settings import Settings
 
 START_TIMEOUT_S = 120.0
@@ -25,12 +25,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def _serving(lines: asyncio.Queue[str]) -> dict[str, Any]:
+async def _announced(lines: asyncio.Queue[str]) -> tuple[list[str], dict[str, Any]]:
+    """The lines for people, then the JSON line for machines, of a starting service."""
+    said: list[str] = []
     async with asyncio.timeout(START_TIMEOUT_S):
         while True:
             line = await lines.get()
             if line.startswith("{"):
-                return json.loads(line)
+                return said, json.loads(line)
+            said.append(line)
+
+
+async def _serving(lines: asyncio.Queue[str]) -> dict[str, Any]:
+    return (await _announced(lines))[1]
 
 
 async def test_the_service_serves_until_stopped_then_closes_its_clients_and_returns_0(
@@ -72,6 +79,34 @@ async def test_the_service_serves_until_stopped_then_closes_its_clients_and_retu
         stop.set()
         if not service.done():
             service.cancel()
+
+
+async def test_a_service_nobody_can_sign_in_to_says_how_to_make_the_first_admin(
+    settings: Settings, teacher: SignedIn
+) -> None:
+    lines: asyncio.Queue[str] = asyncio.Queue()
+    stop = asyncio.Event()
+    service = asyncio.create_task(
+        run_service(
+            settings,
+            demo=False,
+            port=free_port(),
+            host="127.0.0.1",
+            emit=lines.put_nowait,
+            stop=stop,
+        )
+    )
+    try:
+        said, serving = await _announced(lines)
+    finally:
+        stop.set()
+        await asyncio.wait_for(service, settings.service.shutdown_timeout_s)
+    assert serving["needs_admin"] is True  # a teacher is no admin: nobody can enrol anyone
+    # an embedded database says where its folder is; an external one (DATABASE_URL) has none
+    store = settings.store
+    assert serving["data_dir"] == (None if store.database_url else str(store.data_dir))
+    (hint,) = [line for line in said if line.startswith("No admin yet")]
+    assert "rollcall user add NAME --role admin" in hint
 
 
 async def test_a_port_out_of_range_is_refused_like_a_bad_setting(settings: Settings) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from web.log_context import request_id_var
+from web.telemetry.log_context import request_id_var
 
 HEADER = "X-Request-ID"
 _KEY = web.RequestKey("request_id", str)
@@ -19,7 +19,7 @@ _ACCEPTED = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def request_id_of(request: web.Request) -> str:
+def request_id_of(request: web.BaseRequest) -> str:
     try:
         return request[_KEY]
     except KeyError:

@@ -18,12 +18,12 @@ from aiohttp import web
 from recognizer.analyzer import FaceAnalyzer
 from recognizer.gallery import Gallery
 from store.database import Database
-from web.api.rate_limit import Limit, RateLimiter
+from web.http.rate_limit import Limit, RateLimiter
 from web.settings import Settings
 
 if TYPE_CHECKING:
     from web.live.runtime import LiveRuntime
-    from web.metrics import Metrics
+    from web.telemetry.metrics import Metrics
 
 T = TypeVar("T")
 
