@@ -38,7 +38,7 @@ from web.live.hub import EventHub
 from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
 from web.live.messages import FaceBoxOut, FacesMessage
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from store.errors import NotFound
 from store.events import Event, EventKind
 from store.pagination import read_every_page
 from store.templates import TemplateMatrix
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from web.live.messages import (
     SessionMessage,
     UnknownFaceMessage,
 )
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from web.live.hub import EventHub
 from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
 from web.live.maintenance import maintain
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 from web.live.relay import HubRelay
 from web.live.session_closer import keep_closing_ended_sessions
 from web.live.session_contexts import SessionContexts
