@@ -9,6 +9,8 @@ a raw .264 stream would be sent as fast as the network allows) and prints READY 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
 import signal
 import sys
 
@@ -17,6 +19,8 @@ import gi
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 PIPELINE = (
     "( filesrc location={path} ! matroskademux ! h264parse "
@@ -47,13 +51,25 @@ def build_server(args: argparse.Namespace) -> GstRtspServer.RTSPServer:
     return server
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """SIGKILL (which also ends a frozen server) when pytest dies without tearing its
+    fixtures down. Asked for here, after exec: in the forked child of a threaded pytest,
+    Python code before exec can deadlock on a lock another thread held at the fork."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # it died before the request took effect
+        sys.exit(1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--file", required=True)
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--parent-pid", type=int, help="die with this process")
     args = parser.parse_args()
+    if args.parent_pid is not None:
+        die_with_parent(args.parent_pid)
     Gst.init(None)
     server = build_server(args)
     if server.attach(None) == 0:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
@@ -12,13 +11,6 @@ from pathlib import Path
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv has not
 RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _die_with_parent() -> None:
-    """Runs in the server's process before exec: the kernel kills it with SIGKILL (which
-    also ends a frozen one) when pytest dies without tearing its fixtures down."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -51,13 +43,13 @@ class RtspServer:
     def start(self, timeout_s: float = 20.0) -> None:
         """Start (again, on the same port) and wait until the port answers."""
         command = [SYSTEM_PYTHON, str(RTSP_SERVER_SCRIPT), "--port", str(self.port)]
-        command += ["--file", str(self.clip)]
+        # the server asks the kernel to kill it when this process dies (see rtsp_server.py):
+        # no preexec_fn, whose Python code in a forked child of a threaded process can hang
+        command += ["--file", str(self.clip), "--parent-pid", str(os.getpid())]
         if self.user:
             command += ["--user", self.user, "--password", str(self.password)]
         self.kill()  # never two servers, never an orphan
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
-        )
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
         while not port_answers(self.port):
             if self.process.poll() is not None:

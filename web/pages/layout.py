@@ -39,7 +39,24 @@ NAVIGATION = (
 )
 
 
+# Inline SVG (no request, allowed by the policy): the brand's mark, the same as the favicon.
+_BRAND_MARK = (
+    '<svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">'
+    '<rect width="32" height="32" rx="7" fill="currentColor"/>'
+    '<path d="M8.5 16.5l5 5L23.5 11" fill="none" stroke="#fff" stroke-width="3.6" '
+    'stroke-linecap="round" stroke-linejoin="round"/></svg>'
+)
+_MENU_ICON = (
+    '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+    '<path d="M4 6h16M4 12h16M4 18h16" fill="none" stroke="currentColor" stroke-width="2" '
+    'stroke-linecap="round"/></svg>'
+)
+FAVICON_PATH = "/static/favicon.svg"
+
+
 def _navigation(current: str) -> str:
+    """The menu; on a phone it folds behind a Menu button (chrome.js opens it) so the page's
+    own content starts on the first screen."""
     items = []
     for link in NAVIGATION:
         attributes = [f'href="{link.path}"']
@@ -49,15 +66,19 @@ def _navigation(current: str) -> str:
             attributes.append("data-admin-only hidden")
         items.append(f"<li><a {' '.join(attributes)}>{html.escape(link.label)}</a></li>")
     return (
+        '<button type="button" class="menu-toggle secondary" aria-expanded="false" '
+        f'aria-controls="site-menu" data-menu-toggle>{_MENU_ICON}<span>Menu</span></button>'
+        '<div id="site-menu" class="site-menu">'
         '<nav aria-label="Main"><ul>' + "".join(items) + "</ul></nav>"
         '<div class="who"><span data-user-name></span>'
-        '<button type="button" data-sign-out>Sign out</button></div>'
+        '<button type="button" class="secondary" data-sign-out>Sign out</button></div>'
+        "</div>"
     )
 
 
 def render(page: Page, body: str) -> str:
     header = (
-        '<header class="top"><a class="brand" href="/board">Rollcall</a>'
+        f'<header class="top"><a class="brand" href="/board">{_BRAND_MARK}Rollcall</a>'
         + (_navigation(page.path) if page.navigation else "")
         + "</header>"
     )
@@ -68,6 +89,7 @@ def render(page: Page, body: str) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(page.title)} · Rollcall</title>"
+        f'<link rel="icon" href="{FAVICON_PATH}" type="image/svg+xml">'
         f"{links}"
         f'<script type="module" src="/static/js/{page.script}"></script>'
         "</head><body>"

@@ -21,7 +21,7 @@ from web.pages.access import (
 from web.pages.assets import HTML_DIR, Asset, load_assets
 from web.pages.catalogue import PAGES
 from web.pages.headers import ASSET_HEADERS, PAGE_HEADERS
-from web.pages.layout import Page, render
+from web.pages.layout import FAVICON_PATH, Page, render
 
 
 def _page_handler(page: Page, document: str) -> Handler:
@@ -80,13 +80,20 @@ async def _home(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/board")
 
 
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    # every page names the SVG icon; browsers and tools that ask for /favicon.ico anyway are
+    # sent to it (not permanently: a later release may serve another icon)
+    raise web.HTTPFound(FAVICON_PATH)
+
+
 def _document(page: Page) -> str:
     return render(page, (HTML_DIR / page.body_file).read_text(encoding="utf-8"))
 
 
 def page_routes(pages: tuple[Page, ...] = PAGES) -> list[web.RouteDef]:
-    """GET routes for every page, /static/ assets and / (the board)."""
+    """GET routes for every page, /static/ assets, /favicon.ico and / (the board)."""
     routes = [web.get(page.path, _page_handler(page, _document(page))) for page in pages]
     routes.append(web.get("/static/{name:.+}", _asset_handler(load_assets())))
+    routes.append(web.get("/favicon.ico", _favicon))
     routes.append(web.get("/", _home))
     return routes

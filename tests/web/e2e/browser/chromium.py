@@ -1,7 +1,8 @@
 """Debian's Chromium, headless, driven by Playwright: never a browser Playwright downloads.
 
-Each browser gets a new empty profile; the fake camera (when given) plays a .y4m file, and
-the camera permission prompt is answered yes, as a classroom laptop left signed in would.
+Each browser gets a new empty profile and a fake webcam (playing a .y4m file when given; a
+test of a device with no webcam gets none), and the camera permission prompt is answered
+yes, as a classroom laptop left signed in would.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
     "--allow-loopback-in-peer-connection",
 )
+FAKE_WEBCAM = "--use-fake-device-for-media-stream"
+# the same fake devices, none of them a camera: a device with no webcam, whatever the machine has
+NO_WEBCAM = "--use-fake-device-for-media-stream=device-count=0"
 
 
 class ContentSecurityViolation(AssertionError):
@@ -47,11 +50,15 @@ def _watch_for_violations(page: Page, violations: list[str]) -> None:
 
 @asynccontextmanager
 async def chromium(
-    *, fake_video: Path | None = None, viewport: tuple[int, int] = (1280, 800)
+    *,
+    fake_video: Path | None = None,
+    viewport: tuple[int, int] = (1280, 800),
+    webcam: bool = True,
 ) -> AsyncIterator[BrowserContext]:
     """A browser with a profile of its own, closed (and the profile removed) afterwards. Any
-    page's Content-Security-Policy violation fails the test when the browser closes."""
-    args = list(FLAGS)
+    page's Content-Security-Policy violation fails the test when the browser closes. With
+    webcam=False it finds no camera at all."""
+    args = [*FLAGS, FAKE_WEBCAM if webcam else NO_WEBCAM]
     if fake_video is not None:
         args.append(f"--use-file-for-fake-video-capture={fake_video}")
     with TemporaryDirectory(prefix="rollcall-chromium-") as profile:

@@ -1,15 +1,18 @@
 // The live board a teacher keeps open during class: pick a session (kept in the address as
-// ?session=<id>, so a reload or a service restart brings the same one back), then follow it
-// over the WebSocket. Every (re)connection starts from a snapshot that rebuilds the board;
-// live messages change one card, a count or a camera.
+// ?session=<id>, so a reload or a service restart brings the same one back; with none, today's
+// sessions are offered), then follow it over the WebSocket. Every (re)connection starts from
+// a snapshot that rebuilds the board; live messages change one card (which moves to its
+// place: the missing first), a count or a camera.
 
 import { api } from "./api.js";
 import { startPage } from "./chrome.js";
 import { clear, showError } from "./dom.js";
 import { LiveConnection } from "./live.js";
 import { BoardState, STATUS_WORDS } from "./board_state.js";
-import { RosterView, renderCameras, renderCounts, renderSummary } from "./board_view.js";
+import { CountsView, renderCameras, renderSummary } from "./board_view.js";
+import { RosterView } from "./board_cards.js";
 import { fillPicker, loadNames, loadSessionChoices } from "./board_sessions.js";
+import { renderToday } from "./board_today.js";
 
 const SESSION_PARAM = "session";
 // A session opening or closing (and the absentees a close marks) arrives as a "session"
@@ -17,6 +20,9 @@ const SESSION_PARAM = "session";
 // message lost while the service was busy dropping a slow client.
 const REFRESH_EVERY_MS = 60000;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// a teacher's mark is confirmed at the foot of the screen, then the line clears itself
+const NOTICE_MS = 15000;
+const PAGE_TITLE = document.title;
 
 function byId(id) {
   return document.getElementById(id);
@@ -41,20 +47,29 @@ function connectionWords(state, detail) {
 }
 
 class Board {
-  constructor(names) {
+  constructor(names, today) {
     this.names = names;
+    this.today = today;
     this.parts = {
       exportLink: byId("export-csv"),
       connection: byId("connection"),
       problems: byId("board-problems"),
       notice: byId("board-notice"),
       board: byId("board"),
-      title: byId("session-title"),
+      title: byId("board-title"),
       meta: byId("session-meta"),
-      counts: byId("counts"),
       cameras: byId("cameras"),
+      camerasPanel: byId("cameras-panel"),
+      todaySection: byId("today"),
+      todayList: byId("today-sessions"),
+      picker: byId("session-picker"),
     };
-    this.roster = new RosterView(byId("roster"), (student, status) => this.mark(student, status));
+    this.placeholder = { title: this.parts.title.textContent, meta: this.parts.meta.textContent };
+    this.roster = new RosterView(byId("roster"), byId("roster-empty"), (student, status) =>
+      this.mark(student, status),
+    );
+    this.counts = new CountsView(byId("counts"), (filter) => this.roster.setFilter(filter));
+    this.noticeTimer = null;
     this.sessionId = null;
     this.state = null;
     this.live = null;
@@ -66,20 +81,29 @@ class Board {
   }
 
   show(sessionId) {
-    const { exportLink, board, notice, problems } = this.parts;
+    const { exportLink, board, problems, connection, todaySection, picker, camerasPanel } =
+      this.parts;
     this.sessionId = sessionId;
     this.state = null;
     keepInAddress(sessionId);
+    picker.value = sessionId || "";
     board.hidden = true;
+    camerasPanel.hidden = true;
     clear(problems);
-    notice.textContent = "";
+    this.say("");
+    this.counts.choose("all");
     exportLink.hidden = !sessionId;
+    connection.hidden = !sessionId;
+    todaySection.hidden = Boolean(sessionId);
     if (!sessionId) {
       exportLink.removeAttribute("href");
       if (this.live) this.live.stop();
       this.live = null;
-      this.parts.connection.textContent = "Not connected";
-      this.parts.connection.className = "connection";
+      this.parts.title.textContent = this.placeholder.title;
+      this.parts.meta.textContent = this.placeholder.meta;
+      document.title = PAGE_TITLE;
+      const { todaySection: section, todayList: list } = this.parts;
+      renderToday(section, list, this.today, this.names, (id) => this.show(id));
       return;
     }
     exportLink.href = `/api/sessions/${sessionId}/attendance.csv`;
@@ -108,15 +132,12 @@ class Board {
       // events before the snapshot are in it already
     } else if (message.type === "attendance") {
       const student = this.state.applyAttendance(message);
-      if (student) {
-        this.roster.update(student);
-        renderCounts(this.parts.counts, this.state.counts());
-      }
+      if (student) this.changed(student);
     } else if (message.type === "session") {
       // opened, closed (absentees marked) or cancelled: a fresh snapshot shows it all
       if (message.session_id === this.sessionId) this.refresh();
     } else if (message.type === "unknown_face") {
-      if (this.state.applyUnknownFace(message)) renderCounts(this.parts.counts, this.state.counts());
+      if (this.state.applyUnknownFace(message)) this.counts.render(this.state.counts());
     } else if (message.type === "camera_status") {
       if (this.state.applyCameraStatus(message)) {
         renderCameras(this.parts.cameras, [...this.state.cameras.values()]);
@@ -142,32 +163,46 @@ class Board {
   }
 
   renderAll() {
-    const { board, title, meta, counts, cameras, problems } = this.parts;
+    const { board, title, meta, cameras, camerasPanel, problems } = this.parts;
     clear(problems);
     renderSummary(title, meta, this.state.session, this.names);
-    renderCounts(counts, this.state.counts());
+    this.counts.render(this.state.counts());
     renderCameras(cameras, [...this.state.cameras.values()]);
     this.roster.render(this.state.sortedStudents());
     board.hidden = false;
+    camerasPanel.hidden = false;
+  }
+
+  // One student changed: their card, its place among the others, the counts.
+  changed(student) {
+    this.roster.update(student);
+    this.roster.arrange(this.state.sortedStudents());
+    this.roster.showEmpty();
+    this.counts.render(this.state.counts());
+  }
+
+  say(words) {
+    const { notice } = this.parts;
+    clearTimeout(this.noticeTimer);
+    notice.textContent = words;
+    notice.classList.toggle("board-notice-shown", Boolean(words));
+    if (words) this.noticeTimer = setTimeout(() => this.say(""), NOTICE_MS);
   }
 
   // A teacher's decision; the card changes from the answer, the live message agrees later.
   async mark(student, status) {
-    const { notice, problems } = this.parts;
+    const { problems } = this.parts;
     const sessionId = this.sessionId;
-    notice.textContent = `Marking ${student.displayName} ${status}…`;
+    this.say(`Marking ${student.displayName} ${status}…`);
     try {
       const record = await api("PUT", `/api/sessions/${sessionId}/attendance/${student.personId}`, {
         json: { status },
       });
       const changed = this.state && this.state.applyAttendance(record);
-      if (changed) {
-        this.roster.update(changed);
-        renderCounts(this.parts.counts, this.state.counts());
-      }
-      notice.textContent = `${student.displayName}: ${STATUS_WORDS[record.status]}, set by teacher`;
+      if (changed) this.changed(changed);
+      this.say(`${student.displayName}: ${STATUS_WORDS[record.status]}, set by teacher`);
     } catch (error) {
-      notice.textContent = "";
+      this.say("");
       showError(problems, error);
     }
   }
@@ -194,8 +229,7 @@ async function main() {
     ]);
     const asked = new URLSearchParams(window.location.search).has(SESSION_PARAM);
     fillPicker(picker, choices, names, chosen);
-    const board = new Board(names);
-    picker.value = chosen ? chosen.id : "";
+    const board = new Board(names, choices.today);
     board.show(chosen ? chosen.id : null);
     if (asked && !chosen) {
       showError(problems, { message: "The class session in the address was not found; choose one." });

@@ -10,7 +10,10 @@ export const STATUS_WORDS = {
   unseen: "Not yet seen",
 };
 
-export const COUNTED = ["present", "late", "absent", "excused", "unseen"];
+// Who needs the teacher's eyes first: nobody has seen them, then those marked absent, then
+// the late; the present and the excused are accounted for. The counts read in this order too.
+export const COUNTED = ["unseen", "absent", "late", "present", "excused"];
+const RANK = Object.fromEntries(COUNTED.map((status, index) => [status, index]));
 
 // The streamer's camera states, as the three a teacher needs to tell apart.
 const CAMERA_HEALTH = {
@@ -32,6 +35,7 @@ function studentOf(row) {
     displayName: row.display_name,
     status: row.status || "unseen",
     firstSeen: row.first_seen || null,
+    lastSeen: row.last_seen || null,
     manual: Boolean(row.manual),
   };
 }
@@ -50,10 +54,11 @@ export class BoardState {
     );
   }
 
-  // The students by name, as a class list reads.
+  // The missing first (COUNTED's order), each group by name as a class list reads.
   sortedStudents() {
     return [...this.students.values()].sort(
       (a, b) =>
+        (RANK[a.status] ?? COUNTED.length) - (RANK[b.status] ?? COUNTED.length) ||
         a.displayName.localeCompare(b.displayName, undefined, { sensitivity: "base" }) ||
         a.externalId.localeCompare(b.externalId),
     );
@@ -67,6 +72,7 @@ export class BoardState {
     if (!student) return null;
     student.status = message.status;
     student.firstSeen = message.first_seen || null;
+    student.lastSeen = message.last_seen || null;
     student.manual = Boolean(message.manual);
     return student;
   }
@@ -102,6 +108,7 @@ export class BoardState {
   counts() {
     const counts = Object.fromEntries(COUNTED.map((status) => [status, 0]));
     for (const student of this.students.values()) counts[student.status] += 1;
+    counts.all = this.students.size;
     counts.unknown = this.unknownFaces;
     return counts;
   }

@@ -1,6 +1,7 @@
 // The classroom camera page: whoever opened it (a camera signed in with its token, or an admin
 // who picks a browser camera), the webcam's preview, the stream to the service with the faces
 // it sees drawn over the preview, and for admins the enrolment of a student from a snapshot.
+// Without a webcam the page stays whole (menu, picker, enrolment search) and says what to do.
 
 import { api, listAll } from "./api.js";
 import { startPage } from "./chrome.js";
@@ -9,6 +10,7 @@ import { Enrolment } from "./camera_enrolment.js";
 import { FaceOverlay } from "./camera_overlay.js";
 import { startPreview } from "./camera_preview.js";
 import { CameraStream } from "./camera_stream.js";
+import { renderWebcamProblem } from "./camera_webcam.js";
 
 const CAMERA_PARAM = "camera";
 const SIGN_IN = "/camera/sign-in";
@@ -18,6 +20,8 @@ const problems = document.getElementById("camera-problems");
 const state = document.getElementById("stream-state");
 const identity = document.getElementById("camera-identity");
 const picker = document.getElementById("camera-picker");
+const webcamBox = document.getElementById("webcam-problem");
+const emptyPreview = document.getElementById("preview-empty");
 const overlay = new FaceOverlay(
   video,
   document.getElementById("overlay"),
@@ -25,6 +29,9 @@ const overlay = new FaceOverlay(
   document.getElementById("faces-summary"),
 );
 let stream = null;
+let media = null; // the webcam's stream, once it started
+let chosenCamera = null; // what to stream as, once the webcam is there
+let enrolment = null;
 
 // An admin's user session first (the enrolment needs it), else the camera's own sign-in.
 async function whoIsHere() {
@@ -41,10 +48,12 @@ async function whoIsHere() {
 function showState(name, detail = {}) {
   const words = {
     connecting: "Connecting to the service…",
+    starting: "Connected: waiting for the service to receive the video…",
     live: "Live: streaming to the service",
     reconnecting: `Reconnecting in ${Math.round((detail.inMs || 0) / 1000)} s (${detail.reason})`,
     refused: "Not streaming: the service refused this camera",
     idle: "Not streaming: choose a camera",
+    "no-webcam": "Not streaming: no webcam",
   };
   state.textContent = words[name] || name;
   state.className = `stream-state stream-${name}`;
@@ -56,9 +65,14 @@ function signedOut() {
   window.location.assign(`${SIGN_IN}?next=${encodeURIComponent("/camera")}`);
 }
 
-function streamTo(cameraId, media) {
+function streamTo(cameraId) {
   if (stream) stream.stop();
   stream = null;
+  chosenCamera = cameraId || null;
+  if (!media) {
+    showState("no-webcam");
+    return;
+  }
   if (!cameraId) {
     showState("idle");
     return;
@@ -70,7 +84,25 @@ function streamTo(cameraId, media) {
   }).start();
 }
 
-function asCamera(camera, media) {
+// The webcam, asked for at the start and again on Try again; null while there is none.
+async function openWebcam() {
+  try {
+    media = await startPreview(video);
+  } catch (error) {
+    media = null;
+    renderWebcamProblem(webcamBox, error, retryWebcam);
+  }
+  emptyPreview.hidden = media !== null;
+  if (media) webcamBox.replaceChildren();
+  if (enrolment) enrolment.setWebcam(media !== null);
+  return media;
+}
+
+async function retryWebcam() {
+  if (await openWebcam()) streamTo(chosenCamera);
+}
+
+function asCamera(camera) {
   const room = camera.room_name ? ` in ${camera.room_name}` : " (no room yet)";
   identity.textContent = `Camera “${camera.name}”${room}`;
   const name = document.querySelector("[data-user-name]");
@@ -89,12 +121,14 @@ function asCamera(camera, media) {
       }
     });
   }
-  streamTo(camera.camera_id, media);
+  streamTo(camera.camera_id);
 }
 
-async function asAdmin(media) {
+async function asAdmin() {
   await startPage();
-  new Enrolment(document.getElementById("enrolment"), video).show();
+  enrolment = new Enrolment(document.getElementById("enrolment"), video);
+  enrolment.setWebcam(media !== null);
+  enrolment.show();
   const cameras = (await listAll("/api/cameras")).filter((c) => c.kind === "webrtc" && c.enabled);
   picker.append(...cameras.map((camera) => el("option", { value: camera.id }, camera.name)));
   document.getElementById("camera-picker-box").hidden = false;
@@ -108,9 +142,9 @@ async function asAdmin(media) {
     if (picker.value) url.searchParams.set(CAMERA_PARAM, picker.value);
     else url.searchParams.delete(CAMERA_PARAM);
     window.history.replaceState(null, "", url);
-    streamTo(picker.value, media);
+    streamTo(picker.value);
   });
-  streamTo(picker.value, media);
+  streamTo(picker.value);
 }
 
 async function main() {
@@ -119,17 +153,9 @@ async function main() {
     signedOut();
     return;
   }
-  let media;
-  try {
-    media = await startPreview(video);
-  } catch (error) {
-    showState("idle");
-    state.textContent = "No camera: allow this page to use the webcam, then reload";
-    showError(problems, error);
-    return;
-  }
-  if (user) await asAdmin(media);
-  else asCamera(camera, media);
+  await openWebcam();
+  if (user) await asAdmin();
+  else asCamera(camera);
 }
 
 main().catch((error) => showError(problems, error));

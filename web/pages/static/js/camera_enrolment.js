@@ -30,19 +30,30 @@ export class Enrolment {
     this.button = section.querySelector("#take-snapshot");
     this.result = section.querySelector("#enrolment-result");
     this.image = section.querySelector("#snapshot");
+    this.noWebcam = section.querySelector("#enrolment-no-webcam");
     this.imageUrl = null;
+    this.webcam = false;
     this.search.addEventListener("submit", (event) => {
       event.preventDefault();
       this.find(this.search.q.value.trim());
     });
-    this.choice.addEventListener("change", () => {
-      this.button.disabled = !this.choice.value;
-    });
+    this.choice.addEventListener("change", () => this.enable());
     this.button.addEventListener("click", () => this.enrol());
   }
 
   show() {
     this.section.hidden = false;
+  }
+
+  // A snapshot needs the webcam; finding the person does not.
+  setWebcam(present) {
+    this.webcam = present;
+    this.noWebcam.hidden = present;
+    this.enable();
+  }
+
+  enable() {
+    this.button.disabled = !this.choice.value || !this.webcam;
   }
 
   async find(query) {
@@ -56,7 +67,7 @@ export class Enrolment {
       this.choice.replaceChildren(none, ...options);
       this.choice.disabled = options.length === 0;
       if (options.length === 1) this.choice.value = page.items[0].id;
-      this.button.disabled = !this.choice.value;
+      this.enable();
       if (options.length) this.choice.focus();
     } catch (error) {
       showError(this.result, error);
@@ -79,7 +90,7 @@ export class Enrolment {
     } catch (error) {
       showError(this.result, error);
     } finally {
-      this.button.disabled = !this.choice.value;
+      this.enable();
     }
   }
 

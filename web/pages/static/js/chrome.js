@@ -1,6 +1,28 @@
-// What every signed-in page shares: who is signed in, admin links for admins only, sign out.
+// What every signed-in page shares: who is signed in, admin links for admins only, sign out,
+// and the menu that folds behind its button on a phone.
 
 import { api } from "./api.js";
+
+// On a phone the menu opens over the page's top and closes again with Escape or a link;
+// on a wider screen the button is not shown and the menu is always there (CSS decides).
+function wireMenu() {
+  const header = document.querySelector("header.top");
+  const toggle = document.querySelector("[data-menu-toggle]");
+  if (!header || !toggle) return;
+  const setOpen = (open) => {
+    header.classList.toggle("menu-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  };
+  toggle.addEventListener("click", () => setOpen(!header.classList.contains("menu-open")));
+  header.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && header.classList.contains("menu-open")) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+}
+
+wireMenu();
 
 export async function startPage() {
   const me = await api("GET", "/api/auth/me");
