@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import numpy as np
 
@@ -189,12 +190,7 @@ def roster_latency(
 ) -> dict[str, float]:
     """One face against a class of `people` people with 5 templates each, exactly."""
     data = face_like_gallery(real, people * 5, queries, rng)
-    roster = Roster(
-        [
-            Template(n, int(p), row)
-            for n, (p, row) in enumerate(zip(data.person_of_template, data.templates, strict=True))
-        ]
-    )
+    roster = Roster(numbered_templates(data.person_of_template, data.templates))
     return _percentiles([_timed(partial(roster.search, q[None])) for q in data.probes])
 
 
@@ -203,18 +199,15 @@ def index_figures(
 ) -> dict[str, float]:
     """Build time, one-face search latency and recall@1 against exact search."""
     data = face_like_gallery(real, size, queries, rng)
-    templates = [
-        Template(n, int(p), row)
-        for n, (p, row) in enumerate(zip(data.person_of_template, data.templates, strict=True))
-    ]
+    templates = numbered_templates(data.person_of_template, data.templates)
     started = time.perf_counter()
     index = TemplateIndex.from_templates(templates, real.shape[1], hnsw_params(config))
     build_s = time.perf_counter() - started
     latency = _percentiles([_timed(partial(index.search, q[None])) for q in data.probes])
     exact = (data.probes @ data.templates.T).argmax(axis=1)
     nearest = index.nearest_templates(data.probes, k=1)
-    found = np.array([hits[0].template_id if hits else -1 for hits in nearest])
-    found_person = np.array([c.person_id for c in index.search(data.probes)])
+    found = np.array([hits[0].template_id.int if hits else -1 for hits in nearest])
+    found_person = np.array([_number(c.person_id) for c in index.search(data.probes)])
     hit = found == exact
     enrolled = data.probe_person >= 0
     return {
@@ -227,6 +220,19 @@ def index_figures(
             float(np.mean(found_person == data.person_of_template[exact])), 4
         ),
     }
+
+
+def numbered_templates(person_of_template: np.ndarray, rows: np.ndarray) -> list[Template]:
+    """Template n of person p, with ids `UUID(int=n)` and `UUID(int=p)`: the synthetic
+    gallery numbers both, and `.int` turns a search's answer back into the number to score."""
+    return [
+        Template(UUID(int=n), UUID(int=int(p)), row)
+        for n, (p, row) in enumerate(zip(person_of_template, rows, strict=True))
+    ]
+
+
+def _number(person_id: UUID | None) -> int:
+    return -1 if person_id is None else person_id.int
 
 
 def _pipeline_vs_faceanalysis(

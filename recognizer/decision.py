@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from recognizer.ids import PersonId
+
 # The lowest cosine similarity there is: the second-best score when the gallery or roster
 # holds a single person, so that the margin test is then decided by the threshold alone.
 NO_SECOND_SCORE = -1.0
-
-PersonId = str | int
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from recognizer.config import RecognizerConfig
-from recognizer.decision import Candidate, Match, PersonId, match
+from recognizer.decision import Candidate, Match, match
 from recognizer.errors import GalleryError
 from recognizer.hnsw_index import HnswParams, TemplateIndex
+from recognizer.ids import PersonId, TemplateId
 from recognizer.prototypes import PersonPrototypes
 from recognizer.rwlock import ReadWriteLock
-from recognizer.templates import Template, TemplateId, as_unit_rows
+from recognizer.templates import Template, as_unit_rows
 
 
 def hnsw_params(config: RecognizerConfig) -> HnswParams:
@@ -164,8 +165,7 @@ def _checked(person_id: PersonId, templates: Sequence[Template], dim: int) -> li
     for template in templates:
         if template.person_id != person_id:
             raise GalleryError(
-                f"template {template.template_id!r} belongs to {template.person_id!r}, "
-                f"not {person_id!r}"
+                f"template {template.template_id} belongs to {template.person_id}, not {person_id}"
             )
         row = as_unit_rows(template.embedding, dim)[0]
         checked.append(Template(template.template_id, person_id, row))
@@ -177,7 +177,7 @@ def _group(templates: Sequence[Template], dim: int) -> dict[PersonId, dict[Templ
     seen: set[TemplateId] = set()
     for template in templates:
         if template.template_id in seen:
-            raise GalleryError(f"template id {template.template_id!r} appears twice")
+            raise GalleryError(f"template id {template.template_id} appears twice")
         seen.add(template.template_id)
         row = as_unit_rows(template.embedding, dim)[0]
         grouped.setdefault(template.person_id, {})[template.template_id] = Template(

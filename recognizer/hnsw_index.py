@@ -1,7 +1,7 @@
 """The global approximate index over every enrolled template ("who is this, anywhere").
 
 hnswlib stores unsigned integer labels; this class owns the mapping between those labels and
-(template id, person id), so ids can be UUID strings. Labels are never reused: a removed
+(template id, person id), so ids can be UUIDs. Labels are never reused: a removed
 template's label is forgotten, its slot is marked deleted (so hnswlib skips it in every later
 search) and a later add fills the slot under a fresh label (`replace_deleted`). A removed
 person can therefore never come back from a search, even after its slot is reused.
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import hnswlib
 import numpy as np
 
-from recognizer.decision import NO_SECOND_SCORE, Candidate, PersonId
+from recognizer.decision import NO_SECOND_SCORE, Candidate
 from recognizer.errors import GalleryError
+from recognizer.ids import PersonId, TemplateId
 from recognizer.rwlock import ReadWriteLock
 from recognizer.templates import (
     Template,
-    TemplateId,
     as_unit_rows,
     check_unique_ids,
 )
@@ -211,7 +211,7 @@ class TemplateIndex:
     def replace_person(self, person_id: PersonId, templates: Sequence[Template]) -> None:
         """Swap a person's templates for new ones; searches see either all old or all new."""
         if any(t.person_id != person_id for t in templates):
-            raise GalleryError(f"replacement templates must all belong to person {person_id!r}")
+            raise GalleryError(f"replacement templates must all belong to person {person_id}")
         check_unique_ids(templates)
         vectors = (
             as_unit_rows(np.stack([t.embedding for t in templates]), self._dim)
@@ -224,7 +224,7 @@ class TemplateIndex:
             for template in templates:
                 if template.template_id in self._label_of and template.template_id not in kept_ids:
                     raise GalleryError(
-                        f"template id {template.template_id!r} belongs to another person"
+                        f"template id {template.template_id} belongs to another person"
                     )
             self._remove_locked(list(old))
             if vectors is not None:
@@ -233,7 +233,7 @@ class TemplateIndex:
     def _add_locked(self, templates: Sequence[Template], vectors: np.ndarray) -> None:
         for template in templates:
             if template.template_id in self._label_of:
-                raise GalleryError(f"template id {template.template_id!r} is already enrolled")
+                raise GalleryError(f"template id {template.template_id} is already enrolled")
         count = len(templates)
         needed = int(self._index.get_current_count()) + max(0, count - self._free_slots)
         capacity = int(self._index.get_max_elements())

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from recognizer.decision import NO_SECOND_SCORE, Candidate, PersonId
+from recognizer.decision import NO_SECOND_SCORE, Candidate
+from recognizer.ids import PersonId
 from recognizer.templates import Template
 
 

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from recognizer.decision import NO_SECOND_SCORE, Candidate, PersonId
+from recognizer.decision import NO_SECOND_SCORE, Candidate
+from recognizer.ids import PersonId
 from recognizer.templates import Template, as_unit_rows, check_unique_ids
 
 

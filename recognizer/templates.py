@@ -1,7 +1,7 @@
 """Enrolled face templates: one embedding of one person, and the checks every gallery applies.
 
-Person and template ids are opaque to the recognizer: the store uses UUID strings, tests
-and benchmarks use ints. Both must be hashable and JSON-serialisable (for saved indexes).
+Person and template ids are the store's UUIDs (recognizer/ids.py); the recognizer only
+compares and hashes them.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognizer.decision import PersonId
 from recognizer.errors import GalleryError
-
-TemplateId = str | int
+from recognizer.ids import PersonId, TemplateId
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -52,5 +50,5 @@ def check_unique_ids(templates: Sequence[Template]) -> None:
     seen: set[TemplateId] = set()
     for template in templates:
         if template.template_id in seen:
-            raise GalleryError(f"template id {template.template_id!r} appears twice")
+            raise GalleryError(f"template id {template.template_id} appears twice")
         seen.add(template.template_id)

@@ -3,6 +3,13 @@
 A sighting write carries its own id. The ids applied are remembered (attendance_writes) in the
 same transaction as the upsert, so a write retried after a lost reply, when the commit did
 happen but its answer never arrived, is recognised and never counted twice.
+
+A sighting from a camera also carries the generation of the camera's lease its process held
+(store/camera_leases.py). The write is refused (fenced) when a newer lease of that camera had
+begun by the time its frame was seen: its process had lost the camera, perhaps without knowing
+yet. A write of a frame seen before the change of hands still lands, however late it comes (a
+decision journaled in an outage and replayed by the next run, under a new lease). Seen times
+are the process's clock and terms the database's: they agree as far as NTP keeps them.
 """
 
 from __future__ import annotations
@@ -42,7 +49,8 @@ class Sighting:
     """A person recognised in a session: what the presence engine writes.
 
     `status` is the engine's judgement (present, or late when first seen after the grace
-    period). `count` lets a caller fold several sightings into one write.
+    period). `count` lets a caller fold several sightings into one write. `lease` is the
+    generation of the camera's lease under which the frame was seen (None: not checked).
     """
 
     session_id: UUID
@@ -53,6 +61,7 @@ class Sighting:
     camera_id: UUID | None = None
     count: int = 1
     write_id: UUID = field(default_factory=uuid4)
+    lease: int | None = None
 
     def __post_init__(self) -> None:
         if self.status not in SIGHTED:
@@ -82,6 +91,15 @@ class AttendanceUpsert:
     inserted: bool  # True when this write created the row: the person just became present
 
 
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What one batch did: the rows it touched, and the write ids refused as written under a
+    camera lease that had changed hands (see the module's docstring)."""
+
+    upserts: list[AttendanceUpsert]
+    fenced: list[UUID]
+
+
 def _record(row: asyncpg.Record) -> AttendanceRecord:
     values = {key: row[key] for key in _COLUMNS.replace(" ", "").split(",")}
     values["status"] = AttendanceStatus(values["status"])
@@ -92,15 +110,22 @@ def _record(row: asyncpg.Record) -> AttendanceRecord:
 # inside one batch is taken once (the join with `fresh` would count it once per copy); rows of
 # one batch for the same person are merged first (one row may be touched once per statement);
 # a manual status, or a status already decided by an earlier sighting, is never overwritten by
-# a later one.
+# a later one. A write whose camera had a newer lease term by the time it was seen is fenced:
+# neither applied nor remembered as applied, and reported back.
 _UPSERT = f"""
 WITH input AS (
     SELECT DISTINCT ON (write_id) *
     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[],
-                $6::real[], $7::uuid[], $8::integer[])
-        AS t(write_id, session_id, person_id, status, seen_at, score, camera_id, n)
+                $6::real[], $7::uuid[], $8::integer[], $10::bigint[])
+        AS t(write_id, session_id, person_id, status, seen_at, score, camera_id, n, lease)
+), fenced AS (
+    SELECT i.write_id FROM input i
+    WHERE i.lease IS NOT NULL AND EXISTS (
+        SELECT 1 FROM camera_lease_terms t
+        WHERE t.camera_id = i.camera_id AND t.generation > i.lease AND t.started_at <= i.seen_at)
 ), fresh AS (
-    INSERT INTO attendance_writes (write_id) SELECT write_id FROM input
+    INSERT INTO attendance_writes (write_id)
+    SELECT write_id FROM input WHERE write_id NOT IN (SELECT write_id FROM fenced)
     ON CONFLICT DO NOTHING RETURNING write_id
 ), merged AS (
     SELECT i.session_id, i.person_id,
@@ -135,7 +160,10 @@ WITH input AS (
         'best_score', best_score, 'camera_id', camera_id, 'sightings', sightings)
     FROM up
 )
-SELECT * FROM up
+SELECT *, NULL::uuid AS fenced_write FROM up
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, write_id
+FROM fenced
 """
 
 
@@ -182,10 +210,15 @@ class Attendance(Repository):
         """Upsert a batch in one statement and one transaction, announcing every row touched.
 
         Idempotent per `write_id`: replaying a batch changes nothing and returns nothing for
-        the writes already applied.
+        the writes already applied (nor for the fenced ones: see `record_batch`).
         """
+        return (await self.record_batch(sightings)).upserts
+
+    async def record_batch(self, sightings: Sequence[Sighting]) -> WriteOutcome:
+        """`record_many`, also saying which writes were fenced (refused for good: written
+        under a camera lease that had changed hands before their frame was seen)."""
         if not sightings:
-            return []
+            return WriteOutcome([], [])
         rows = await self._fetch(
             _UPSERT,
             [s.write_id for s in sightings],
@@ -197,8 +230,16 @@ class Attendance(Repository):
             [s.camera_id for s in sightings],
             [s.count for s in sightings],
             EventKind.ATTENDANCE_UPSERTED.value,
+            [s.lease for s in sightings],
         )
-        return [AttendanceUpsert(_record(row), row["inserted"]) for row in rows]
+        return WriteOutcome(
+            upserts=[
+                AttendanceUpsert(_record(row), row["inserted"])
+                for row in rows
+                if row["fenced_write"] is None
+            ],
+            fenced=[row["fenced_write"] for row in rows if row["fenced_write"] is not None],
+        )
 
     async def set_status(
         self,

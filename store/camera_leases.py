@@ -8,6 +8,12 @@ database time (now()), never on the clock of a process. Each process also keeps 
 to reach each one that advertises an address).
 
 A holder is any short text that is unique per running process (host name, pid, a nonce).
+
+Each change of hands gives the lease a new generation, higher than any before it, and the
+database remembers when each generation's term began: the holder stamps its attendance writes
+with the generation it holds, and a write whose frame was seen after a newer term of its camera
+had begun is refused (store/attendance.py), so a holder that lost a camera without knowing yet
+(frozen, cut off from the database) cannot write that camera's decisions under the old lease.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from store.repository import Repository, affected
 _FORGET_INSTANCES_AFTER = "1 hour"
 
 # The update of a lease row that changes hands (or is renewed by its own holder): the holder's
-# report of the camera is only kept when the holder stays the same.
+# report of the camera is only kept when the holder stays the same. A new holder gets the
+# generation drawn for the row proposed (excluded: the sequence's next value), which a trigger
+# records as the start of a new term (migration 0004).
 _HAND_OVER = """
     ON CONFLICT (camera_id) DO UPDATE SET
         holder = excluded.holder,
@@ -36,8 +44,8 @@ _HAND_OVER = """
         renewed_at = now(),
         acquired_at = CASE WHEN camera_leases.holder = excluded.holder
                            THEN camera_leases.acquired_at ELSE now() END,
-        generation = camera_leases.generation
-                     + CASE WHEN camera_leases.holder = excluded.holder THEN 0 ELSE 1 END,
+        generation = CASE WHEN camera_leases.holder = excluded.holder
+                          THEN camera_leases.generation ELSE excluded.generation END,
         state = CASE WHEN camera_leases.holder = excluded.holder
                      THEN camera_leases.state END,
         error = CASE WHEN camera_leases.holder = excluded.holder
@@ -63,7 +71,7 @@ class CameraReport:
 class CameraLease:
     camera_id: UUID
     holder: str
-    generation: int  # raised each time the camera changes hands
+    generation: int  # raised each time the camera changes hands (one sequence for all)
     acquired_at: datetime
     renewed_at: datetime
     expires_in_s: float  # database time; zero or less once expired
@@ -148,9 +156,10 @@ _LEASE_COLUMNS = """
 
 
 class CameraLeases(Repository):
-    async def claim(self, holder: str, camera_ids: Iterable[UUID], ttl_s: float) -> set[UUID]:
+    async def claim(self, holder: str, camera_ids: Iterable[UUID], ttl_s: float) -> dict[UUID, int]:
         """Take the leases of these enabled cameras that are free, expired or already ours;
-        returns the ones now held (the others stay with their live holder)."""
+        returns the ones now held, with their generation (the others stay with their live
+        holder)."""
         _check(holder, ttl_s)
         rows = await self._fetch(
             "INSERT INTO camera_leases (camera_id, holder, expires_at)"
@@ -158,29 +167,30 @@ class CameraLeases(Repository):
             " WHERE id = ANY($2::uuid[]) AND enabled"
             f" {_HAND_OVER}"
             " WHERE camera_leases.expires_at <= now() OR camera_leases.holder = excluded.holder"
-            " RETURNING camera_id",
+            " RETURNING camera_id, generation",
             holder,
             list(camera_ids),
             ttl_s,
         )
-        return {row["camera_id"] for row in rows}
+        return {row["camera_id"]: row["generation"] for row in rows}
 
-    async def take_over(self, holder: str, camera_id: UUID, ttl_s: float) -> bool:
+    async def take_over(self, holder: str, camera_id: UUID, ttl_s: float) -> int | None:
         """Take the camera's lease whoever holds it (a browser's peer connection reached this
-        holder); False when the camera is gone or disabled. The previous holder learns it
-        lost the camera at its next renewal."""
+        holder); returns its generation, None when the camera is gone or disabled. The
+        previous holder learns it lost the camera at its next renewal, and its writes of
+        frames seen from now on are refused meanwhile."""
         _check(holder, ttl_s)
-        taken = await self._fetchval(
+        generation = await self._fetchval(
             "INSERT INTO camera_leases (camera_id, holder, expires_at)"
             " SELECT id, $1, now() + make_interval(secs => $3) FROM cameras"
             " WHERE id = $2 AND enabled"
             f" {_HAND_OVER}"
-            " RETURNING camera_id",
+            " RETURNING generation",
             holder,
             camera_id,
             ttl_s,
         )
-        return taken is not None
+        return None if generation is None else int(generation)
 
     async def renew(
         self,

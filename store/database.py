@@ -25,7 +25,12 @@ from store.server import database_server
 from store.sessions import ClassSessions
 from store.templates import Templates
 from store.users import Users
-from store.write_buffer import AttendanceWriteBuffer, SettledCallback, WrittenCallback
+from store.write_buffer import (
+    AttendanceWriteBuffer,
+    FencedCallback,
+    SettledCallback,
+    WrittenCallback,
+)
 
 
 async def migrate_database(dsn: str) -> tuple[int, ...]:
@@ -122,6 +127,7 @@ class Database:
         shutdown_timeout_s: float = 30.0,
         on_settled: SettledCallback | None = None,
         journaled: bool = False,
+        on_fenced: FencedCallback | None = None,
     ) -> AttendanceWriteBuffer:
         """A buffer for attendance writes (enter it with `async with`)."""
         return AttendanceWriteBuffer(
@@ -134,4 +140,5 @@ class Database:
             shutdown_timeout_s=shutdown_timeout_s,
             on_settled=on_settled,
             journaled=journaled,
+            on_fenced=on_fenced,
         )

@@ -78,6 +78,7 @@ class JournalEntry:
                 "score": sighting.score,
                 "camera_id": None if sighting.camera_id is None else str(sighting.camera_id),
                 "count": sighting.count,
+                "lease": sighting.lease,
             },
         )
 
@@ -96,6 +97,8 @@ class JournalEntry:
             camera_id=None if body["camera_id"] is None else UUID(body["camera_id"]),
             count=int(body["count"]),
             write_id=self.id,
+            # journaled before leases were fenced: written unchecked, as it was decided
+            lease=None if body.get("lease") is None else int(body["lease"]),
         )
 
     def event(self) -> tuple[EventKind, dict[str, Any]]:

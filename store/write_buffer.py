@@ -12,7 +12,9 @@ producer that must never wait can check `depth` against `capacity` first.
 Closing flushes, but waits at most `shutdown_timeout_s` for an absent database: what is still
 buffered then is left, logged, and counted in `abandoned` (lost, unless the caller journaled it:
 see store/journal.py). `on_settled` hears of every write once it is committed, recognised as
-committed before, or refused for good: what a journal may then forget.
+committed before, or refused for good: what a journal may then forget. A write fenced by its
+camera's lease (store/attendance.py) is refused for good: counted in `fenced`, logged, told to
+`on_fenced`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
+from uuid import UUID
 
 from store.attendance import Attendance, AttendanceUpsert, Sighting
 from store.backoff import Backoff
@@ -30,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 WrittenCallback = Callable[[Sequence[AttendanceUpsert]], Awaitable[None]]
 SettledCallback = Callable[[Sequence[Sighting]], Awaitable[None]]
+FencedCallback = Callable[[Sequence[Sighting]], Awaitable[None]]
 
 
 class AttendanceWriteBuffer:
@@ -50,6 +54,7 @@ class AttendanceWriteBuffer:
         shutdown_timeout_s: float = 30.0,
         on_settled: SettledCallback | None = None,
         journaled: bool = False,
+        on_fenced: FencedCallback | None = None,
     ) -> None:
         self._attendance = attendance
         self._queue: asyncio.Queue[Sighting] = asyncio.Queue(maxsize=capacity)
@@ -59,12 +64,14 @@ class AttendanceWriteBuffer:
         self._retry_max_s = retry_max_s
         self._on_written = on_written
         self._on_settled = on_settled
+        self._on_fenced = on_fenced
         self._journaled = journaled
         self._shutdown_timeout_s = shutdown_timeout_s
         self._abandoned = 0
         self._in_flight = 0
         self._written = 0
         self._rejected = 0
+        self._fenced = 0
         self._failed_attempts = 0
         self._available = True
         self._task: asyncio.Task[None] | None = None
@@ -90,6 +97,12 @@ class AttendanceWriteBuffer:
     def rejected(self) -> int:
         """Writes the database refused for good (e.g. the session was deleted meanwhile)."""
         return self._rejected
+
+    @property
+    def fenced(self) -> int:
+        """Writes refused because their camera's lease had changed hands before their frame
+        was seen (the process had lost the camera)."""
+        return self._fenced
 
     @property
     def failed_attempts(self) -> int:
@@ -169,7 +182,7 @@ class AttendanceWriteBuffer:
         backoff = Backoff(self._retry_initial_s, self._retry_max_s)
         while True:
             try:
-                results = await self._attendance.record_many(batch)
+                outcome = await self._attendance.record_batch(batch)
             except DatabaseUnavailable as error:
                 self._failed_attempts += 1
                 if self._available:
@@ -192,10 +205,29 @@ class AttendanceWriteBuffer:
             if not self._available:
                 logger.warning("database back, attendance writes resumed")
             self._available = True
-            self._written += len(batch)
-            await self._announce(results)
+            self._written += len(batch) - len(outcome.fenced)
+            await self._announce(outcome.upserts)
+            if outcome.fenced:
+                await self._refuse_fenced(batch, set(outcome.fenced))
             await self._settled(batch)
             return
+
+    async def _refuse_fenced(self, batch: list[Sighting], fenced: set[UUID]) -> None:
+        refused = [s for s in batch if s.write_id in fenced]
+        self._fenced += len(refused)
+        logger.warning(
+            "attendance writes refused: their camera's lease changed hands before their frames "
+            "were seen (this process had lost the camera)",
+            extra={
+                "fenced": len(refused),
+                "camera_ids": sorted({str(s.camera_id) for s in refused}),
+            },
+        )
+        if self._on_fenced is not None:
+            try:
+                await self._on_fenced(refused)
+            except Exception:
+                logger.exception("attendance fenced callback failed")
 
     async def _write_one_by_one(self, batch: list[Sighting]) -> None:
         """A batch the database refused: land every write that can land, count the others."""

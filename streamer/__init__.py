@@ -1,12 +1,14 @@
 """Video in: cameras (WebRTC, RTSP, files) to newest-frame slots.
 
 async with Supervisor(StreamerConfig()) as supervisor:
-    feed = await supervisor.add_camera(CameraSpec("room-101", "rtsp://..."))
+    feed = await supervisor.add_camera(CameraSpec(room_camera_id, "rtsp://..."))
     async with asyncio.timeout(5):
         frame = await feed.get()               # newest frame, BGR numpy array
     frames = await newest_frames(feeds, 0.2)   # each camera's waiting frame, or the first to come
-    answer = await supervisor.answer_offer("browser-cam", offer_sdp)
+    answer = await supervisor.answer_offer(browser_camera_id, offer_sdp)
     supervisor.statuses()                      # CameraStatus per camera
+
+Cameras are keyed by `CameraId` (the store's UUID), used as given.
 """
 
 from streamer.camera_spec import CameraSpec
@@ -23,6 +25,7 @@ from streamer.errors import (
 )
 from streamer.feed import CameraFeed
 from streamer.frame import Frame
+from streamer.ids import CameraId
 from streamer.status import CameraState, CameraStatus
 from streamer.supervisor import Supervisor
 
@@ -30,6 +33,7 @@ __all__ = [
     "CameraAlreadyExists",
     "CameraClosed",
     "CameraFeed",
+    "CameraId",
     "CameraSpec",
     "CameraState",
     "CameraStatus",

@@ -10,6 +10,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import uuid4
 
 import av
 
@@ -83,7 +84,8 @@ async def measure_frame_ages(path: Path, plan: BenchPlan) -> dict[str, float]:
     """Ages of handed-out frames when the consumer is slower than the camera."""
     write_h264_clip(path, 640, 480, 30, 5, keyframe_every=30)
     async with Supervisor(StreamerConfig(analysis_fps=None)) as supervisor:
-        feed = await supervisor.add_camera(CameraSpec("bench", str(path), loop=True))
+        camera_id = uuid4()
+        feed = await supervisor.add_camera(CameraSpec(camera_id, str(path), loop=True))
         ages: list[float] = []
         deadline = time.monotonic() + plan.age_seconds
         async with asyncio.timeout(plan.age_seconds + 30):
@@ -91,7 +93,7 @@ async def measure_frame_ages(path: Path, plan: BenchPlan) -> dict[str, float]:
                 frame = await feed.get()
                 ages.append(frame.age())
                 await asyncio.sleep(plan.slow_consumer_s)
-        status = supervisor.status("bench")
+        status = supervisor.status(camera_id)
     ages.sort()
     return {
         "camera_fps": 30,
@@ -121,14 +123,15 @@ async def measure_webrtc(plan: BenchPlan) -> dict[str, object]:
     assert sender.stdin is not None and sender.stdout is not None
     try:
         async with Supervisor(StreamerConfig()) as supervisor:
-            feed = await supervisor.add_camera(CameraSpec("bench"))
+            camera_id = uuid4()
+            feed = await supervisor.add_camera(CameraSpec(camera_id))
             offer = json.loads(await asyncio.wait_for(sender.stdout.readline(), 30))
-            answer = await supervisor.answer_offer("bench", offer["sdp"])
+            answer = await supervisor.answer_offer(camera_id, offer["sdp"])
             sender.stdin.write(json.dumps({"type": "answer", "sdp": answer}).encode() + b"\n")
             await sender.stdin.drain()
             async with asyncio.timeout(30):
                 await feed.get()  # the first frame: the stream is live
-            before = supervisor.status("bench").frames_received
+            before = supervisor.status(camera_id).frames_received
             cpu, wall = time.process_time(), time.monotonic()
             handed = 0
             async with asyncio.timeout(plan.webrtc_seconds + 30):
@@ -136,7 +139,7 @@ async def measure_webrtc(plan: BenchPlan) -> dict[str, object]:
                     await feed.get()  # the analysis step itself is not part of this cost
                     handed += 1
             cpu, wall = time.process_time() - cpu, time.monotonic() - wall
-            received = supervisor.status("bench").frames_received - before
+            received = supervisor.status(camera_id).frames_received - before
     except (StreamerError, TimeoutError, ValueError) as exc:  # ValueError: no offer line
         return {"error": f"{type(exc).__name__}: {exc}"}
     finally:

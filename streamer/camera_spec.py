@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from streamer.errors import InvalidCameraSpec
+from streamer.ids import CameraId
 from streamer.status import CameraKind
 from streamer.url import CameraUrl, parse_camera_url
-
-_CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class CameraSpec:
     the input, which would put a URL's password into error messages.
     """
 
-    camera_id: str
+    camera_id: CameraId
     url: str | None = field(default=None, repr=False)
     loop: bool = False
     realtime: bool = True
@@ -32,9 +31,9 @@ class CameraSpec:
     parsed_url: CameraUrl | None = field(init=False, default=None, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.camera_id, str) or not _CAMERA_ID.match(self.camera_id):
+        if not isinstance(self.camera_id, UUID):
             raise InvalidCameraSpec(
-                "camera_id must be 1-64 characters of letters, digits, '_', '.' or '-'"
+                f"camera_id must be a UUID, not {type(self.camera_id).__name__}"
             )
         if self.analysis_fps is not None and not 0 < self.analysis_fps <= 120:
             raise InvalidCameraSpec("analysis_fps must be in (0, 120]")

@@ -8,6 +8,7 @@ import time
 
 from streamer.fps_meter import FpsMeter
 from streamer.frame import Frame
+from streamer.ids import CameraId
 from streamer.latest_slot import LatestSlot
 from streamer.rate import RateLimiter
 from streamer.status import CameraKind, CameraState, CameraStatus
@@ -24,7 +25,7 @@ class CameraFeed:
 
     def __init__(
         self,
-        camera_id: str,
+        camera_id: CameraId,
         kind: CameraKind,
         source: str | None,
         analysis_fps: float | None,
@@ -38,6 +39,7 @@ class CameraFeed:
         self._received_meter = FpsMeter()
         self._handed_meter = FpsMeter()
         self._received = 0
+        self._skipped = 0
         self._last_frame_monotonic: float | None = None
         self._state = CameraState.CONNECTING
         self._reconnects = 0
@@ -82,6 +84,7 @@ class CameraFeed:
                 frames_received=self._received,
                 frames_handed_out=self._slot.taken,
                 frames_dropped=self._slot.dropped,
+                frames_skipped=self._skipped,
                 last_frame_age_s=None if last is None else round(now - last, 3),
                 reconnects=self._reconnects,
                 last_error=self._last_error,
@@ -94,7 +97,10 @@ class CameraFeed:
             self._received += 1
             self._last_frame_monotonic = monotonic
             self._received_meter.tick(monotonic)
-            return self._received if self._limiter.allow(monotonic) else None
+            if self._limiter.allow(monotonic):
+                return self._received
+            self._skipped += 1
+            return None
 
     def publish(self, frame: Frame) -> None:
         self._slot.put(frame)

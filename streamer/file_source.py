@@ -11,6 +11,7 @@ import av
 from streamer.config import StreamerConfig
 from streamer.decode import describe_error, to_bgr
 from streamer.frame import Frame
+from streamer.ids import CameraId
 from streamer.source import FrameSink, FrameSource
 from streamer.status import CameraState
 from streamer.url import CameraUrl
@@ -25,7 +26,12 @@ class FileSource(FrameSource):
     timestamps like a camera would, otherwise frames come as fast as they decode."""
 
     def __init__(
-        self, camera_id: str, url: CameraUrl, config: StreamerConfig, loop: bool, realtime: bool
+        self,
+        camera_id: CameraId,
+        url: CameraUrl,
+        config: StreamerConfig,
+        loop: bool,
+        realtime: bool,
     ) -> None:
         super().__init__(camera_id)
         self._url = url

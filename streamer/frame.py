@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from streamer.ids import CameraId
+
 
 @dataclass(frozen=True, slots=True, eq=False)  # arrays do not compare as booleans
 class Frame:
@@ -16,7 +18,7 @@ class Frame:
     consecutive handed-out frames show how many were skipped or dropped.
     """
 
-    camera_id: str
+    camera_id: CameraId
     image: np.ndarray  # H x W x 3, uint8, BGR
     seq: int
     captured_at: float  # wall clock (time.time()) when the frame was decoded

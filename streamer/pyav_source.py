@@ -14,6 +14,7 @@ from streamer.backoff import Backoff
 from streamer.config import StreamerConfig
 from streamer.decode import describe_error, to_bgr
 from streamer.frame import Frame
+from streamer.ids import CameraId
 from streamer.source import FrameSink, FrameSource
 from streamer.status import CameraState
 from streamer.url import CameraUrl
@@ -39,7 +40,7 @@ class PyAvSource(FrameSource):
     `max_failed_attempts` consecutive connections deliver no frame, then FAILED.
     """
 
-    def __init__(self, camera_id: str, url: CameraUrl, config: StreamerConfig) -> None:
+    def __init__(self, camera_id: CameraId, url: CameraUrl, config: StreamerConfig) -> None:
         super().__init__(camera_id)
         self._url = url
         self._config = config

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from typing import Protocol
 
 from streamer.frame import Frame
+from streamer.ids import CameraId
 from streamer.status import CameraState
 
 
@@ -34,7 +35,7 @@ class FrameSource(ABC):
     running `run` stops the source and waits for its worker thread or peer to be gone.
     """
 
-    def __init__(self, camera_id: str) -> None:
+    def __init__(self, camera_id: CameraId) -> None:
         self.camera_id = camera_id
 
     @abstractmethod

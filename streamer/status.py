@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Literal
 
+from streamer.ids import CameraId
+
 CameraKind = Literal["url", "file", "webrtc"]
 
 
@@ -21,7 +23,7 @@ class CameraState(enum.StrEnum):
 class CameraStatus:
     """A snapshot of one camera. The URL is redacted; rates are over the last seconds."""
 
-    camera_id: str
+    camera_id: CameraId
     kind: CameraKind
     source: str | None  # redacted URL, None for a browser camera
     state: CameraState
@@ -30,6 +32,7 @@ class CameraStatus:
     frames_received: int
     frames_handed_out: int
     frames_dropped: int  # replaced in the slot before any consumer took them
+    frames_skipped: int  # received, then left out by the analysis rate (never decoded further)
     last_frame_age_s: float | None  # None until the first frame
     reconnects: int  # times the camera was lost and reconnection began
     last_error: str | None

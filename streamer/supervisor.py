@@ -12,6 +12,7 @@ from streamer.config import StreamerConfig
 from streamer.errors import CameraAlreadyExists, NotABrowserCamera, UnknownCamera
 from streamer.feed import CameraFeed
 from streamer.file_source import FileSource
+from streamer.ids import CameraId
 from streamer.pyav_source import PyAvSource
 from streamer.source import FrameSource
 from streamer.status import CameraState, CameraStatus
@@ -39,7 +40,7 @@ class Supervisor:
 
     def __init__(self, config: StreamerConfig | None = None) -> None:
         self._config = config or StreamerConfig()
-        self._cameras: dict[str, _Camera] = {}
+        self._cameras: dict[CameraId, _Camera] = {}
         self._closed = False
 
     async def __aenter__(self) -> Supervisor:
@@ -58,7 +59,7 @@ class Supervisor:
         return self._config
 
     @property
-    def camera_ids(self) -> list[str]:
+    def camera_ids(self) -> list[CameraId]:
         return list(self._cameras)
 
     async def add_camera(self, spec: CameraSpec) -> CameraFeed:
@@ -86,7 +87,7 @@ class Supervisor:
         self._cameras[spec.camera_id] = self._start(spec, camera.feed)
         return camera.feed
 
-    async def remove_camera(self, camera_id: str) -> None:
+    async def remove_camera(self, camera_id: CameraId) -> None:
         """Stop a camera; consumers waiting on its feed get CameraClosed."""
         camera = self._cameras.pop(camera_id, None)
         if camera is None:
@@ -97,13 +98,13 @@ class Supervisor:
             camera.feed.close()
         logger.info("camera %s removed", camera_id, extra={"camera_id": camera_id})
 
-    def feed(self, camera_id: str) -> CameraFeed:
+    def feed(self, camera_id: CameraId) -> CameraFeed:
         return self._get(camera_id).feed
 
-    def spec(self, camera_id: str) -> CameraSpec:
+    def spec(self, camera_id: CameraId) -> CameraSpec:
         return self._get(camera_id).spec
 
-    def status(self, camera_id: str) -> CameraStatus:
+    def status(self, camera_id: CameraId) -> CameraStatus:
         return self._get(camera_id).feed.status()
 
     def statuses(self) -> list[CameraStatus]:
@@ -111,7 +112,7 @@ class Supervisor:
 
     async def answer_offer(
         self,
-        camera_id: str,
+        camera_id: CameraId,
         sdp: str,
         sdp_type: str = "offer",
         on_channel: ChannelListener | None = None,
@@ -162,7 +163,7 @@ class Supervisor:
     def _analysis_fps(self, spec: CameraSpec) -> float | None:
         return spec.analysis_fps if spec.analysis_fps is not None else self._config.analysis_fps
 
-    def _get(self, camera_id: str) -> _Camera:
+    def _get(self, camera_id: CameraId) -> _Camera:
         try:
             return self._cameras[camera_id]
         except KeyError:

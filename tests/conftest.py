@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,6 +15,18 @@ from tests.postgres_fixtures import PostgresForTests, postgres_for_tests, stoppa
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FACES_DIR = PROJECT_ROOT.parent / "shared" / "faces"
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """A test that runs the command line installs the process's log handler on a stream
+    pytest closes after the test: put the root logger back, so no later line is written
+    into a closed capture."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

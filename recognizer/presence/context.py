@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from recognizer.ids import PersonId, SessionId
 from recognizer.presence.errors import PresenceError
 
 
@@ -16,8 +17,8 @@ class ClassContext:
     when first seen after `late_after`); anyone else enrolled is reported as another course's.
     """
 
-    session_id: str
-    roster: frozenset[str]
+    session_id: SessionId
+    roster: frozenset[PersonId]
     late_after: datetime
     starts_at: datetime
 

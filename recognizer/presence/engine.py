@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer.analyzer import FaceAnalyzer
-from recognizer.decision import Match, PersonId, match
+from recognizer.decision import Match, match
 from recognizer.detector import Detection
 from recognizer.gallery import Gallery
+from recognizer.ids import CameraId, PersonId, SessionId
 from recognizer.presence.best_face import better_face
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.context import ClassContext
@@ -87,8 +88,8 @@ class PresenceEngine:
         self._config = config or PresenceConfig()
         self._batch_lock = threading.Lock()  # one batch at a time: trackers follow frame order
         self._lock = threading.Lock()  # the state below
-        self._trackers: dict[str, CameraTracker] = {}
-        self._contexts: dict[str, ClassContext] = {}
+        self._trackers: dict[CameraId, CameraTracker] = {}
+        self._contexts: dict[CameraId, ClassContext] = {}
         self._ledger = SessionLedger(self._config.seen_refresh_s)
         # Erased people the gallery may still match: the web layer erases from the engine
         # first and from the gallery a moment later, and batches run in between. Person id
@@ -101,7 +102,7 @@ class PresenceEngine:
 
     # -- what the web layer tells the engine ---------------------------------------------
 
-    def set_context(self, camera_id: str, context: ClassContext | None) -> None:
+    def set_context(self, camera_id: CameraId, context: ClassContext | None) -> None:
         """The class session now running in the camera's room; None when there is none.
 
         Without a context the camera's faces are still tracked and identified (boxes for the
@@ -117,17 +118,17 @@ class PresenceEngine:
             ):
                 self._ledger.drop_session(old.session_id)
 
-    def context(self, camera_id: str) -> ClassContext | None:
+    def context(self, camera_id: CameraId) -> ClassContext | None:
         with self._lock:
             return self._contexts.get(camera_id)
 
-    def mark_reported(self, session_id: str, person_ids: Iterable[PersonId]) -> None:
+    def mark_reported(self, session_id: SessionId, person_ids: Iterable[PersonId]) -> None:
         """People already present in the session (e.g. read from the database after a
         restart): no PersonPresent goes out for them again."""
         with self._lock:
             self._ledger.mark_present(session_id, person_ids)
 
-    def forget_camera(self, camera_id: str) -> None:
+    def forget_camera(self, camera_id: CameraId) -> None:
         """Drop a camera's tracks and context (the camera was removed or stopped)."""
         self.set_context(camera_id, None)
         with self._lock:
@@ -428,7 +429,9 @@ class PresenceEngine:
             ]
         return []
 
-    def _unknown_face(self, sighting: _Sighting, session_id: str | None) -> list[PresenceEvent]:
+    def _unknown_face(
+        self, sighting: _Sighting, session_id: SessionId | None
+    ) -> list[PresenceEvent]:
         """Once per unknown face and session: a stranger who sat in the room before the class
         began is one of its unknown faces too (a track counted with no session running, or in
         the previous class, was never reported to this one), and one who steps out and comes
@@ -452,10 +455,10 @@ class PresenceEngine:
         frames: Sequence[CameraFrame],
         sightings: list[list[_Sighting]],
         assessed: dict[int, _Assessed],
-    ) -> dict[str, list[FaceBox]]:
+    ) -> dict[CameraId, list[FaceBox]]:
         """Each camera's faces after its latest frame of the batch: those seen in it, and the
         tracks held unsearched since (identified faces between scans) where they last were."""
-        latest: dict[str, list[_Sighting]] = {}
+        latest: dict[CameraId, list[_Sighting]] = {}
         for frame, row in zip(frames, sightings, strict=True):
             if frame.camera_id in self._trackers:
                 latest[frame.camera_id] = row
@@ -467,7 +470,7 @@ class PresenceEngine:
             boxes[camera_id] = faces + [self._box(t, camera_id, None) for t in held]
         return boxes
 
-    def _box(self, track: Track, camera_id: str, assessed: _Assessed | None) -> FaceBox:
+    def _box(self, track: Track, camera_id: CameraId, assessed: _Assessed | None) -> FaceBox:
         identity = track.identity
         context = self._contexts.get(camera_id)
         label: BoxLabel

@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 
-from recognizer.decision import PersonId
+from recognizer.ids import CameraId, PersonId, SessionId
 
 AttendanceStatus = Literal["present", "late"]
 BoxLabel = Literal["identified", "voting", "unknown", "other_course", "low_quality"]
@@ -23,8 +23,8 @@ class PersonPresent:
     time of the frame that produced the event, for the capture-to-event latency.
     """
 
-    camera_id: str
-    session_id: str
+    camera_id: CameraId
+    session_id: SessionId
     person_id: PersonId
     status: AttendanceStatus
     score: float
@@ -37,8 +37,8 @@ class PersonPresent:
 class PersonSeen:
     """A roster student already present is still in the room (at most every seen_refresh_s)."""
 
-    camera_id: str
-    session_id: str
+    camera_id: CameraId
+    session_id: SessionId
     person_id: PersonId
     score: float
     seen_at: datetime
@@ -48,8 +48,8 @@ class PersonSeen:
 class OtherCourseSeen:
     """An enrolled person who is not on this session's roster (once per person/session)."""
 
-    camera_id: str
-    session_id: str
+    camera_id: CameraId
+    session_id: SessionId
     person_id: PersonId
     score: float
     seen_at: datetime
@@ -64,8 +64,8 @@ class UnknownFace:
     unknown faces, else None.
     """
 
-    camera_id: str
-    session_id: str | None
+    camera_id: CameraId
+    session_id: SessionId | None
     track_id: int
     seen_at: datetime
     face: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -102,5 +102,5 @@ class ProcessStats:
 @dataclass(frozen=True, slots=True)
 class PresenceUpdate:
     events: list[PresenceEvent]
-    boxes: dict[str, list[FaceBox]]  # camera id -> faces of its latest frame in the batch
+    boxes: dict[CameraId, list[FaceBox]]  # camera id -> faces of its latest frame in the batch
     stats: ProcessStats

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
+from recognizer.ids import CameraId
 from recognizer.presence.errors import PresenceError
 
 
@@ -18,7 +19,7 @@ class CameraFrame:
     track ages, vote windows and re-check intervals, which must not jump with the wall clock.
     """
 
-    camera_id: str
+    camera_id: CameraId
     image: np.ndarray  # HxWx3 BGR uint8
     captured_at: datetime
     monotonic: float
@@ -26,6 +27,6 @@ class CameraFrame:
     def __post_init__(self) -> None:
         if not isinstance(self.captured_at, datetime) or self.captured_at.utcoffset() is None:
             raise PresenceError(
-                f"frame of camera {self.camera_id!r}: captured_at must be a timezone-aware "
+                f"frame of camera {self.camera_id}: captured_at must be a timezone-aware "
                 f"datetime, got {self.captured_at!r}"
             )

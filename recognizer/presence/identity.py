@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from recognizer.decision import Match, PersonId
+from recognizer.decision import Match
+from recognizer.ids import PersonId
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.evidence import TrackEvidence
 from recognizer.presence.vote import TrackVote

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from recognizer.decision import PersonId
+from recognizer.ids import PersonId, SessionId
 
 # Two tracks' pooled evidence at least this similar are one face come back (a stranger who
 # stepped out and in, a looping demo video): the same face's tracks pool to 0.7-0.9 against
@@ -33,9 +33,9 @@ class SessionLedger:
 
     def __init__(self, seen_refresh_s: float) -> None:
         self._seen_refresh_s = seen_refresh_s
-        self._sessions: dict[str, _SessionRecord] = {}
+        self._sessions: dict[SessionId, _SessionRecord] = {}
 
-    def claim_present(self, session_id: str, person_id: PersonId, now: float) -> bool:
+    def claim_present(self, session_id: SessionId, person_id: PersonId, now: float) -> bool:
         """True the first time a person is present in the session (the caller reports it)."""
         record = self._sessions.setdefault(session_id, _SessionRecord())
         if person_id in record.present:
@@ -44,7 +44,7 @@ class SessionLedger:
         record.last_seen[person_id] = now
         return True
 
-    def claim_seen(self, session_id: str, person_id: PersonId, now: float) -> bool:
+    def claim_seen(self, session_id: SessionId, person_id: PersonId, now: float) -> bool:
         """True when a present person's last-seen refresh is due (the caller reports it)."""
         record = self._sessions.setdefault(session_id, _SessionRecord())
         last = record.last_seen.get(person_id)
@@ -53,7 +53,7 @@ class SessionLedger:
         record.last_seen[person_id] = now
         return True
 
-    def claim_unknown(self, session_id: str, evidence: np.ndarray | None) -> bool:
+    def claim_unknown(self, session_id: SessionId, evidence: np.ndarray | None) -> bool:
         """True when an unknown track's face is new to the session (the caller counts it);
         False when an unknown face already counted there came back as a new track."""
         record = self._sessions.setdefault(session_id, _SessionRecord())
@@ -65,18 +65,18 @@ class SessionLedger:
             record.unknown.append(evidence)
         return True
 
-    def claim_other_course(self, session_id: str, person_id: PersonId) -> bool:
+    def claim_other_course(self, session_id: SessionId, person_id: PersonId) -> bool:
         record = self._sessions.setdefault(session_id, _SessionRecord())
         if person_id in record.other_course:
             return False
         record.other_course.add(person_id)
         return True
 
-    def mark_present(self, session_id: str, person_ids: Iterable[PersonId]) -> None:
+    def mark_present(self, session_id: SessionId, person_ids: Iterable[PersonId]) -> None:
         """Seed people already present (from the database, after a restart)."""
         self._sessions.setdefault(session_id, _SessionRecord()).present.update(person_ids)
 
-    def drop_session(self, session_id: str) -> None:
+    def drop_session(self, session_id: SessionId) -> None:
         """Forget a session no camera runs any more."""
         self._sessions.pop(session_id, None)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 import numpy as np
 
 from recognizer.boxes import iou_matrix
+from recognizer.ids import SessionId
 from recognizer.presence.best_face import BestFace
 from recognizer.presence.config import PresenceConfig
 from recognizer.presence.identity import TrackIdentity
@@ -26,7 +27,7 @@ class Track:
     identity: TrackIdentity
     best_face: BestFace | None = None  # kept only while it may become an unknown face
     # Sessions it was reported to as an unknown face (None: while no session ran).
-    unknown_in: set[str | None] = field(default_factory=set)
+    unknown_in: set[SessionId | None] = field(default_factory=set)
 
 
 class CameraTracker:

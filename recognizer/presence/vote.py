@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass
 
-from recognizer.decision import Match, PersonId
+from recognizer.decision import Match
+from recognizer.ids import PersonId
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,15 @@ from collections.abc import Callable
 from aiortc import RTCDataChannel
 from aiortc.exceptions import InvalidStateError
 
+from streamer.ids import CameraId
+
 logger = logging.getLogger(__name__)
 
 
 class BrowserChannel:
     """One data channel the browser opened: send text while it is open, wait for its end."""
 
-    def __init__(self, camera_id: str, channel: RTCDataChannel) -> None:
+    def __init__(self, camera_id: CameraId, channel: RTCDataChannel) -> None:
         self.camera_id = camera_id
         self.label = channel.label
         self._channel = channel

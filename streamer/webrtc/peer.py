@@ -21,6 +21,7 @@ from streamer.config import StreamerConfig
 from streamer.decode import to_bgr
 from streamer.errors import SignallingError
 from streamer.frame import Frame
+from streamer.ids import CameraId
 from streamer.source import FrameSink
 from streamer.status import CameraState
 from streamer.webrtc.codecs import preferred_video_codecs
@@ -47,7 +48,7 @@ class PeerSession:
 
     def __init__(
         self,
-        camera_id: str,
+        camera_id: CameraId,
         connection: RTCPeerConnection,
         track: MediaStreamTrack,
         sink: FrameSink,
@@ -68,7 +69,7 @@ class PeerSession:
     @classmethod
     async def negotiate(
         cls,
-        camera_id: str,
+        camera_id: CameraId,
         sdp: str,
         sdp_type: str,
         sink: FrameSink,
@@ -174,7 +175,7 @@ class PeerSession:
 
 
 def _hand_over(
-    camera_id: str,
+    camera_id: CameraId,
     channel: RTCDataChannel,
     channels: list[BrowserChannel],
     on_channel: ChannelListener,

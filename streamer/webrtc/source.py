@@ -7,6 +7,7 @@ import logging
 
 from streamer.config import StreamerConfig
 from streamer.errors import CameraClosed
+from streamer.ids import CameraId
 from streamer.source import FrameSink, FrameSource
 from streamer.status import CameraState
 from streamer.webrtc.data_channel import ChannelListener
@@ -22,7 +23,7 @@ class WebRtcSource(FrameSource):
     (its peer ended: waiting for the browser to offer again).
     """
 
-    def __init__(self, camera_id: str, config: StreamerConfig) -> None:
+    def __init__(self, camera_id: CameraId, config: StreamerConfig) -> None:
         super().__init__(camera_id)
         self._config = config
         self._sink: FrameSink | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import PurePosixPath
 from typing import Any
 
 import pytest
@@ -109,6 +110,15 @@ def test_prometheus_scrapes_the_service_and_grafana_loads_the_shared_dashboard(
     assert (COMPOSE_DIR / host_folder / "rollcall-dashboard.json").is_file()
     source = load_yaml(COMPOSE_DIR / "grafana/provisioning/datasources/prometheus.yml")
     assert source["datasources"][0]["url"] == "http://prometheus:9090"
+
+
+def test_prometheus_loads_the_alert_rules_file(compose: dict[str, Any]) -> None:
+    (pattern,) = load_yaml(COMPOSE_DIR / "prometheus.yml")["rule_files"]
+    prometheus = compose["services"]["prometheus"]
+    mounts = dict(v.rsplit(":", 2)[:2] for v in prometheus["volumes"] if v.startswith("."))
+    loaded = [host for host, inside in mounts.items() if PurePosixPath(inside).match(pattern)]
+    assert loaded == ["./prometheus-rules.yml"]
+    assert (COMPOSE_DIR / loaded[0]).is_file()
 
 
 def test_named_volumes_are_declared(compose: dict[str, Any]) -> None:

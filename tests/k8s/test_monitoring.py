@@ -8,16 +8,27 @@ The few names from other exporters are listed here by name, each with where it c
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.k8s.deployment_files import K8S, load_yaml
+from tests.k8s.alert_rules import (
+    COMPOSE_RULES,
+    compose_rules,
+    duration_ms,
+    kubernetes_rules,
+    time_compressed,
+    without_durations,
+)
+from tests.k8s.deployment_files import K8S
+from tests.k8s.prometheus_server import prometheus_tool
 from tests.k8s.promql import metric_names
 from web.telemetry.metrics import Metrics
 
 DASHBOARD = K8S / "base" / "grafana" / "rollcall-dashboard.json"
-RULES = K8S / "base" / "prometheusrule.yaml"
 
 # Not Rollcall's, by the exporter a panel using one must name.
 OTHER_EXPORTERS = {
@@ -42,7 +53,7 @@ def exported_names() -> set[str]:
 
 
 def rule_expressions() -> dict[str, str]:
-    spec = load_yaml(RULES)["spec"]
+    spec = kubernetes_rules()
     return {rule["alert"]: rule["expr"] for group in spec["groups"] for rule in group["rules"]}
 
 
@@ -167,3 +178,50 @@ def test_no_two_dashboard_panels_overlap() -> None:
             for y in range(grid["y"], grid["y"] + grid["h"]):
                 assert (x, y) not in cells, f"{panel['title']!r} covers {cells.get((x, y))!r}"
                 cells[(x, y)] = panel["title"]
+
+
+def test_compose_loads_the_very_rules_of_the_prometheus_rule() -> None:
+    # two files, since Prometheus reads a bare rule file and the operator a custom resource
+    assert compose_rules() == kubernetes_rules()
+
+
+def _promtool_check_rules(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [prometheus_tool("promtool"), "check", "rules", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_promtool_accepts_the_rules_and_refuses_a_broken_one(tmp_path: Path) -> None:
+    checked = _promtool_check_rules(COMPOSE_RULES)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    broken = kubernetes_rules()
+    broken["groups"][0]["rules"][0]["expr"] = "max by (camera (rollcall_camera_up)"
+    (tmp_path / "broken.yml").write_text(yaml.safe_dump(broken), encoding="utf-8")
+    assert _promtool_check_rules(tmp_path / "broken.yml").returncode != 0
+
+
+def test_the_time_compressed_rules_differ_only_in_their_durations(tmp_path: Path) -> None:
+    rules = kubernetes_rules()
+    compressed = time_compressed(rules, 60)
+    pairs = [
+        (rule, fast)
+        for group, fast_group in zip(rules["groups"], compressed["groups"], strict=True)
+        for rule, fast in zip(group["rules"], fast_group["rules"], strict=True)
+    ]
+    for rule, fast in pairs:
+        assert without_durations(fast["expr"]) == without_durations(rule["expr"])
+        assert {k: v for k, v in fast.items() if k not in ("expr", "for")} == {
+            k: v for k, v in rule.items() if k not in ("expr", "for")
+        }
+        if "for" in rule:
+            assert duration_ms(fast["for"]) * 60 == duration_ms(rule["for"])
+    by_name = {rule["alert"]: fast for rule, fast in pairs}
+    assert by_name["RollcallCameraDown"]["for"] == "2000ms"
+    assert "[20000ms]" in by_name["RollcallNoAttendanceDuringSession"]["expr"]
+    (tmp_path / "fast.yml").write_text(yaml.safe_dump(compressed), encoding="utf-8")
+    checked = _promtool_check_rules(tmp_path / "fast.yml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -72,6 +72,19 @@ def test_security_audits_dependencies_and_scans_every_package_with_the_bandit_co
         assert re.search(rf"#[^\n]*\n(?:\s*#[^\n]*\n)*\s*- {skip}\b", text), skip
 
 
+def test_security_fuzzes_the_api_longer_than_the_test_suite_does() -> None:
+    from tests.web.test_fuzz import DEFAULT_EXAMPLES
+
+    (fuzz,) = [job for job in workflow("security")["jobs"].values() if _runs_fuzz(job)]
+    (step,) = [step for step in fuzz["steps"] if "test_fuzz.py" in step.get("run", "")]
+    assert step["run"].startswith(ci_command() + " tests/web/test_fuzz.py")
+    assert int(step["env"]["ROLLCALL_FUZZ_EXAMPLES"]) >= 10 * DEFAULT_EXAMPLES
+
+
+def _runs_fuzz(job: dict[str, Any]) -> bool:
+    return any("test_fuzz.py" in step.get("run", "") for step in job["steps"])
+
+
 def test_the_image_workflow_builds_both_dockerfile_targets_without_pushing() -> None:
     build = workflow("image")["jobs"]["build"]
     targets = set(build["strategy"]["matrix"]["target"])

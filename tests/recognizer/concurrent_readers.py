@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from uuid import UUID
 
 import numpy as np
 
@@ -14,13 +15,13 @@ class RemovedPeople:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._ids: set[str] = set()
+        self._ids: set[UUID] = set()
 
-    def add(self, person_id: str) -> None:
+    def add(self, person_id: UUID) -> None:
         with self._lock:
             self._ids.add(person_id)
 
-    def snapshot(self) -> frozenset[str]:
+    def snapshot(self) -> frozenset[UUID]:
         with self._lock:
             return frozenset(self._ids)
 

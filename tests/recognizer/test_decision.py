@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from recognizer.decision import NO_SECOND_SCORE, Candidate, decide, match
 from recognizer.evaluation import PhotoFace, read_identities
 from recognizer.gallery import Gallery
 from recognizer.templates import Template
+from tests.ids import uid
 
 
 def test_accepts_only_above_the_threshold() -> None:
@@ -33,8 +35,8 @@ def test_a_lone_candidate_is_decided_by_the_threshold() -> None:
 
 
 def test_match_carries_the_person_score_and_margin() -> None:
-    result = match(Candidate("s-1", 0.62, 0.20), threshold=0.4, margin=0.05)
-    assert (result.person_id, result.accepted) == ("s-1", True)
+    result = match(Candidate(uid("ada"), 0.62, 0.20), threshold=0.4, margin=0.05)
+    assert (result.person_id, result.accepted) == (uid("ada"), True)
     assert result.score == pytest.approx(0.62) and result.margin == pytest.approx(0.42)
 
 
@@ -48,7 +50,7 @@ class RealFaces:
 
     gallery: Gallery
     probes: np.ndarray  # second photo of enrolled people
-    probe_ids: list[str]
+    probe_ids: list[UUID]
     strangers: np.ndarray  # the photo of every single-photo identity
 
 
@@ -81,10 +83,10 @@ def real_faces(
         template = usable(first)
         if template is None:
             continue
-        gallery.add(identity, [Template(first, identity, template)])
+        gallery.add(uid(identity), [Template(uid(first), uid(identity), template)])
         if second and (probe := usable(second[0])) is not None:
             probes.append(probe)
-            probe_ids.append(identity)
+            probe_ids.append(uid(identity))
     strangers = [e for e in map(usable, singles) if e is not None]
     return RealFaces(gallery, np.stack(probes), probe_ids, np.stack(strangers))
 

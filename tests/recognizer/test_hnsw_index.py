@@ -9,6 +9,7 @@ from recognizer.decision import NO_SECOND_SCORE
 from recognizer.errors import GalleryError
 from recognizer.hnsw_index import HnswParams, TemplateIndex
 from recognizer.templates import Template
+from tests.ids import uid
 
 DIM = 64
 PARAMS = HnswParams(m=32, ef_construction=100, ef=64)
@@ -19,11 +20,11 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
-def person(rng: np.random.Generator, person_id: str, count: int = 3) -> list[Template]:
+def person(rng: np.random.Generator, name: str, count: int = 3) -> list[Template]:
     """Templates of one person: a random identity plus small variations, like real faces."""
     centre = unit(rng, 1)[0]
     rows = centre + 0.08 * rng.normal(size=(count, DIM)).astype(np.float32)
-    return [Template(f"{person_id}/t{k}", person_id, row) for k, row in enumerate(rows)]
+    return [Template(uid(f"{name}/t{k}"), uid(name), row) for k, row in enumerate(rows)]
 
 
 def people(rng: np.random.Generator, count: int, prefix: str = "p") -> list[Template]:
@@ -71,27 +72,31 @@ def test_a_removed_person_never_matches_again() -> None:
     rng = np.random.default_rng(2)
     templates = people(rng, 50)
     index = TemplateIndex.from_templates(templates, DIM, PARAMS)
-    gone = [t for t in templates if t.person_id == "p7"]
-    assert index.remove_person("p7") == 3
-    assert "p7" not in found_people(index, vectors(gone))
+    gone = [t for t in templates if t.person_id == uid("p7")]
+    assert index.remove_person(uid("p7")) == 3
+    assert uid("p7") not in found_people(index, vectors(gone))
     assert all(
-        hit.person_id != "p7" for hits in index.nearest_templates(vectors(gone), 64) for hit in hits
+        hit.person_id != uid("p7")
+        for hits in index.nearest_templates(vectors(gone), 64)
+        for hit in hits
     )
-    assert "p7/t0" not in index and "p7" not in index.person_ids()
+    assert uid("p7/t0") not in index and uid("p7") not in index.person_ids()
 
 
 def test_removed_slots_are_reused_without_reviving_the_removed_person() -> None:
     rng = np.random.default_rng(3)
     index = TemplateIndex.from_templates(people(rng, 20), DIM, PARAMS)
-    gone = index.template_ids("p3")
-    gone_vectors = vectors([t for t in people(np.random.default_rng(3), 20) if t.person_id == "p3"])
+    gone = index.template_ids(uid("p3"))
+    gone_vectors = vectors(
+        [t for t in people(np.random.default_rng(3), 20) if t.person_id == uid("p3")]
+    )
     capacity = index.capacity
-    index.remove_person("p3")
+    index.remove_person(uid("p3"))
     newcomer = person(rng, "newcomer")
     index.add(newcomer)
     assert index.capacity == capacity
-    assert "p3" not in found_people(index, gone_vectors)
-    assert found_people(index, vectors(newcomer)) == ["newcomer"] * 3
+    assert uid("p3") not in found_people(index, gone_vectors)
+    assert found_people(index, vectors(newcomer)) == [uid("newcomer")] * 3
     assert not gone & set().union(*(index.template_ids(p) for p in index.person_ids()))
 
 
@@ -99,32 +104,35 @@ def test_remove_single_templates_keeps_the_person_through_the_others() -> None:
     rng = np.random.default_rng(4)
     templates = people(rng, 10)
     index = TemplateIndex.from_templates(templates, DIM, PARAMS)
-    assert index.remove_templates(["p1/t0", "no-such-template"]) == 1
-    assert index.template_ids("p1") == {"p1/t1", "p1/t2"}
+    assert index.remove_templates([uid("p1/t0"), uid("no-such-template")]) == 1
+    assert index.template_ids(uid("p1")) == {uid("p1/t1"), uid("p1/t2")}
     (hit,) = index.nearest_templates(templates[3].embedding, k=1)[0]
-    assert hit.template_id != "p1/t0"
+    assert hit.template_id != uid("p1/t0")
 
 
 def test_replace_swaps_all_of_a_persons_templates_at_once() -> None:
     rng = np.random.default_rng(5)
     templates = people(rng, 30)
     index = TemplateIndex.from_templates(templates, DIM, PARAMS)
-    old = [t for t in templates if t.person_id == "p4"]
-    new = [Template(f"p4/new{k}", "p4", t.embedding) for k, t in enumerate(person(rng, "x", 2))]
-    index.replace_person("p4", new)
-    assert index.template_ids("p4") == {"p4/new0", "p4/new1"}
-    assert found_people(index, vectors(new)) == ["p4", "p4"]
-    assert "p4" not in found_people(index, vectors(old))
+    old = [t for t in templates if t.person_id == uid("p4")]
+    new = [
+        Template(uid(f"p4/new{k}"), uid("p4"), t.embedding)
+        for k, t in enumerate(person(rng, "x", 2))
+    ]
+    index.replace_person(uid("p4"), new)
+    assert index.template_ids(uid("p4")) == {uid("p4/new0"), uid("p4/new1")}
+    assert found_people(index, vectors(new)) == [uid("p4"), uid("p4")]
+    assert uid("p4") not in found_people(index, vectors(old))
 
 
 def test_replace_refuses_templates_of_someone_else() -> None:
     rng = np.random.default_rng(6)
     index = TemplateIndex.from_templates(people(rng, 3), DIM, PARAMS)
     with pytest.raises(GalleryError, match="belong to person"):
-        index.replace_person("p0", person(rng, "p1"))
+        index.replace_person(uid("p0"), person(rng, "p1"))
     with pytest.raises(GalleryError, match="belongs to another person"):
-        index.replace_person("p0", [Template("p1/t0", "p0", unit(rng, 1)[0])])
-    assert index.template_ids("p1") == {"p1/t0", "p1/t1", "p1/t2"}
+        index.replace_person(uid("p0"), [Template(uid("p1/t0"), uid("p0"), unit(rng, 1)[0])])
+    assert index.template_ids(uid("p1")) == {uid("p1/t0"), uid("p1/t1"), uid("p1/t2")}
 
 
 def test_duplicate_template_ids_are_refused() -> None:
@@ -132,7 +140,7 @@ def test_duplicate_template_ids_are_refused() -> None:
     index = TemplateIndex(DIM, PARAMS)
     index.add(person(rng, "a"))
     with pytest.raises(GalleryError, match="already enrolled"):
-        index.add([Template("a/t0", "b", unit(rng, 1)[0])])
+        index.add([Template(uid("a/t0"), uid("b"), unit(rng, 1)[0])])
 
 
 def test_the_index_grows_when_full() -> None:
@@ -151,8 +159,9 @@ def test_rebuild_from_a_list_gives_a_compact_index_with_the_same_answers() -> No
     templates = people(rng, 100)
     churned = TemplateIndex.from_templates(templates, DIM, PARAMS)
     for n in range(0, 100, 2):
-        churned.remove_person(f"p{n}")
-    survivors = [t for t in templates if int(str(t.person_id)[1:]) % 2]
+        churned.remove_person(uid(f"p{n}"))
+    removed = {uid(f"p{n}") for n in range(0, 100, 2)}
+    survivors = [t for t in templates if t.person_id not in removed]
     rebuilt = TemplateIndex.from_templates(survivors, DIM, PARAMS)
     assert rebuilt.capacity <= churned.capacity
     assert found_people(rebuilt, vectors(templates)) == found_people(churned, vectors(templates))
@@ -164,7 +173,7 @@ def test_a_lone_person_has_no_second_person_and_an_empty_index_finds_nobody() ->
     assert found_people(index, unit(rng, 2)) == [None, None]
     index.add(person(rng, "solo"))
     (candidate,) = index.search(unit(rng, 1))
-    assert candidate.person_id == "solo" and candidate.second_score == NO_SECOND_SCORE
+    assert candidate.person_id == uid("solo") and candidate.second_score == NO_SECOND_SCORE
 
 
 def test_a_person_with_many_templates_still_gets_a_real_second_person() -> None:
@@ -173,12 +182,12 @@ def test_a_person_with_many_templates_still_gets_a_real_second_person() -> None:
     others = people(rng, 20)
     index = TemplateIndex.from_templates(crowd + others, DIM, PARAMS)
     (hits,) = index.nearest_templates(crowd[0].embedding, k=8)
-    assert {hit.person_id for hit in hits} == {"crowd"}  # k=8 alone sees nobody else
+    assert {hit.person_id for hit in hits} == {uid("crowd")}  # k=8 alone sees nobody else
     (candidate,) = index.search(crowd[0].embedding, k=8)
     rows = vectors(others)
     rows /= np.linalg.norm(rows, axis=1, keepdims=True)
     exact_second = float((rows @ unit_row(crowd[0].embedding)).max())
-    assert candidate.person_id == "crowd"
+    assert candidate.person_id == uid("crowd")
     assert candidate.second_score == pytest.approx(exact_second, abs=1e-4)
 
 

@@ -27,7 +27,7 @@ async def _cameras(db: Database, count: int) -> list[UUID]:
 
 async def test_a_free_camera_is_claimed_and_its_holder_is_known(db: Database) -> None:
     [camera] = await _cameras(db, 1)
-    assert await db.camera_leases.claim("a", [camera], TTL_S) == {camera}
+    assert await db.camera_leases.claim("a", [camera], TTL_S) == {camera: 1}
     lease = await db.camera_leases.of_camera(camera)
     assert lease is not None
     assert (lease.holder, lease.generation, lease.live) == ("a", 1, True)
@@ -47,13 +47,13 @@ async def test_three_holders_racing_for_the_same_cameras_never_share_one(db: Dat
         assert sorted(c for held in won for c in held) == sorted(cameras)
         overview = await db.camera_leases.overview()
         for holder, held in zip(("a", "b", "c"), won, strict=True):
-            assert overview.held_by(holder) == held
+            assert overview.held_by(holder) == held.keys()
 
 
 async def test_a_camera_held_by_a_live_holder_is_not_claimed_by_another(db: Database) -> None:
     [camera] = await _cameras(db, 1)
     await db.camera_leases.claim("a", [camera], TTL_S)
-    assert await db.camera_leases.claim("b", [camera], TTL_S) == set()
+    assert await db.camera_leases.claim("b", [camera], TTL_S) == {}
     assert await db.camera_leases.renew("b", [CameraReport(camera, "live")], TTL_S) == set()
     lease = await db.camera_leases.of_camera(camera)
     assert lease is not None and lease.holder == "a"
@@ -66,7 +66,7 @@ async def test_an_expired_lease_is_handed_to_the_next_claimant_and_lost_by_its_h
     await db.camera_leases.claim("a", [camera], SHORT_TTL_S)
     await asyncio.sleep(SHORT_TTL_S + 0.2)
     assert (await db.camera_leases.overview()).free() == [camera]
-    assert await db.camera_leases.claim("b", [camera], TTL_S) == {camera}
+    assert (await db.camera_leases.claim("b", [camera], TTL_S)).keys() == {camera}
     assert await db.camera_leases.renew("a", [CameraReport(camera, "live")], TTL_S) == set()
     lease = await db.camera_leases.of_camera(camera)
     assert lease is not None
@@ -82,7 +82,7 @@ async def test_renewing_keeps_the_lease_and_publishes_the_holders_report(db: Dat
     for _ in range(3):
         await asyncio.sleep(SHORT_TTL_S / 2)
         assert await db.camera_leases.renew("a", [report], TTL_S) == {camera}
-    assert await db.camera_leases.claim("b", [camera], TTL_S) == set()
+    assert await db.camera_leases.claim("b", [camera], TTL_S) == {}
     lease = await db.camera_leases.of_camera(camera)
     assert lease is not None
     assert lease.report == report
@@ -97,7 +97,7 @@ async def test_a_released_camera_is_free_at_once(db: Database) -> None:
     overview = await db.camera_leases.overview()
     assert overview.free() == [first]
     assert overview.held_by("a") == {second}
-    assert await db.camera_leases.claim("b", [first], TTL_S) == {first}
+    assert (await db.camera_leases.claim("b", [first], TTL_S)).keys() == {first}
 
 
 async def test_taking_over_moves_a_live_lease_and_its_holder_loses_it_at_renewal(
@@ -119,7 +119,7 @@ async def test_disabled_or_deleted_cameras_are_never_leased_and_their_leases_go(
     kept, disabled, deleted = await _cameras(db, 3)
     await db.camera_leases.claim("a", [kept, deleted], TTL_S)
     await db.cameras.set_enabled(disabled, False)
-    assert await db.camera_leases.claim("a", [disabled], TTL_S) == set()
+    assert await db.camera_leases.claim("a", [disabled], TTL_S) == {}
     assert not await db.camera_leases.take_over("a", disabled, TTL_S)
     await db.cameras.delete(deleted)
     assert await db.camera_leases.of_camera(deleted) is None

@@ -13,11 +13,12 @@ import pytest
 from streamer.errors import CameraClosed
 from streamer.frame import Frame
 from streamer.latest_slot import LatestSlot
+from tests.ids import uid
 
 
 def make_frame(seq: int, size: int = 8) -> Frame:
     image = np.full((size, size, 3), seq % 256, dtype=np.uint8)
-    return Frame("cam", image, seq, time.time(), time.monotonic())
+    return Frame(uid("cam"), image, seq, time.time(), time.monotonic())
 
 
 def test_only_the_newest_frame_is_kept_and_replaced_ones_count_as_dropped() -> None:

@@ -15,7 +15,10 @@ from aiortc import RTCPeerConnection
 from streamer import CameraSpec, CameraState, SignallingError, StreamerConfig, Supervisor
 from streamer.webrtc.peer import PEER_CLOSED, rtc_configuration
 from streamer.webrtc.synthetic_peer import SyntheticPeer
+from tests.ids import uid
 from tests.streamer.waiting import wait_for_state
+
+BROWSER = uid("browser")
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback_ice")]
 
@@ -23,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback_ice")]
 @pytest.fixture
 async def supervisor(fast_config: StreamerConfig) -> AsyncIterator[Supervisor]:
     async with Supervisor(fast_config) as supervisor:
-        await supervisor.add_camera(CameraSpec("browser"))
+        await supervisor.add_camera(CameraSpec(BROWSER))
         yield supervisor
 
 
@@ -50,12 +53,12 @@ async def test_frames_arrive_from_a_peer_in_vp8_and_h264(
 ) -> None:
     peer = SyntheticPeer(codec, 320, 240, 15)
     try:
-        answer = await supervisor.answer_offer("browser", await peer.offer())
+        answer = await supervisor.answer_offer(BROWSER, await peer.offer())
         await peer.accept_answer(answer)
-        feed = supervisor.feed("browser")
+        feed = supervisor.feed(BROWSER)
         async with asyncio.timeout(30):
             frames = [await feed.get() for _ in range(3)]
-        status = supervisor.status("browser")
+        status = supervisor.status(BROWSER)
         peers = supervisor.active_peers()
     finally:
         await peer.close()
@@ -71,19 +74,19 @@ async def test_a_peer_closed_by_the_browser_ends_at_once(fast_config: StreamerCo
     # A watchdog far beyond the wait below proves the close itself ended the peer.
     config = fast_config.model_copy(update={"webrtc_watchdog_s": 120})
     async with Supervisor(config) as supervisor:
-        await supervisor.add_camera(CameraSpec("browser"))
+        await supervisor.add_camera(CameraSpec(BROWSER))
         peer = SyntheticPeer("VP8", 160, 120, 15)
-        await peer.accept_answer(await supervisor.answer_offer("browser", await peer.offer()))
-        await wait_for_state(supervisor, "browser", CameraState.LIVE, timeout_s=30)
+        await peer.accept_answer(await supervisor.answer_offer(BROWSER, await peer.offer()))
+        await wait_for_state(supervisor, BROWSER, CameraState.LIVE, timeout_s=30)
         await peer.close()
-        ended = await wait_for_state(supervisor, "browser", CameraState.RECONNECTING, 20)
+        ended = await wait_for_state(supervisor, BROWSER, CameraState.RECONNECTING, 20)
         assert ended.last_error == PEER_CLOSED
         assert supervisor.active_peers() == 0
         # The browser comes back with a new offer: the same camera goes live again.
         again = SyntheticPeer("VP8", 160, 120, 15)
         try:
-            await again.accept_answer(await supervisor.answer_offer("browser", await again.offer()))
-            back = await wait_for_state(supervisor, "browser", CameraState.LIVE, timeout_s=30)
+            await again.accept_answer(await supervisor.answer_offer(BROWSER, await again.offer()))
+            back = await wait_for_state(supervisor, BROWSER, CameraState.LIVE, timeout_s=30)
         finally:
             await again.close()
     assert back.reconnects == 1
@@ -102,13 +105,13 @@ async def test_the_watchdog_closes_a_peer_whose_browser_died(
     try:
         assert sender.stdin is not None and sender.stdout is not None
         offer = json.loads(await asyncio.wait_for(sender.stdout.readline(), 30))
-        answer = await supervisor.answer_offer("browser", offer["sdp"])
+        answer = await supervisor.answer_offer(BROWSER, offer["sdp"])
         sender.stdin.write(json.dumps({"type": "answer", "sdp": answer}).encode() + b"\n")
         await sender.stdin.drain()
-        await wait_for_state(supervisor, "browser", CameraState.LIVE, timeout_s=30)
+        await wait_for_state(supervisor, BROWSER, CameraState.LIVE, timeout_s=30)
         sender.send_signal(signal.SIGKILL)  # dies without a word, like a crashed tab
         # aiortc alone notices only after ~30 s; the watchdog (5 s here) well before.
-        ended = await wait_for_state(supervisor, "browser", CameraState.RECONNECTING, 20)
+        ended = await wait_for_state(supervisor, BROWSER, CameraState.RECONNECTING, 20)
     finally:
         if sender.returncode is None:
             sender.kill()
@@ -125,15 +128,15 @@ async def test_offers_racing_for_one_camera_leave_one_peer_and_nothing_after_shu
     offers = [await peer.offer() for peer in peers]
     try:
         async with Supervisor(config) as supervisor:
-            await supervisor.add_camera(CameraSpec("browser"))
+            await supervisor.add_camera(CameraSpec(BROWSER))
             # Answered at once, before the new camera's task has had a turn of the loop.
-            answer = await supervisor.answer_offer("browser", offers[0])
+            answer = await supervisor.answer_offer(BROWSER, offers[0])
             await peers[0].accept_answer(answer)
-            await wait_for_state(supervisor, "browser", CameraState.LIVE, timeout_s=30)
+            await wait_for_state(supervisor, BROWSER, CameraState.LIVE, timeout_s=30)
             # Two browser tabs reconnect at the same moment: both replace the live peer.
-            await asyncio.gather(*(supervisor.answer_offer("browser", o) for o in offers[1:]))
+            await asyncio.gather(*(supervisor.answer_offer(BROWSER, o) for o in offers[1:]))
             streaming = [
-                t for t in asyncio.all_tasks() if t.get_name() == "streamer-webrtc-browser"
+                t for t in asyncio.all_tasks() if t.get_name() == f"streamer-webrtc-{BROWSER}"
             ]
             peers_while_live = supervisor.active_peers()
     finally:
@@ -183,7 +186,7 @@ async def test_malformed_or_hostile_offers_get_a_clear_error_and_leave_nothing_r
     errors = {}
     for name, (sdp, sdp_type) in offers.items():
         with pytest.raises(SignallingError) as refused:
-            await supervisor.answer_offer("browser", sdp, sdp_type)
+            await supervisor.answer_offer(BROWSER, sdp, sdp_type)
         errors[name] = str(refused.value)
     await asyncio.sleep(0.2)
     assert supervisor.active_peers() == 0
@@ -195,7 +198,7 @@ async def test_malformed_or_hostile_offers_get_a_clear_error_and_leave_nothing_r
     assert "ICE candidates" in errors["many ICE candidates"]
     assert "type 'answer'" in errors["an answer"]
     assert "neither VP8 nor H.264" in errors["no codec in common"]
-    assert supervisor.status("browser").state is CameraState.CONNECTING
+    assert supervisor.status(BROWSER).state is CameraState.CONNECTING
 
 
 def test_no_stun_or_turn_server_is_used_unless_configured() -> None:

@@ -12,6 +12,9 @@ from aiortc import RTCDataChannel
 from streamer import CameraSpec, StreamerConfig, Supervisor
 from streamer.webrtc.data_channel import BrowserChannel
 from streamer.webrtc.synthetic_peer import SyntheticPeer
+from tests.ids import uid
+
+BROWSER = uid("browser")
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback_ice")]
 
@@ -19,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("loopback_ice")]
 @pytest.fixture
 async def supervisor(fast_config: StreamerConfig) -> AsyncIterator[Supervisor]:
     async with Supervisor(fast_config) as supervisor:
-        await supervisor.add_camera(CameraSpec("browser"))
+        await supervisor.add_camera(CameraSpec(BROWSER))
         yield supervisor
 
 
@@ -38,12 +41,12 @@ async def test_the_browsers_feedback_channel_reaches_the_listener_and_carries_te
     messages = _received(browser_side)
     try:
         answer = await supervisor.answer_offer(
-            "browser", await peer.offer(), on_channel=opened.put_nowait
+            BROWSER, await peer.offer(), on_channel=opened.put_nowait
         )
         await peer.accept_answer(answer)
         async with asyncio.timeout(30):
             channel = await opened.get()
-            assert channel.camera_id == "browser" and channel.label == "feedback"
+            assert channel.camera_id == BROWSER and channel.label == "feedback"
             assert channel.open
             assert channel.send('{"type": "faces"}')
             assert await messages.get() == '{"type": "faces"}'
@@ -63,12 +66,12 @@ async def test_a_new_offer_closes_the_channel_of_the_peer_it_replaces(
     first.connection.createDataChannel("feedback")
     try:
         answer = await supervisor.answer_offer(
-            "browser", await first.offer(), on_channel=opened.put_nowait
+            BROWSER, await first.offer(), on_channel=opened.put_nowait
         )
         await first.accept_answer(answer)
         async with asyncio.timeout(30):
             channel = await opened.get()
-        await second.accept_answer(await supervisor.answer_offer("browser", await second.offer()))
+        await second.accept_answer(await supervisor.answer_offer(BROWSER, await second.offer()))
         async with asyncio.timeout(30):
             await channel.wait_closed()
         assert opened.empty()  # the second offer asked for no channel listener
@@ -83,9 +86,9 @@ async def test_an_offer_with_a_data_channel_is_answered_without_a_listener(
     peer = SyntheticPeer("VP8", 160, 120, 10)
     peer.connection.createDataChannel("feedback")
     try:
-        answer = await supervisor.answer_offer("browser", await peer.offer())
+        answer = await supervisor.answer_offer(BROWSER, await peer.offer())
         await peer.accept_answer(answer)
-        feed = supervisor.feed("browser")
+        feed = supervisor.feed(BROWSER)
         async with asyncio.timeout(30):
             frame = await feed.get()
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from uuid import UUID
 
 from streamer.status import CameraState, CameraStatus
 from streamer.supervisor import Supervisor
@@ -12,7 +13,7 @@ from streamer.supervisor import Supervisor
 
 async def wait_for_status(
     supervisor: Supervisor,
-    camera_id: str,
+    camera_id: UUID,
     condition: Callable[[CameraStatus], bool],
     timeout_s: float,
     what: str,
@@ -30,7 +31,7 @@ async def wait_for_status(
 
 
 async def wait_for_state(
-    supervisor: Supervisor, camera_id: str, state: CameraState, timeout_s: float
+    supervisor: Supervisor, camera_id: UUID, state: CameraState, timeout_s: float
 ) -> CameraStatus:
     return await wait_for_status(
         supervisor, camera_id, lambda status: status.state is state, timeout_s, state.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from uuid import UUID
 
 import av
 import numpy as np
@@ -15,6 +16,7 @@ from recognizer.config import RecognizerConfig
 from recognizer.gallery import Gallery
 from recognizer.images import load_image
 from recognizer.templates import Template
+from tests.ids import uid
 from tests.web.scenes import ClassroomClip, build_classroom_clip
 
 
@@ -64,14 +66,14 @@ def test_each_student_is_recognised_where_and_when_the_clip_says_and_no_stranger
         for photo in photos:
             faces = analyzer.analyze([load_image(photo)])[0]
             assert faces and faces[0].embedding is not None
-            templates.append(Template(str(photo), identity, faces[0].embedding))
+            templates.append(Template(uid(str(photo)), uid(identity), faces[0].embedding))
     gallery = Gallery.from_templates(RecognizerConfig(), templates, analyzer.embedding_dim)
     with av.open(str(clip.path)) as container:
         frames = [frame.to_ndarray(format="bgr24") for frame in container.decode(video=0)]
     assert len(frames) == clip.frames
     assert frames[0].shape == (clip.size[1], clip.size[0], 3)
 
-    recognised: dict[str, str | None] = {}
+    recognised: dict[str, UUID | None] = {}
     for actor in clip.actors:
         t = clip.first_seen_s[actor.name] + 0.3
         placement = actor.placement(t, clip.size)
@@ -87,8 +89,8 @@ def test_each_student_is_recognised_where_and_when_the_clip_says_and_no_stranger
         ]
         assert len(inside) == 1, actor.name
         match = gallery.identify(np.stack(inside))[0]
-        recognised[actor.name] = str(match.person_id) if match.accepted else None
+        recognised[actor.name] = match.person_id if match.accepted else None
 
-    assert recognised == {identity: identity for identity in clip.students} | {
+    assert recognised == {identity: uid(identity) for identity in clip.students} | {
         identity: None for identity in clip.strangers
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import av
 import numpy as np
@@ -158,7 +159,7 @@ async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_
     gallery = Gallery.from_templates(
         RecognizerConfig(),
         [
-            Template(str(template_id), str(person_id), embedding)
+            Template(template_id, person_id, embedding)
             for template_id, person_id, embedding in zip(
                 matrix.template_ids, matrix.person_ids, matrix.embeddings, strict=True
             )
@@ -168,12 +169,12 @@ async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_
     # The staging is deterministic: rebuild it to know who is where, and when.
     cast = find_cast(analyzer, locate_demo_photos().paths, CONFIG.students + CONFIG.strangers)
     students, strangers = split_cast(cast, CONFIG.students)
-    expected = {m.key: str(pid) for m, pid in zip(students, setup.student_ids, strict=True)}
+    expected = {m.key: pid for m, pid in zip(students, setup.student_ids, strict=True)}
     expected |= {member.key: None for member in strangers}
     with av.open(str(setup.video_path)) as container:
         frames = [frame.to_ndarray(format="bgr24") for frame in container.decode(video=0)]
 
-    found: dict[str, str | None] = {}
+    found: dict[str, UUID | None] = {}
     for actor in demo_actors(students, strangers, CONFIG):
         seen = first_clear_view(actor, CONFIG.video_size, CONFIG.video_fps)
         assert seen is not None, actor.name
@@ -191,6 +192,6 @@ async def test_the_demo_video_shows_students_recognised_by_the_seeded_templates_
         ]
         assert len(mine) == 1, actor.name
         match = gallery.identify(np.stack(mine))[0]
-        found[actor.name] = str(match.person_id) if match.accepted else None
+        found[actor.name] = match.person_id if match.accepted else None
 
     assert found == expected

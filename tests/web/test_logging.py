@@ -108,13 +108,8 @@ def test_the_variable_of_a_nested_setting() -> None:
 def test_json_lines_stay_json(capsys: pytest.CaptureFixture[str]) -> None:
     from web.telemetry.logging_setup import configure_logging
 
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    try:
-        configure_logging("INFO", "json")
-        logging.getLogger("web.test").info("one\ntwo", extra={"camera_id": "c1"})
-    finally:
-        root.handlers[:], root.level = saved[0], saved[1]
+    configure_logging("INFO", "json")  # undone after the test (tests/conftest.py)
+    logging.getLogger("web.test").info("one\ntwo", extra={"camera_id": "c1"})
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert json.loads(line) | {"time": None} == {
         "time": None,

@@ -14,6 +14,7 @@ ISSUE_METRICS = (
     "rollcall_frames_received_total",
     "rollcall_frames_analyzed_total",
     "rollcall_frames_dropped_total",
+    "rollcall_frames_skipped_total",
     "rollcall_inference_seconds",
     "rollcall_faces_detected_total",
     "rollcall_identifications_total",

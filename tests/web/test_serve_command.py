@@ -131,7 +131,7 @@ async def test_a_bad_setting_ends_serve_with_1_and_a_json_error_naming_it_but_no
     assert process.returncode == 1
     result = json.loads(stdout.decode().strip().splitlines()[-1])
     assert result["kind"] == "ValidationError"
-    assert "recognizer.det_threshold" in result["error"]
+    assert "ROLLCALL_RECOGNIZER__DET_THRESHOLD" in result["error"]  # what an operator sets
     assert b"s3cret-looking-value" not in stdout + stderr
 
 

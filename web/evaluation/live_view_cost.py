@@ -3,8 +3,9 @@ running service measured in alternating phases without and with a viewer on ever
 
 Phases alternate A B B A A B ... so a drift over the run (a neighbour on a shared machine)
 falls on both conditions alike. Each phase must be whole loops of the clip: the work varies
-over a loop, and phases that cut across loops differ by what part of it they hold. A viewer here takes each preview as the HTTP
-stream does (its JSON line made, the bytes counted), the socket's write left out.
+over a loop, and phases that cut across loops differ by what part of it they hold. A viewer
+here takes each preview as the HTTP stream does (its JSON line made, the bytes counted), the
+socket's write left out.
 
 - analyzed_fps_per_camera, cpu_per_camera: as the pipeline benchmark's, per condition.
 - previews_per_s_per_camera, preview_kb: what the viewers got.

@@ -207,12 +207,13 @@ async def _clip_starts(
     return starts
 
 
-async def _collect_present(subscription: Subscription, into: dict[tuple[str, str], float]) -> None:
+async def _collect_present(
+    subscription: Subscription, into: dict[tuple[UUID, UUID], float]
+) -> None:
     """(session id, person id) -> when its first "present" message left the hub."""
     async for message in subscription:
         if isinstance(message, AttendanceMessage) and message.inserted:
-            key = (str(message.session_id), str(message.person_id))
-            into.setdefault(key, time.monotonic())
+            into.setdefault((message.session_id, message.person_id), time.monotonic())
 
 
 def _frames_analyzed(metrics: Metrics, camera_id: UUID) -> float:
@@ -240,7 +241,7 @@ async def run_live_part(
         streamer = streamer.model_copy(update={"analysis_fps": plan.analysis_fps})
     settings = settings.model_copy(update={"store": store, "streamer": streamer})
     metrics = Metrics()
-    present: dict[tuple[str, str], float] = {}
+    present: dict[tuple[UUID, UUID], float] = {}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="bench-cpu") as executor:
         async with Database.open(store) as database:
             people, cameras = await _enrol(database, clip, analyzer.pack_name, plan.cameras)
@@ -277,7 +278,7 @@ async def run_live_part(
     for camera in cameras:
         start = starts.get(camera.camera_id)
         for person_id, name in people.items():
-            sent = present.get((str(camera.session_id), str(person_id)))
+            sent = present.get((camera.session_id, person_id))
             if start is not None and sent is not None:
                 latencies.append(sent - (start + appearances[name]))
     total_analyzed = sum(analyzed)

@@ -41,7 +41,7 @@ from web.settings import Settings
 # within an hour, so "present" and "late" both mean marked.
 _ORIGIN = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 _LATE_AFTER = timedelta(hours=1)
-_CAMERA = "evaluation-camera"
+_CAMERA = uuid.uuid5(uuid.NAMESPACE_URL, "rollcall:evaluation-camera")
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def evaluate_video(
     engine.set_context(
         _CAMERA,
         ClassContext(
-            session_id=str(uuid.uuid4()),
+            session_id=uuid.uuid4(),
             roster=frozenset(names),
             late_after=_ORIGIN + _LATE_AFTER,
             starts_at=_ORIGIN,
@@ -138,7 +138,7 @@ def evaluate_video(
 @dataclass(frozen=True)
 class EnrolledClass:
     gallery: Gallery
-    names: dict[str, str]  # person id -> identity
+    names: dict[uuid.UUID, str]  # person id -> identity
     templates: dict[str, np.ndarray]  # identity -> (n, dim) enrolment embeddings
     refused: list[str]  # photos the service would refuse, and why
 
@@ -146,7 +146,8 @@ class EnrolledClass:
 def enrol_class(analyzer: FaceAnalyzer, truth: ClassTruth, settings: Settings) -> EnrolledClass:
     """The gallery of the roster's photos, enrolled by the service's own photo rule (a photo
     it would refuse is left out and reported)."""
-    ids = {identity: str(uuid.uuid5(uuid.NAMESPACE_URL, identity)) for identity in truth.enrolled}
+    # the class files name people; the engine takes ids: one made from each name
+    ids = {identity: uuid.uuid5(uuid.NAMESPACE_URL, identity) for identity in truth.enrolled}
     templates: list[Template] = []
     by_identity: dict[str, list[np.ndarray]] = {}
     refused = []
@@ -156,7 +157,7 @@ def enrol_class(analyzer: FaceAnalyzer, truth: ClassTruth, settings: Settings) -
         except PhotoRefused as error:
             refused.append(f"{enrolment.photo}: {error.message}")
             continue
-        templates.append(Template(index, ids[enrolment.identity], face.embedding))
+        templates.append(Template(uuid.UUID(int=index), ids[enrolment.identity], face.embedding))
         by_identity.setdefault(enrolment.identity, []).append(face.embedding)
     return EnrolledClass(
         gallery=Gallery.from_templates(settings.recognizer, templates, analyzer.embedding_dim),
@@ -171,7 +172,7 @@ def _play(
     video: Path,
     fps: float | None,
     downscale_width: int | None,
-    names: dict[str, str],
+    names: dict[uuid.UUID, str],
 ) -> tuple[list[Mark], RunTally]:
     tally = RunTally()
     marks: list[Mark] = []
@@ -189,12 +190,12 @@ def _play(
     return marks, tally
 
 
-def _marks(events: list[PresenceEvent], names: dict[str, str], tally: RunTally) -> list[Mark]:
+def _marks(events: list[PresenceEvent], names: dict[uuid.UUID, str], tally: RunTally) -> list[Mark]:
     marks = []
     for event in events:
         if isinstance(event, PersonPresent):
             at_s = event.captured_monotonic
-            marks.append(Mark(names[str(event.person_id)], event.status, at_s, event.score))
+            marks.append(Mark(names[event.person_id], event.status, at_s, event.score))
         elif isinstance(event, UnknownFace) and event.session_id is not None:
             tally.unknown_tracks.add(event.track_id)
     return marks

@@ -7,7 +7,8 @@ new endpoint that reads its body through these cannot answer a hostile body with
 What counts as the client's fault:
 
 - not JSON, not UTF-8, nested too deeply, an integer over Python's digit limit, NaN or
-  Infinity, a string holding U+0000 (PostgreSQL text cannot hold it): 400 `bad_json` / 422;
+  Infinity, a string holding U+0000 (PostgreSQL text cannot hold it) or a lone surrogate (no
+  UTF-8 text can), a value not of the JSON type its schema says: 400 `bad_json` / 422;
 - a multipart body aiohttp cannot parse (its `HttpProcessingError` family: a control character
   or a missing colon in a part header, a header line over 8,190 bytes, over 128 headers; its
   `ValueError`, `AssertionError`, `RuntimeError`, `LookupError` for a broken boundary, an
@@ -17,16 +18,15 @@ What counts as the client's fault:
   doing, never as an internal error).
 
 Bodies are pydantic models (extra fields refused, so a typo is an error rather than silently
-ignored, and a boolean is `true` or `false` only); responses are the store's frozen
-dataclasses turned into JSON-safe dicts.
+ignored, and every value of the JSON type the schema says: see `read_model`); responses are the
+store's frozen dataclasses turned into JSON-safe dicts.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import types
-import typing
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -107,21 +107,26 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _find_nul(value: Any, where: str = "") -> str | None:
-    """The path of a string holding U+0000 (keys included), or None."""
+# What no stored text may hold: U+0000 (PostgreSQL's text cannot) and a lone surrogate
+# (half of a UTF-16 pair, which no UTF-8 text can encode).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _find_unstorable(value: Any, where: str = "") -> str | None:
+    """The path of a string holding a character text cannot store (keys included), or None."""
     if isinstance(value, str):
-        return (where or "(body)") if "\x00" in value else None
+        return (where or "(body)") if _UNSTORABLE.search(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             path = f"{where}.{key}" if where else str(key)
-            if "\x00" in key:
+            if _UNSTORABLE.search(key):
                 return path
-            found = _find_nul(item, path)
+            found = _find_unstorable(item, path)
             if found:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = _find_nul(item, f"{where}.{index}" if where else str(index))
+            found = _find_unstorable(item, f"{where}.{index}" if where else str(index))
             if found:
                 return found
     return None
@@ -143,7 +148,7 @@ async def read_json(request: web.Request) -> Any:
         message = str(error) if "is not JSON" in str(error) else "a number in it is too long"
         raise ApiError(400, "bad_json", f"the body is not valid JSON: {message}") from None
     try:
-        found = _find_nul(data)
+        found = _find_unstorable(data)
     except RecursionError:
         raise ApiError(400, "bad_json", "the body is nested too deeply") from None
     if found is not None:
@@ -151,44 +156,22 @@ async def read_json(request: web.Request) -> Any:
             422,
             "invalid",
             "the request is not valid",
-            [{"field": found, "problem": "text may not hold the character U+0000"}],
+            [{"field": found, "problem": "text may not hold U+0000 or a lone surrogate"}],
         )
     return data
 
 
-def _is_boolean(annotation: Any) -> bool:
-    if annotation is bool:
-        return True
-    if typing.get_origin(annotation) is Annotated:
-        return _is_boolean(typing.get_args(annotation)[0])
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        kinds = [kind for kind in typing.get_args(annotation) if kind is not type(None)]
-        return len(kinds) == 1 and _is_boolean(kinds[0])
-    return False
-
-
-def _loose_booleans(model: type[BaseModel], data: dict[str, Any]) -> list[dict[str, str]]:
-    """Fields the schema says are boolean that hold anything but true, false (or null)."""
-    return [
-        {"field": name, "problem": "Input should be true or false"}
-        for name, field in model.model_fields.items()
-        if name in data
-        and data[name] is not None
-        and not isinstance(data[name], bool)
-        and _is_boolean(field.annotation)
-    ]
-
-
 async def read_model(request: web.Request, model: type[M]) -> M:
-    """The body validated as `model`; 415/400 before parsing, 422 (with fields) after."""
+    """The body validated as `model`; 415/400 before parsing, 422 (with fields) after.
+
+    Validated in pydantic's strict JSON mode: a value must be of the JSON type the schema
+    says (a boolean `true` or `false`, a date-time a string), where the lax mode would take
+    0, "yes" or 1.0 for a boolean and a number of seconds for a date-time."""
     data = await read_json(request)
     if not isinstance(data, dict):
         raise ApiError(422, "invalid", "the body must be a JSON object")
-    # pydantic would take 0, "yes", "off" or 1.0 for a bool: the schema says true or false
-    loose = _loose_booleans(model, data)
-    if loose:
-        raise ApiError(422, "invalid", "the request is not valid", loose)
-    return model.model_validate(data)
+    # the text again: read_json has refused what pydantic's own parser might take differently
+    return model.model_validate_json(json.dumps(data), strict=True)
 
 
 # -- multipart ---------------------------------------------------------------------------------

@@ -77,13 +77,24 @@ class _Schemas:
 
 
 _PATH_VARIABLE = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+# Path variables are ids, UUIDs read by `path_uuid` (anything else names nothing: 404),
+# except these.
+_TEXT_PATH_VARIABLES = {"face_id"}
 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
     # aiohttp allows a variable inside a segment ("{face_id}.jpg"), so search, not split
     names = _PATH_VARIABLE.findall(path)
     return [
-        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names
+        {
+            "name": n,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"}
+            if n in _TEXT_PATH_VARIABLES
+            else {"type": "string", "format": "uuid"},
+        }
+        for n in names
     ]
 
 

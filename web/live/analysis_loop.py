@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from uuid import UUID
@@ -39,7 +39,7 @@ from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
 from web.live.live_views import LiveViews
 from web.live.messages import FaceBoxOut, FacesMessage
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
@@ -48,13 +48,17 @@ ANNOUNCE_STOP_TIMEOUT_S = 1.0  # at shutdown, unknown-face notices get this long
 IDLE_WAIT_S = 0.5  # how long one wait for frames lasts before the loop looks around again
 FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
 
+# The generation of the camera's lease that this process holds (or held last), or None.
+LeaseOf = Callable[[UUID], int | None]
+
 
 class AnalysisLoop:
     """Runs until `stop()`: each turn takes the newest frame of every camera that has one
     (the feeds already pace them at the analysis rate), hands them all to the engine in one
     executor call, so the frames of all cameras share the detector's and embedder's batches,
     and acts on what comes back. A batch in flight at `stop()` is finished and its writes
-    submitted."""
+    submitted. Each write carries the generation of its camera's lease (`lease_of`), which
+    PostgreSQL checks: a camera lost meanwhile writes nothing."""
 
     def __init__(
         self,
@@ -69,6 +73,7 @@ class AnalysisLoop:
         executor: Executor,
         unknown_faces: UnknownFaceStore | None = None,
         journal: LiveJournal | None = None,
+        lease_of: LeaseOf | None = None,
         views: LiveViews | None = None,
     ) -> None:
         self._supervisor = supervisor
@@ -82,9 +87,10 @@ class AnalysisLoop:
         self._metrics = metrics
         self._executor = executor
         self._unknown_faces = unknown_faces
+        self._lease_of = lease_of
         self._stopping = asyncio.Event()
-        self._faces_sent: dict[str, float] = {}
-        self._frame_sizes: dict[str, tuple[int, int]] = {}
+        self._faces_sent: dict[UUID, float] = {}
+        self._frame_sizes: dict[UUID, tuple[int, int]] = {}
         self.batches = 0
         self.last_stats: ProcessStats | None = None
 
@@ -136,7 +142,7 @@ class AnalysisLoop:
                 logger.warning(
                     "presence event not published: %s",
                     error,
-                    extra={"camera_id": event.camera_id, "error": str(error)},
+                    extra={"camera_id": str(event.camera_id), "error": str(error)},
                 )
         await self._send_boxes(update.boxes)
         self._offer_previews(update.boxes, frames)
@@ -144,17 +150,17 @@ class AnalysisLoop:
     async def _act(self, event: PresenceEvent) -> None:
         match event:
             case PersonPresent():
-                session_id, person_id = UUID(event.session_id), UUID(str(event.person_id))
                 self._metrics.attendance_events.labels(status=event.status).inc()
-                self._latency.decided(session_id, person_id, event.captured_monotonic)
+                self._latency.decided(event.session_id, event.person_id, event.captured_monotonic)
                 await self._writer.submit(
                     Sighting(
-                        session_id=session_id,
-                        person_id=person_id,
+                        session_id=event.session_id,
+                        person_id=event.person_id,
                         status=AttendanceStatus(event.status),
                         seen_at=event.seen_at,
                         score=event.score,
-                        camera_id=UUID(event.camera_id),
+                        camera_id=event.camera_id,
+                        lease=self._lease(event.camera_id),
                     ),
                     decision=True,
                 )
@@ -167,23 +173,24 @@ class AnalysisLoop:
                 # the stored status stays what the first sighting decided; this keeps last_seen
                 await self._writer.submit(
                     Sighting(
-                        session_id=UUID(event.session_id),
-                        person_id=UUID(str(event.person_id)),
+                        session_id=event.session_id,
+                        person_id=event.person_id,
                         status=AttendanceStatus.PRESENT,
                         seen_at=event.seen_at,
                         score=event.score,
-                        camera_id=UUID(event.camera_id),
+                        camera_id=event.camera_id,
+                        lease=self._lease(event.camera_id),
                     )
                 )
             case UnknownFace():
-                self._metrics.unknown_faces.labels(camera=event.camera_id).inc()
+                self._metrics.unknown_faces.labels(camera=str(event.camera_id)).inc()
                 await self._keep_face(event)
                 if event.session_id is not None:
                     await self._announcements.announce_durably(
                         EventKind.PRESENCE_UNKNOWN_FACE,
                         {
-                            "session_id": event.session_id,
-                            "camera_id": event.camera_id,
+                            "session_id": str(event.session_id),
+                            "camera_id": str(event.camera_id),
                             "track_id": event.track_id,
                         },
                     )
@@ -191,12 +198,15 @@ class AnalysisLoop:
                 self._announcements.announce(
                     EventKind.PRESENCE_OTHER_COURSE,
                     {
-                        "session_id": event.session_id,
-                        "camera_id": event.camera_id,
+                        "session_id": str(event.session_id),
+                        "camera_id": str(event.camera_id),
                         "person_id": str(event.person_id),
                         "score": round(event.score, 4),
                     },
                 )
+
+    def _lease(self, camera_id: UUID) -> int | None:
+        return None if self._lease_of is None else self._lease_of(camera_id)
 
     async def _keep_face(self, event: UnknownFace) -> None:
         """Store the face's image when the engine kept one (presence.keep_unknown_faces) and
@@ -209,8 +219,8 @@ class AnalysisLoop:
             await loop.run_in_executor(
                 self._executor,
                 store.write,
-                UUID(event.session_id),
-                UUID(event.camera_id),
+                event.session_id,
+                event.camera_id,
                 event.track_id,
                 event.seen_at,
                 event.face,
@@ -219,13 +229,13 @@ class AnalysisLoop:
             logger.warning(
                 "unknown face image not kept: %s",
                 error,
-                extra={"camera_id": event.camera_id, "error": str(error)},
+                extra={"camera_id": str(event.camera_id), "error": str(error)},
             )
 
-    async def _send_boxes(self, boxes: dict[str, list[FaceBox]]) -> None:
+    async def _send_boxes(self, boxes: dict[UUID, list[FaceBox]]) -> None:
         now = time.monotonic()
         for camera_id, faces in boxes.items():
-            if not self._hub.wants_faces_of(UUID(camera_id)):
+            if not self._hub.wants_faces_of(camera_id):
                 continue
             if now - self._faces_sent.get(camera_id, -FACES_INTERVAL_S) < FACES_INTERVAL_S:
                 continue
@@ -233,40 +243,37 @@ class AnalysisLoop:
             width, height = self._frame_sizes.get(camera_id, (0, 0))
             await self._hub.publish(
                 FacesMessage(
-                    camera_id=UUID(camera_id),
+                    camera_id=camera_id,
                     boxes=self._named(faces),
                     width=width,
                     height=height,
                 )
             )
 
-    def _offer_previews(self, boxes: dict[str, list[FaceBox]], frames: list[Frame]) -> None:
+    def _offer_previews(self, boxes: dict[UUID, list[FaceBox]], frames: list[Frame]) -> None:
         """The live views: a frame of a watched camera, with the boxes found in it."""
         views = self._views
         if views is None:
             return
         now = time.monotonic()
         for frame in frames:
-            camera_id = UUID(frame.camera_id)
-            if views.wants(camera_id, now):
+            if views.wants(frame.camera_id, now):
                 faces = self._named(boxes.get(frame.camera_id, []))
-                views.offer(camera_id, frame.image, faces, frame.captured_at, now)
+                views.offer(frame.camera_id, frame.image, faces, frame.captured_at, now)
 
     def _named(self, faces: list[FaceBox]) -> list[FaceBoxOut]:
-        labels = self._names.labels(
-            [None if f.person_id is None else UUID(str(f.person_id)) for f in faces]
-        )
+        labels = self._names.labels([f.person_id for f in faces])
         return [
             FaceBoxOut(bbox=face.bbox, label=label, state=face.label)
             for face, label in zip(faces, labels, strict=True)
         ]
 
-    def _forget_removed(self, cameras: set[str]) -> None:
+    def _forget_removed(self, cameras: set[UUID]) -> None:
         for state in (self._faces_sent, self._frame_sizes):
             for camera_id in state.keys() - cameras:
                 del state[camera_id]
         if self._views is not None:
-            self._views.forget({UUID(camera_id) for camera_id in cameras})
+            self._views.forget(cameras)
 
     def _measure(self, stats: ProcessStats, frames: list[Frame]) -> None:
         self.last_stats = stats
@@ -275,7 +282,7 @@ class AnalysisLoop:
         for frame in frames:
             # a camera removed during the batch loses its series (CameraWatch): none made anew
             if frame.camera_id in running:
-                m.frames_analyzed.labels(camera=frame.camera_id).inc()
+                m.frames_analyzed.labels(camera=str(frame.camera_id)).inc()
         m.inference_seconds.labels(
             model="detector", batch=_batch_label(stats.detect_batch)
         ).observe(stats.detect_seconds)

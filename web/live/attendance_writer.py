@@ -28,6 +28,9 @@ class AttendanceWriter:
     next start replays what the journal holds (`replay`). Last-seen refreshes are not
     journaled: losing one loses no decision.
 
+    A write the database fences (its camera's lease had changed hands before the frame was
+    seen: store/attendance.py) counts in `rollcall_db_writes_fenced_total` and is settled.
+
     Leaving flushes what is still buffered (waiting up to `shutdown_timeout_s` for an absent
     database). `rollcall_db_write_seconds` observes each committed batch as the time since its
     oldest write was submitted (queueing plus the write: what an outage or a slow database
@@ -49,6 +52,7 @@ class AttendanceWriter:
             shutdown_timeout_s=shutdown_timeout_s,
             on_settled=self._settled,
             journaled=journal is not None,
+            on_fenced=self._fenced,
         )
 
     @property
@@ -134,6 +138,9 @@ class AttendanceWriter:
         if started:
             self._metrics.db_write_seconds.observe(now - min(started))
         self._metrics.db_buffered_writes.set(self._buffer.depth)
+
+    async def _fenced(self, refused: Sequence[Sighting]) -> None:
+        self._metrics.db_writes_fenced.inc(len(refused))
 
     async def _settled(self, batch: Sequence[Sighting]) -> None:
         if self._journal is not None:

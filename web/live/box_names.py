@@ -10,7 +10,7 @@ from uuid import UUID
 
 from store.backoff import Backoff
 from store.errors import StoreError
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 
 logger = logging.getLogger(__name__)
 

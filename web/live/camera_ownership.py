@@ -7,6 +7,12 @@ cameras, and while it holds more it gives one back per look, so a second process
 cameras and a dead one's cameras move once its leases expire. A single process owns them all,
 claimed at start-up. A browser camera is pinned to the process its peer connection reaches:
 `take_over` moves the lease there, and balancing never moves one that has a live peer.
+
+The generation of each lease claimed here is kept (`lease_generation`), also after the camera
+was lost: the attendance writes of a camera carry it, and PostgreSQL refuses those whose frames
+were seen after another process's lease began (store/attendance.py). Between losing a camera
+and the next renewal saying so (up to `renew_s`, or for as long as the database is out of
+reach) this process may still analyse the camera; what it decides then is never written.
 """
 
 from __future__ import annotations
@@ -85,6 +91,7 @@ class CameraOwnership:
         self._announced: dict[UUID, ReportedState] = {}
         self._free_since: dict[UUID, float] = {}  # monotonic time a camera was first seen free
         self._taken_over: dict[UUID, float] = {}  # monotonic time of each take-over
+        self._generations: dict[UUID, int] = {}  # the lease generation last held, per camera
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
@@ -191,13 +198,15 @@ class CameraOwnership:
         if gone:
             await self._leases.release(self.holder, gone)
         held &= overview.cameras.keys()
+        for camera_id in self._generations.keys() - overview.cameras.keys():
+            del self._generations[camera_id]
         share = overview.share()
         free = overview.free()
         wanted = list(dict.fromkeys(free[: max(share - len(held), 0)] + self._orphans(free)))
         if wanted:
-            await self._each(
-                self._cameras.hold, await self._leases.claim(self.holder, wanted, self._ttl_s)
-            )
+            claimed = await self._leases.claim(self.holder, wanted, self._ttl_s)
+            self._generations.update(claimed)  # before the cameras run: their writes carry it
+            await self._each(self._cameras.hold, claimed)
         elif len(held) > share and overview.under_share() > 0:
             # only when some process would take it: given back to nobody, it would come back
             # here as an orphan and be given back again, restarting over and over
@@ -260,9 +269,11 @@ class CameraOwnership:
         self._taken_over[camera_id] = time.monotonic()
         # asked of the database even for a camera held here: another process may have taken
         # it over since this one's last renewal, which would then stop it under the new peer
-        if not await self._leases.take_over(self.holder, camera_id, self._ttl_s):
+        generation = await self._leases.take_over(self.holder, camera_id, self._ttl_s)
+        if generation is None:
             self._taken_over.pop(camera_id, None)
             return False
+        self._generations[camera_id] = generation
         if camera_id not in self._cameras.held():
             logger.info(
                 "camera taken over: its browser reached this process",
@@ -278,6 +289,13 @@ class CameraOwnership:
             self._announced[UUID(event.payload["camera_id"])] = ReportedState(
                 event.payload["state"], event.payload.get("error"), event.created_at
             )
+
+    # -- what this process writes under ---------------------------------------------------
+
+    def lease_generation(self, camera_id: UUID) -> int | None:
+        """The generation of the camera's lease this process holds, or held last (a lost
+        camera's writes must carry the old one, to be refused); None if it never held it."""
+        return self._generations.get(camera_id)
 
     # -- what the others run -------------------------------------------------------------
 

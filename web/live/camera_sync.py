@@ -34,7 +34,7 @@ def camera_spec(camera: Camera) -> CameraSpec:
     """
     url = None if camera.kind is CameraKind.WEBRTC else camera.connection_url()
     # a file camera is a recording standing in for a live one: it plays on, looping
-    return CameraSpec(str(camera.id), url, loop=camera.kind is CameraKind.FILE)
+    return CameraSpec(camera.id, url, loop=camera.kind is CameraKind.FILE)
 
 
 class CameraSync:
@@ -191,7 +191,7 @@ class CameraSync:
         if self._refused.pop(camera_id, None) is not None:
             return
         with contextlib.suppress(UnknownCamera):  # already gone
-            await self._supervisor.remove_camera(str(camera_id))
+            await self._supervisor.remove_camera(camera_id)
 
 
 def _source_changed(old: Camera, new: Camera) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from uuid import UUID
 
 from store.database import Database
 from store.events import EventKind
@@ -26,7 +27,7 @@ class CameraWatch:
         self._supervisor = supervisor
         self._announcements = Announcements(database)
         self._metrics = metrics
-        self._seen: dict[str, CameraStatus] = {}
+        self._seen: dict[UUID, CameraStatus] = {}
 
     async def run(self) -> None:
         try:
@@ -49,12 +50,14 @@ class CameraWatch:
                 self._announce(status)
 
     def _count(self, status: CameraStatus, before: CameraStatus | None) -> None:
-        m, camera = self._metrics, status.camera_id
+        m, camera = self._metrics, str(status.camera_id)  # the label's text
         received = status.frames_received - (before.frames_received if before else 0)
         dropped = status.frames_dropped - (before.frames_dropped if before else 0)
+        skipped = status.frames_skipped - (before.frames_skipped if before else 0)
         # a changed source keeps its counters; a re-added camera starts again from zero
         m.frames_received.labels(camera=camera).inc(max(received, 0))
         m.frames_dropped.labels(camera=camera).inc(max(dropped, 0))
+        m.frames_skipped.labels(camera=camera).inc(max(skipped, 0))
         m.camera_up.labels(camera=camera).set(1 if status.state is CameraState.LIVE else 0)
         m.analysis_fps.labels(camera=camera).set(status.fps_handed_out)
 
@@ -62,7 +65,7 @@ class CameraWatch:
         self._announcements.announce(
             EventKind.CAMERA_STATUS,
             {
-                "camera_id": status.camera_id,
+                "camera_id": str(status.camera_id),
                 "state": status.state.value,
                 "error": trouble(status),
             },

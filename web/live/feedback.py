@@ -3,18 +3,22 @@ video, sent back on the data channel the page opened in its offer.
 
 The channel ends at the process whose streamer received the offer, which is the process that
 analyses that camera, so the hub's local "faces" messages are all it needs, whatever the
-number of replicas.
+number of replicas. Its first message says the camera is live once the streamer has a frame
+of it: a connected peer is not yet a camera the service sees, and the page says "Live" only
+then, so it never claims what the camera's status does not.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from uuid import UUID
 
+from streamer.errors import CameraClosed, UnknownCamera
+from streamer.supervisor import Supervisor
 from streamer.webrtc.data_channel import BrowserChannel
 from web.live.hub import EventHub
-from web.live.messages import FacesMessage
+from web.live.messages import CameraStatusMessage, FacesMessage
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +32,9 @@ class FaceFeedback:
     """Forwards each browser camera's face boxes to its page's feedback channel while the
     channel is open; boxes that would queue behind unsent ones are dropped."""
 
-    def __init__(self, hub: EventHub) -> None:
+    def __init__(self, hub: EventHub, supervisor: Supervisor) -> None:
         self._hub = hub
+        self._supervisor = supervisor
         self._forwarders: set[asyncio.Task[None]] = set()
 
     def channel_opened(self, channel: BrowserChannel) -> None:
@@ -52,12 +57,20 @@ class FaceFeedback:
         if self._forwarders:
             await asyncio.wait(list(self._forwarders))
 
+    async def _tell_live(self, channel: BrowserChannel) -> None:
+        """Once the streamer holds a frame of the camera (its state is live by then)."""
+        with contextlib.suppress(CameraClosed, UnknownCamera):
+            await self._supervisor.feed(channel.camera_id).wait_filled()
+            live = CameraStatusMessage(camera_id=channel.camera_id, state="live", error=None)
+            channel.send(live.json_text)
+
     async def _forward(self, channel: BrowserChannel) -> None:
         camera_id = channel.camera_id
-        subscription = self._hub.subscribe(None, camera_id=UUID(camera_id))
+        subscription = self._hub.subscribe(None, camera_id=camera_id)
         # the subscription's iteration ends when it is closed: at the channel's end
         watcher = asyncio.create_task(channel.wait_closed())
         watcher.add_done_callback(lambda _: subscription.close())
+        telling = asyncio.create_task(self._tell_live(channel))
         dropped = 0
         try:
             async for message in subscription:
@@ -73,8 +86,9 @@ class FaceFeedback:
         finally:
             subscription.close()
             watcher.cancel()
+            telling.cancel()
             logger.info(
                 "camera %s: feedback channel ended",
                 camera_id,
-                extra={"camera_id": camera_id, "dropped": dropped},
+                extra={"camera_id": str(camera_id), "dropped": dropped},
             )

@@ -18,7 +18,7 @@ from store.errors import NotFound
 from store.events import Event, EventKind
 from store.pagination import read_every_page
 from store.templates import TemplateMatrix
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 from web.telemetry.metrics import Metrics
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class GallerySync:
     added and deleted, bulk imports (reload), erasures and (de)activations.
 
     Gallery writes (index inserts, rebuilds) are CPU work and run on the executor. Ids in
-    the gallery are the stored UUIDs as strings.
+    the gallery are the stored UUIDs; only the event payloads carry them as text.
     """
 
     def __init__(
@@ -70,18 +70,20 @@ class GallerySync:
             case EventKind.TEMPLATE_ADDED if payload.get("model_pack") == self._model_pack:
                 await self._add_template(UUID(payload["template_id"]))
             case EventKind.TEMPLATE_DELETED:
-                await self._run(self._gallery.remove_templates, [payload["template_id"]])
+                await self._run(self._gallery.remove_templates, [UUID(payload["template_id"])])
             case EventKind.TEMPLATES_IMPORTED if payload.get("model_pack") == self._model_pack:
                 await self.load()
             case EventKind.PERSON_ERASED:
-                await self._remove_person(payload["person_id"])
-                self._people.forget(UUID(payload["person_id"]))
+                person_id = UUID(payload["person_id"])
+                await self._remove_person(person_id)
+                self._people.forget(person_id)
             case EventKind.PERSON_UPDATED:
-                self._people.forget(UUID(payload["person_id"]))  # a new name is read on demand
+                person_id = UUID(payload["person_id"])
+                self._people.forget(person_id)  # a new name is read on demand
                 if payload.get("active") is False:
-                    await self._remove_person(payload["person_id"])
+                    await self._remove_person(person_id)
                 else:
-                    await self._reload_person(UUID(payload["person_id"]))
+                    await self._reload_person(person_id)
             case _:
                 return
         self._count()
@@ -91,13 +93,13 @@ class GallerySync:
             stored = await self._database.templates.get(template_id)
         except NotFound:
             return  # deleted again meanwhile: its deletion event follows
-        person_id = str(stored.person_id)
-        if any(t.template_id == str(template_id) for t in self._gallery.templates_of(person_id)):
+        person_id = stored.person_id
+        if any(t.template_id == template_id for t in self._gallery.templates_of(person_id)):
             return  # already added (e.g. by the enrolment request in this process)
-        template = Template(str(template_id), person_id, stored.embedding)
+        template = Template(template_id, person_id, stored.embedding)
         await self._run(self._gallery.add, person_id, [template])
 
-    async def _remove_person(self, person_id: str) -> None:
+    async def _remove_person(self, person_id: UUID) -> None:
         # the engine first: from then on no vote counts them, whatever the gallery still says
         self._engine.forget_person(person_id)
         await self._run(self._gallery.remove_person, person_id)
@@ -105,11 +107,11 @@ class GallerySync:
     async def _reload_person(self, person_id: UUID) -> None:
         stored = await read_every_page(partial(self._database.templates.list_for_person, person_id))
         templates = [
-            Template(str(t.id), str(person_id), t.embedding)
+            Template(t.id, person_id, t.embedding)
             for t in stored
             if t.model_pack == self._model_pack
         ]
-        await self._run(self._gallery.replace, str(person_id), templates)
+        await self._run(self._gallery.replace, person_id, templates)
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
@@ -122,14 +124,12 @@ def _replace_all(gallery: Gallery, matrix: TemplateMatrix) -> None:
     """Give the gallery exactly the matrix's templates, person by person (a reload keeps
     answering searches throughout), then compact an index that had entries removed."""
     reloading = len(gallery) > 0
-    wanted: dict[str, list[Template]] = {}
+    wanted: dict[UUID, list[Template]] = {}
     for template_id, person_id, row in zip(
         matrix.template_ids, matrix.person_ids, matrix.embeddings, strict=True
     ):
-        wanted.setdefault(str(person_id), []).append(
-            Template(str(template_id), str(person_id), row)
-        )
-    for gone in set(map(str, gallery.person_ids())) - set(wanted):
+        wanted.setdefault(person_id, []).append(Template(template_id, person_id, row))
+    for gone in set(gallery.person_ids()) - set(wanted):
         gallery.remove_person(gone)
     for person, templates in wanted.items():
         current = {t.template_id for t in gallery.templates_of(person)}

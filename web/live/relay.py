@@ -20,7 +20,7 @@ from web.live.messages import (
     SessionMessage,
     UnknownFaceMessage,
 )
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +41,11 @@ class HubRelay:
         self._hub = hub
         self._people = people
         self._latency = latency
-        self._unknown_faces: Counter[str] = Counter()  # session id -> faces heard of
+        self._unknown_faces: Counter[UUID] = Counter()  # session id -> faces heard of
 
     def unknown_faces(self, session_id: UUID) -> int:
         """Unknown faces reported in the session since this process started listening."""
-        return self._unknown_faces[str(session_id)]
+        return self._unknown_faces[session_id]
 
     async def on_event(self, event: Event) -> None:
         message = await self._message(event.kind, event.payload)
@@ -67,7 +67,7 @@ class HubRelay:
             case EventKind.ATTENDANCE_CHANGED:
                 return await self._changed(payload)
             case EventKind.PRESENCE_UNKNOWN_FACE:
-                session_id = payload["session_id"]
+                session_id = UUID(payload["session_id"])
                 self._unknown_faces[session_id] += 1
                 return UnknownFaceMessage(
                     session_id=session_id,

@@ -36,7 +36,7 @@ from web.live.journal import LiveJournal
 from web.live.latency import EventLatency
 from web.live.live_views import LiveViews
 from web.live.maintenance import maintain
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 from web.live.relay import HubRelay
 from web.live.session_closer import keep_closing_ended_sessions
 from web.live.session_contexts import SessionContexts
@@ -92,7 +92,7 @@ class LiveRuntime:
         self.engine = PresenceEngine(analyzer, gallery, presence_config(settings))
         self.hub = EventHub(metrics)
         self.views = LiveViews()
-        self._feedback = FaceFeedback(self.hub)
+        self._feedback = FaceFeedback(self.hub, self.supervisor)
         people = PeopleDirectory(database)
         latency = EventLatency(metrics)
         self._executor = executor
@@ -135,6 +135,7 @@ class LiveRuntime:
             executor,
             unknown_faces=self._unknown_faces,
             journal=journal,
+            lease_of=self._ownership.lease_generation,
             views=self.views,
         )
         self._watch = CameraWatch(self.supervisor, database, metrics)
@@ -227,7 +228,7 @@ class LiveRuntime:
             self._contexts.detach_camera(camera_id)
             # CameraWatch forgets the cameras the streamer ran; a refused one (its gauges set
             # at scrape time) has only this moment to go
-            self._metrics.forget_camera(str(camera_id))
+            self._metrics.forget_camera(camera_id)
         await self._contexts.refresh_all()
 
     # -- what the API reads --------------------------------------------------------------
@@ -297,7 +298,7 @@ class LiveRuntime:
             status = CameraLiveStatus.refused(camera, refused, session_id)
         else:
             try:
-                streamed = self.supervisor.status(str(camera_id))
+                streamed = self.supervisor.status(camera_id)
             except UnknownCamera:
                 return None
             status = CameraLiveStatus.of(camera, streamed, session_id)
@@ -329,7 +330,7 @@ class LiveRuntime:
                 raise NotABrowserCamera(f"camera {camera_id} reads a URL, not a browser")
             await self._ownership.take_over(camera_id)
         return await self.supervisor.answer_offer(
-            str(camera_id), sdp, sdp_type, on_channel=self._feedback.channel_opened
+            camera_id, sdp, sdp_type, on_channel=self._feedback.channel_opened
         )
 
     def unknown_faces(self, session_id: UUID) -> int:
@@ -361,6 +362,7 @@ class LiveRuntime:
             "writes_committed": buffer.written,
             "writes_rejected": buffer.rejected,
             "writes_abandoned": buffer.abandoned,
+            "writes_fenced": buffer.fenced,
             "journal_entries": self._journal.entries,
             "journal_bytes": self._journal.size,
             "journal_available": self._journal.available,

@@ -76,7 +76,7 @@ class SessionContexts:
         """Look up every watched room's session (and roster) again."""
         for camera in self._cameras.cameras():
             if camera.room_id is None:  # in no room (any more): no class to count for
-                self._engine.set_context(str(camera.id), None)
+                self._engine.set_context(camera.id, None)
         for room_id in self._cameras.rooms() | set(self._sessions):
             await self.refresh_room(room_id)
 
@@ -90,49 +90,49 @@ class SessionContexts:
         if session is None:
             self._sessions.pop(room_id, None)
             for camera in cameras:
-                self._engine.set_context(str(camera.id), None)
+                self._engine.set_context(camera.id, None)
         else:
             self._sessions[room_id] = session
             context = ClassContext(
-                session_id=str(session.id),
+                session_id=session.id,
                 roster=frozenset(await self._roster(session.course_id)),
                 late_after=session.late_after,
                 starts_at=session.scheduled_start,
             )
             for camera in cameras:
-                await self._attach(str(camera.id), context)
+                await self._attach(camera.id, context)
         self._metrics.sessions_open.set(len(self.open_sessions()))
 
     def detach_camera(self, camera_id: UUID) -> None:
         """A camera that stopped or moved: its old room may have no camera left."""
-        self._engine.forget_camera(str(camera_id))
+        self._engine.forget_camera(camera_id)
         for room_id in list(self._sessions):
             if not self._cameras.in_room(room_id):
                 self._sessions.pop(room_id)
         self._metrics.sessions_open.set(len(self.open_sessions()))
 
-    async def _attach(self, camera_id: str, context: ClassContext) -> None:
+    async def _attach(self, camera_id: UUID, context: ClassContext) -> None:
         current = self._engine.context(camera_id)
         if current is None or current.session_id != context.session_id:
             # before the context: from then on the engine may report the session's people
             self._engine.mark_reported(context.session_id, await self._seen(context.session_id))
             logger.info(
                 "class session running in the camera's room",
-                extra={"camera_id": camera_id, "session_id": context.session_id},
+                extra={"camera_id": str(camera_id), "session_id": str(context.session_id)},
             )
         self._engine.set_context(camera_id, context)
 
-    async def _roster(self, course_id: UUID) -> list[str]:
+    async def _roster(self, course_id: UUID) -> list[UUID]:
         roster = await read_every_page(partial(self._database.courses.roster, course_id))
-        return [str(p.id) for p in roster]
+        return [p.id for p in roster]
 
-    async def _seen(self, session_id: str) -> list[str]:
+    async def _seen(self, session_id: UUID) -> list[UUID]:
         """People the database already has as present or late in the session."""
         records = await read_every_page(
-            partial(self._database.attendance.list_for_session, UUID(session_id))
+            partial(self._database.attendance.list_for_session, session_id)
         )
         return [
-            str(r.person_id)
+            r.person_id
             for r in records
             if r.person_id is not None and (r.status in SIGHTED or r.first_seen is not None)
         ]

@@ -6,6 +6,7 @@ Names and labels are an interface: dashboards and alert rules query them.
 from __future__ import annotations
 
 import contextlib
+from uuid import UUID
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
@@ -45,6 +46,12 @@ class Metrics:
             ["camera"],
             registry=r,
         )
+        self.frames_skipped = Counter(
+            "rollcall_frames_skipped_total",
+            "Frames received and left out by the analysis rate (streamer.analysis_fps)",
+            ["camera"],
+            registry=r,
+        )
         self.inference_seconds = Histogram(
             "rollcall_inference_seconds",
             "Time of one inference batch",
@@ -68,7 +75,10 @@ class Metrics:
             registry=r,
         )
         self.unknown_faces = Counter(
-            "rollcall_unknown_faces_total", "Tracks never identified", ["camera"], registry=r
+            "rollcall_unknown_faces_total",
+            "Unknown faces: once per face per session (a returning stranger is not counted again)",
+            ["camera"],
+            registry=r,
         )
         self.event_latency = Histogram(
             "rollcall_event_latency_seconds",
@@ -87,6 +97,12 @@ class Metrics:
         )
         self.db_buffered_writes = Gauge(
             "rollcall_db_buffered_writes", "Attendance writes waiting for the database", registry=r
+        )
+        self.db_writes_fenced = Counter(
+            "rollcall_db_writes_fenced_total",
+            "Attendance writes PostgreSQL refused because their camera's lease had changed hands "
+            "before their frames were seen (this process had lost the camera)",
+            registry=r,
         )
         self.journal_entries = Gauge(
             "rollcall_journal_entries",
@@ -122,12 +138,14 @@ class Metrics:
             registry=r,
         )
 
-    def forget_camera(self, camera: str) -> None:
+    def forget_camera(self, camera_id: UUID) -> None:
         """Drop a removed camera's series so dashboards stop showing it."""
+        camera = str(camera_id)  # the label's text
         for metric in (
             self.frames_received,
             self.frames_analyzed,
             self.frames_dropped,
+            self.frames_skipped,
             self.unknown_faces,
             self.camera_up,
             self.analysis_fps,

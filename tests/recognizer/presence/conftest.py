@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import numpy as np
 import pytest
@@ -13,9 +14,10 @@ from recognizer.config import RecognizerConfig
 from recognizer.gallery import Gallery
 from recognizer.images import load_image
 from recognizer.templates import Template
+from tests.ids import uid
 from tests.recognizer.presence.scene import cut_face
 
-# Person ids are LFW names. Each enrolled person is enrolled from one photo and appears in
+# Person ids are `uid` of LFW names. Each enrolled person is enrolled from one photo and appears in
 # the frames from another; the stranger is never enrolled.
 ENROLLED = ("Ann_Veneman", "Grant_Hackett", "John_Manley")
 STRANGER = "Gordon_Brown"
@@ -28,7 +30,7 @@ def cast_names() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Cast:
     templates: list[Template]
-    cutouts: dict[str, np.ndarray]  # person -> face cutout from a photo not enrolled
+    cutouts: dict[UUID, np.ndarray]  # person id -> face cutout from a photo not enrolled
 
 
 @pytest.fixture(scope="session")
@@ -39,10 +41,10 @@ def cast(analyzer: FaceAnalyzer, faces_dir: Path) -> Cast:
         faces = analyzer.analyze([load_image(photos[name][0])])[0]
         face = max(faces, key=lambda f: f.quality.size_px)
         assert face.embedding is not None, f"{name}'s enrolment photo must be usable"
-        templates.append(Template(f"{name}-1", name, face.embedding))
+        templates.append(Template(uid(f"{name}-1"), uid(name), face.embedding))
     cutouts = {}
     for name in cast_names():
-        cutouts[name] = cut_face(analyzer, load_image(photos[name][1]))
+        cutouts[uid(name)] = cut_face(analyzer, load_image(photos[name][1]))
     return Cast(templates, cutouts)
 
 

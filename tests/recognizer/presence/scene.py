@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import cv2
 import numpy as np
@@ -52,7 +53,7 @@ def compose(seats: list[Seat], t: float) -> np.ndarray:
     return canvas
 
 
-def frame(camera_id: str, t: float, seats: list[Seat]) -> CameraFrame:
+def frame(camera_id: UUID, t: float, seats: list[Seat]) -> CameraFrame:
     """The camera's frame `t` seconds after T0 (wall clock and monotonic clock alike)."""
     return CameraFrame(
         camera_id=camera_id,

@@ -16,15 +16,17 @@ from recognizer.presence.context import ClassContext
 from recognizer.presence.engine import PresenceEngine
 from recognizer.presence.events import UnknownFace
 from recognizer.quality import FaceQuality
+from tests.ids import uid
 from tests.recognizer.presence.conftest import Cast
 from tests.recognizer.presence.scene import T0, Seat, frame, times
 
-ANN, JOHN, STRANGER = "Ann_Veneman", "John_Manley", "Gordon_Brown"
+ANN, JOHN, STRANGER = uid("Ann_Veneman"), uid("John_Manley"), uid("Gordon_Brown")
+CAM, S1 = uid("cam"), uid("s1")
 
 
 def unknown_faces(engine: PresenceEngine, seats: list[Seat]) -> list[UnknownFace]:
-    engine.set_context("cam", ClassContext("s1", frozenset({ANN}), T0 + timedelta(hours=1), T0))
-    updates = [engine.process([frame("cam", t, seats)]) for t in times(24, 0.5)]
+    engine.set_context(CAM, ClassContext(S1, frozenset({ANN}), T0 + timedelta(hours=1), T0))
+    updates = [engine.process([frame(CAM, t, seats)]) for t in times(24, 0.5)]
     return [e for u in updates for e in u.events if isinstance(e, UnknownFace)]
 
 

@@ -1,5 +1,6 @@
 """`rollcall serve` as a supervisor runs it: a real process on 127.0.0.1 with an external
-DATABASE_URL and a data folder that outlives it, started again after each SIGKILL."""
+DATABASE_URL (or, given none, the embedded PostgreSQL in its data folder) and a data folder
+that outlives it, started again after each SIGKILL."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ FAST_SETTINGS = {
 class ServiceRuns:
     """Every run of one service's data folder, in order: run N logs to stderr-N.log."""
 
-    database_url: str
+    database_url: str | None  # None: the embedded PostgreSQL in `folder`
     folder: Path
     settings: Mapping[str, str] = field(default_factory=dict)
     runs: int = 0
@@ -55,7 +56,8 @@ class ServiceRuns:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
         )
-        env["DATABASE_URL"] = self.database_url
+        if self.database_url is not None:
+            env["DATABASE_URL"] = self.database_url
         env["ROLLCALL_STORE__DATA_DIR"] = str(self.folder)
         env.update(FAST_SETTINGS)
         env.update(self.settings)

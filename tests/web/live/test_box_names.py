@@ -8,7 +8,7 @@ import asyncpg
 from store.database import Database
 from tests.web.live.conftest import until
 from web.live.box_names import BoxNames
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 
 
 async def test_a_name_not_known_yet_is_none_at_first_then_read_in_the_background(

@@ -126,8 +126,14 @@ async def test_students_decided_while_postgres_is_down_survive_a_sigkill_of_the_
         await service.ready()
         await own_server.stop()
 
+        # killed once both decisions are journaled and logged (the log line follows the
+        # append: killed in between, the run decided a student but never said so)
         decided = await wait_for(
-            lambda: (d := journaled_decisions(service.folder)).keys() >= students and d
+            lambda: (
+                (d := journaled_decisions(service.folder)).keys() >= students
+                and set(decided_in(service, 1)) >= set(map(str, students))
+                and d
+            )
         )
         await service.kill()
         killed_at = datetime.now(UTC)

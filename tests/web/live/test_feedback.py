@@ -19,7 +19,7 @@ from web.live.feedback import FaceFeedback
 from web.live.hub import EventHub
 from web.live.messages import FaceBoxOut, FacesMessage, SessionMessage
 
-CAMERA = str(uuid4())
+CAMERA = uuid4()
 
 
 @pytest.fixture
@@ -35,9 +35,9 @@ async def supervisor(loopback: None) -> AsyncIterator[Supervisor]:
         yield supervisor
 
 
-def _faces(camera_id: str, label: str) -> FacesMessage:
+def _faces(camera_id: UUID, label: str) -> FacesMessage:
     box = FaceBoxOut(bbox=(10.0, 20.0, 60.0, 90.0), label=label, state="known")
-    return FacesMessage(camera_id=UUID(camera_id), boxes=[box], width=640, height=480)
+    return FacesMessage(camera_id=camera_id, boxes=[box], width=640, height=480)
 
 
 async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
@@ -64,23 +64,30 @@ async def test_the_cameras_face_boxes_reach_its_page_and_nothing_else_of_the_hub
     supervisor: Supervisor,
 ) -> None:
     hub = EventHub()
-    feedback = FaceFeedback(hub)
+    feedback = FaceFeedback(hub, supervisor)
     peer, channel = await _connect(supervisor, feedback, "feedback")
     received: asyncio.Queue[str] = asyncio.Queue()
     channel.on("message", received.put_nowait)
     try:
-        await _until(lambda: hub.wants_faces_of(UUID(CAMERA)))
+        await _until(lambda: hub.wants_faces_of(CAMERA))
         await hub.publish(SessionMessage(session_id=uuid4(), change="status", status="open"))
-        await hub.publish(_faces(str(uuid4()), "Someone Elsewhere"))
+        await hub.publish(_faces(uuid4(), "Someone Elsewhere"))
         await hub.publish(_faces(CAMERA, "Ada Lovelace"))
         async with asyncio.timeout(30):
             first = json.loads(await received.get())
-        assert first == json.loads(_faces(CAMERA, "Ada Lovelace").json_text)
+            second = json.loads(await received.get())
+        # the page is told the camera is live once the streamer has its frames, whenever
+        # that falls among the boxes; of the hub's messages only this camera's boxes come
+        live = {"type": "camera_status", "camera_id": str(CAMERA), "state": "live", "error": None}
+        assert sorted([first, second], key=lambda m: m["type"]) == [
+            live,
+            json.loads(_faces(CAMERA, "Ada Lovelace").json_text),
+        ]
         assert received.empty()
     finally:
         await peer.close()
     # the page went away: forwarding stops and nobody asks for this camera's boxes any more
-    await _until(lambda: not feedback.channels and not hub.wants_faces_of(UUID(CAMERA)))
+    await _until(lambda: not feedback.channels and not hub.wants_faces_of(CAMERA))
     await feedback.close()
 
 
@@ -88,7 +95,7 @@ async def test_a_channel_of_another_label_is_closed_and_subscribes_to_nothing(
     supervisor: Supervisor,
 ) -> None:
     hub = EventHub()
-    feedback = FaceFeedback(hub)
+    feedback = FaceFeedback(hub, supervisor)
     peer, channel = await _connect(supervisor, feedback, "chat")
     closed = asyncio.Event()
     channel.on("close", closed.set)
@@ -96,7 +103,7 @@ async def test_a_channel_of_another_label_is_closed_and_subscribes_to_nothing(
         async with asyncio.timeout(30):
             await closed.wait()
         assert feedback.channels == 0
-        assert not hub.wants_faces_of(UUID(CAMERA))
+        assert not hub.wants_faces_of(CAMERA)
     finally:
         await peer.close()
         await feedback.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from recognizer.analyzer import FaceAnalyzer
 from store.cameras import CameraKind
@@ -45,12 +46,12 @@ async def test_cameras_added_disabled_and_deleted_while_running_are_followed(
         assert (status.name, status.kind, status.room_id) == ("front", "file", room.camera.room_id)
         assert status.session_id == room.session.id
 
-        await until(lambda: _series_of(live, str(camera_id)) >= {"rollcall_frames_analyzed_total"})
+        await until(lambda: _series_of(live, camera_id) >= {"rollcall_frames_analyzed_total"})
         await db.cameras.set_enabled(camera_id, False)
         await until(lambda: runtime.camera_status(camera_id) is None)
-        assert str(camera_id) not in runtime.supervisor.camera_ids
+        assert camera_id not in runtime.supervisor.camera_ids
         # a stopped camera's series leave the metrics (camera labels stay bounded)
-        await until(lambda: not _series_of(live, str(camera_id)), timeout_s=10.0)
+        await until(lambda: not _series_of(live, camera_id), timeout_s=10.0)
 
         await db.cameras.set_enabled(camera_id, True)
         await until(lambda: runtime.camera_status(camera_id) is not None)
@@ -68,7 +69,7 @@ async def test_cameras_added_disabled_and_deleted_while_running_are_followed(
 
         await db.cameras.delete(browser.id)
         await until(lambda: runtime.camera_status(browser.id) is None)
-        assert runtime.engine.context(str(browser.id)) is None
+        assert runtime.engine.context(browser.id) is None
 
 
 async def test_a_session_opened_while_running_becomes_the_context_of_the_room_cameras(
@@ -76,7 +77,7 @@ async def test_a_session_opened_while_running_becomes_the_context_of_the_room_ca
 ) -> None:
     room = await seed_classroom(db, cast, analyzer.pack_name)
     await db.sessions.set_status(room.session.id, SessionStatus.CANCELLED)
-    camera = str(room.camera.id)
+    camera = room.camera.id
     async with start_live() as live:
         runtime = live.runtime
         assert runtime.engine.context(camera) is None
@@ -93,8 +94,8 @@ async def test_a_session_opened_while_running_becomes_the_context_of_the_room_ca
         await until(lambda: runtime.engine.context(camera) is not None, timeout_s=10.0)
         context = runtime.engine.context(camera)
         assert context is not None
-        assert context.session_id == str(session.id)
-        assert {str(room.people[name].id) for name in STUDENTS} <= context.roster
+        assert context.session_id == session.id
+        assert {room.people[name].id for name in STUDENTS} <= context.roster
         assert context.late_after == session.late_after
         status = runtime.camera_status(room.camera.id)
         assert status is not None and status.session_id == session.id
@@ -112,25 +113,25 @@ async def test_a_bulk_import_and_a_deactivation_reach_the_gallery_of_a_running_r
     latecomer, student = room.people[LATECOMER].id, room.people[STUDENTS[0]].id
     async with start_live() as live:
         gallery = live.gallery
-        assert str(latecomer) not in gallery.person_ids()
+        assert latecomer not in gallery.person_ids()
 
         await db.templates.add_many(
             [(latecomer, cast.embeddings[LATECOMER])], model_pack=analyzer.pack_name
         )
-        await until(lambda: str(latecomer) in gallery.person_ids(), timeout_s=10.0)
+        await until(lambda: latecomer in gallery.person_ids(), timeout_s=10.0)
 
         await db.people.update(student, active=False)
-        await until(lambda: str(student) not in gallery.person_ids(), timeout_s=10.0)
+        await until(lambda: student not in gallery.person_ids(), timeout_s=10.0)
         await db.people.update(student, active=True)
-        await until(lambda: str(student) in gallery.person_ids(), timeout_s=10.0)
+        await until(lambda: student in gallery.person_ids(), timeout_s=10.0)
         assert len(gallery) == len(await db.templates.load_matrix(analyzer.pack_name))
 
 
-def _series_of(live: Live, camera_id: str) -> set[str]:
+def _series_of(live: Live, camera_id: UUID) -> set[str]:
     """The names of the metric series labelled with the camera."""
     return {
         sample.name
         for metric in live.metrics.registry.collect()
         for sample in metric.samples
-        if sample.labels.get("camera") == camera_id
+        if sample.labels.get("camera") == str(camera_id)
     }

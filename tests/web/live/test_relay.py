@@ -12,7 +12,7 @@ from store.events import EventKind
 from tests.store.conftest import settled_events
 from web.live.hub import EventHub
 from web.live.latency import EventLatency
-from web.live.people import PeopleDirectory
+from web.live.people_directory import PeopleDirectory
 from web.live.relay import HubRelay
 from web.telemetry.metrics import Metrics
 

@@ -112,9 +112,7 @@ async def test_a_template_added_while_running_is_matched(
             latecomer.id, cast.embeddings[LATECOMER], model_pack=analyzer.pack_name
         )
         messages = await receive_until(board, lambda got: bool(present(got, latecomer.id)))
-        assert [t.template_id for t in live.gallery.templates_of(str(latecomer.id))] == [
-            str(template.id)
-        ]
+        assert [t.template_id for t in live.gallery.templates_of(latecomer.id)] == [template.id]
     assert len(present(messages, latecomer.id)) == 1
 
 
@@ -124,15 +122,15 @@ async def test_an_erased_person_leaves_the_gallery_of_a_running_runtime(
     room = await seed_classroom(db, cast, analyzer.pack_name, with_camera=False)
     erased, kept = (room.people[name].id for name in STUDENTS)
     async with start_live() as live:
-        assert {str(erased), str(kept)} <= set(live.gallery.person_ids())
+        assert {erased, kept} <= set(live.gallery.person_ids())
         assert live.runtime.readiness() == {
             "cameras_loaded": True,
             "gallery_loaded": True,
             "feed_connected": True,
         }
         await db.people.erase(erased, actor="test")
-        await until(lambda: str(erased) not in live.gallery.person_ids(), timeout_s=10.0)
-        assert str(kept) in live.gallery.person_ids()
+        await until(lambda: erased not in live.gallery.person_ids(), timeout_s=10.0)
+        assert kept in live.gallery.person_ids()
         # the gauge is set once the executor's removal is back on the loop: a moment later
         gauge = live.metrics.gallery_templates._value
         await until(lambda: gauge.get() == len(live.gallery), timeout_s=10.0)

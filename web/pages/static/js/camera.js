@@ -48,6 +48,7 @@ async function whoIsHere() {
 function showState(name, detail = {}) {
   const words = {
     connecting: "Connecting to the service…",
+    starting: "Connected: waiting for the service to receive the video…",
     live: "Live: streaming to the service",
     reconnecting: `Reconnecting in ${Math.round((detail.inMs || 0) / 1000)} s (${detail.reason})`,
     refused: "Not streaming: the service refused this camera",

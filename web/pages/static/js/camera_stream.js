@@ -33,8 +33,11 @@ function gatheringComplete(connection) {
 }
 
 export class CameraStream {
-  // onState("connecting" | "live" | "reconnecting" | "refused", detail); onFeedback(faces
-  // message); onSignedOut(): the camera's sign-in is no longer valid.
+  // onState("connecting" | "starting" | "live" | "reconnecting" | "refused", detail);
+  // onFeedback(faces message); onSignedOut(): the camera's sign-in is no longer valid.
+  // "starting": the peer connection is up; "live" only once the service says it has the
+  // camera's frames (the feedback channel's camera_status), so the page never says Live while
+  // the camera's status still says connecting.
   constructor(cameraId, media, { onState, onFeedback, onSignedOut }) {
     this.cameraId = cameraId;
     this.media = media;
@@ -82,7 +85,7 @@ export class CameraStream {
       connection.addTransceiver(track, { direction: "sendonly", streams: [this.media] });
     }
     const feedback = connection.createDataChannel(FEEDBACK_LABEL);
-    feedback.addEventListener("message", (event) => this.receive(event.data));
+    feedback.addEventListener("message", (event) => this.receive(attempt, event.data));
     feedback.addEventListener("close", () => this.lost(attempt, "the service ended the stream"));
     connection.addEventListener("connectionstatechange", () =>
       this.changed(attempt, connection.connectionState),
@@ -115,8 +118,7 @@ export class CameraStream {
     if (attempt !== this.attempt) return;
     clearTimeout(this.grace);
     if (state === "connected") {
-      this.liveSince = Date.now();
-      this.onState("live");
+      this.onState("starting");
     } else if (state === "disconnected") {
       this.grace = setTimeout(() => this.lost(attempt, "the connection dropped"), DISCONNECTED_GRACE_MS);
     } else if (state === "failed" || state === "closed") {
@@ -142,7 +144,8 @@ export class CameraStream {
     }, pause);
   }
 
-  receive(data) {
+  receive(attempt, data) {
+    if (attempt !== this.attempt) return;
     let message;
     try {
       message = JSON.parse(data);
@@ -150,5 +153,9 @@ export class CameraStream {
       return;
     }
     if (message && message.type === "faces") this.onFeedback(message);
+    if (message && message.type === "camera_status" && message.state === "live") {
+      this.liveSince = Date.now();
+      this.onState("live");
+    }
   }
 }
