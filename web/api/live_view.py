@@ -12,8 +12,10 @@ request reaching another replica is relayed from the holder's advertised address
 the holder checks again; the relay passes bytes through as they come and keeps nothing. A
 holder that advertises no address cannot be reached, and the request is refused (503).
 
-Who may watch: an admin any camera; a teacher a camera whose room has a class session open
-now (teachers may follow every session: the board offers them all).
+Who may watch: an admin any camera; a teacher a camera whose room takes attendance now (an
+open class session, or a scheduled one whose time has come: the session the camera counts
+for). Teachers may follow every session (the board offers them all), so no teacher is tied
+to a room beyond that.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ _RELAYS = web.AppKey("live_view_relays", set)
     success_media=MEDIA_TYPE,
     success_description="one preview per line (blank lines keep the stream alive)",
     description=f"A stream of up to {STREAM_S:g} s, then ask again. Admins may watch any "
-    "camera; teachers a camera whose room has a class session open now. Frames come at most "
+    "camera; teachers a camera whose room has a class session now. Frames come at most "
     "twice a second, at most 640 px wide, and only while someone watches; nothing is stored.",
 )
 async def live_view(request: web.Request) -> web.StreamResponse:
@@ -90,7 +92,8 @@ async def live_view(request: web.Request) -> web.StreamResponse:
         return await _stream_here(request, live, camera_id)
     if RELAYED_HEADER in request.headers:
         raise ApiError(409, "camera_moved", "the camera is not run here any more; ask again")
-    if status.holder is None:
+    if status.holder is None or status.holder == live.holder:
+        # between two holders, or claimed here and not started yet
         raise ApiError(
             503,
             "camera_starting",
