@@ -57,7 +57,7 @@ STREAM_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Accel-Buffering": "no",  # an nginx in front passes each line on at once
 }
-_RELAYS = web.AppKey("live_view_relays", set)
+_RELAYS: web.AppKey[set[asyncio.Task[object]]] = web.AppKey("live_view_relays", set)
 
 
 @routes.get("/api/cameras/{camera_id}/live")
@@ -204,7 +204,8 @@ def track_live_views(app: web.Application, live: LiveRuntime) -> None:
 
     async def end_all(app: web.Application) -> None:
         live.views.end_viewers()
-        for relay in list(app[_RELAYS]):
+        relays: set[asyncio.Task[object]] = app[_RELAYS]
+        for relay in list(relays):
             relay.cancel()
 
     app.on_shutdown.append(end_all)
