@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -40,12 +41,19 @@ async def _serving(lines: asyncio.Queue[str]) -> dict[str, Any]:
     return (await _announced(lines))[1]
 
 
-async def test_the_service_serves_until_stopped_then_closes_its_clients_and_returns_0(
-    settings: Settings, teacher: SignedIn
-) -> None:
+@dataclass
+class Started:
+    """A service run in this test's loop: the lines it says, and how to stop it."""
+
+    lines: asyncio.Queue[str]
+    stop: asyncio.Event
+    task: asyncio.Task[int]
+
+
+def _start(settings: Settings) -> Started:
     lines: asyncio.Queue[str] = asyncio.Queue()
     stop = asyncio.Event()
-    service = asyncio.create_task(
+    task = asyncio.create_task(
         run_service(
             settings,
             demo=False,
@@ -55,6 +63,14 @@ async def test_the_service_serves_until_stopped_then_closes_its_clients_and_retu
             stop=stop,
         )
     )
+    return Started(lines, stop, task)
+
+
+async def test_the_service_serves_until_stopped_then_closes_its_clients_and_returns_0(
+    settings: Settings, teacher: SignedIn
+) -> None:
+    started = _start(settings)
+    lines, stop, service = started.lines, started.stop, started.task
     try:
         serving = await _serving(lines)
         assert serving["event"] == "serving"
@@ -84,18 +100,8 @@ async def test_the_service_serves_until_stopped_then_closes_its_clients_and_retu
 async def test_a_service_nobody_can_sign_in_to_says_how_to_make_the_first_admin(
     settings: Settings, teacher: SignedIn
 ) -> None:
-    lines: asyncio.Queue[str] = asyncio.Queue()
-    stop = asyncio.Event()
-    service = asyncio.create_task(
-        run_service(
-            settings,
-            demo=False,
-            port=free_port(),
-            host="127.0.0.1",
-            emit=lines.put_nowait,
-            stop=stop,
-        )
-    )
+    started = _start(settings)
+    lines, stop, service = started.lines, started.stop, started.task
     try:
         said, serving = await _announced(lines)
     finally:
