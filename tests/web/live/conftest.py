@@ -217,3 +217,21 @@ async def until(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> Non
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"condition not reached in {timeout_s} s")
+
+
+def arrivals_clip(faces_dir: Path, path: Path, enters: dict[str, float], seconds: float) -> Path:
+    """A clip of the people in `enters` walking into their seats at those times (seconds into
+    it) and staying to its end, each from their second photo."""
+    actors = [
+        Actor(
+            image=load_image(sorted((faces_dir / "lfw" / name).glob("*.jpg"))[1]),
+            enter_s=enter_s,
+            exit_s=seconds,
+            start=SEATS[name][0],
+            end=SEATS[name][1],
+            height=0.42,
+            name=name,
+        )
+        for name, enter_s in enters.items()
+    ]
+    return write_scene(path, actors, CLIP_SIZE, CLIP_FPS, seconds=seconds)

@@ -26,7 +26,6 @@ from uuid import UUID
 import pytest
 
 from recognizer.analyzer import FaceAnalyzer
-from recognizer.images import load_image
 from store.cameras import CameraKind
 from store.config import StoreConfig
 from store.database import Database
@@ -34,18 +33,15 @@ from store.embedded import EmbeddedPostgres
 from store.events import EventCursor, EventKind
 from store.server import ensure_database
 from tests.web.live.conftest import (
-    CLIP_FPS,
-    CLIP_SIZE,
     LATECOMER,
-    SEATS,
     STRANGER,
     STUDENTS,
     Cast,
+    arrivals_clip,
     seed_classroom,
 )
 from tests.web.live.serve_process import ServiceRuns
 from tests.web.live.test_crash_recovery import journaled_decisions, wait_for
-from web.demo.scene import Actor, write_scene
 
 RESTARTS = int(os.environ.get("ROLLCALL_FAULT_RESTARTS", "12"))
 SEED = int(os.environ.get("ROLLCALL_FAULT_SEED", "15"))
@@ -66,19 +62,7 @@ class Figures:
 
 
 def clip(faces_dir: Path, path: Path) -> Path:
-    actors = [
-        Actor(
-            image=load_image(sorted((faces_dir / "lfw" / name).glob("*.jpg"))[1]),
-            enter_s=enter_s,
-            exit_s=CLIP_SECONDS,
-            start=SEATS[name][0],
-            end=SEATS[name][1],
-            height=0.42,
-            name=name,
-        )
-        for name, enter_s in ENTERS.items()
-    ]
-    return write_scene(path, actors, CLIP_SIZE, CLIP_FPS, seconds=CLIP_SECONDS)
+    return arrivals_clip(faces_dir, path, ENTERS, CLIP_SECONDS)
 
 
 async def new_session_room(db: Database, course_id: UUID, video: Path, index: int) -> UUID:

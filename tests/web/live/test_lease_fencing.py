@@ -15,20 +15,16 @@ from pathlib import Path
 
 from recognizer.analyzer import FaceAnalyzer
 from recognizer.gallery import Gallery
-from recognizer.images import load_image
 from store.database import Database
 from store.events import EventCursor, EventKind
 from tests.web.live.conftest import (
-    CLIP_FPS,
-    CLIP_SIZE,
-    SEATS,
     STUDENTS,
     Cast,
+    arrivals_clip,
     seed_classroom,
     until,
 )
 from tests.web.live.test_crash_recovery import rows_of, wait_for
-from web.demo.scene import Actor, write_scene
 from web.live.runtime import LiveRuntime
 from web.settings import Settings
 from web.telemetry.metrics import Metrics
@@ -39,19 +35,7 @@ CLIP_SECONDS = 12.0
 
 
 def two_arrivals(faces_dir: Path, path: Path) -> Path:
-    actors = [
-        Actor(
-            image=load_image(sorted((faces_dir / "lfw" / name).glob("*.jpg"))[1]),
-            enter_s=enter_s,
-            exit_s=CLIP_SECONDS,
-            start=SEATS[name][0],
-            end=SEATS[name][1],
-            height=0.42,
-            name=name,
-        )
-        for name, enter_s in ENTERS.items()
-    ]
-    return write_scene(path, actors, CLIP_SIZE, CLIP_FPS, seconds=CLIP_SECONDS)
+    return arrivals_clip(faces_dir, path, ENTERS, CLIP_SECONDS)
 
 
 async def test_decisions_made_after_the_camera_was_taken_over_are_refused(
