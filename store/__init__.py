@@ -13,10 +13,11 @@ its entry land together or not at all.
 """
 
 from store.attendance import AttendanceRecord, AttendanceStatus, AttendanceUpsert, Sighting
-from store.config import StoreConfig
+from store.config import ConsentRule, PrivacyConfig, StoreConfig
 from store.database import Database
 from store.errors import (
     Conflict,
+    ConsentMissing,
     DatabaseUnavailable,
     InvalidReference,
     InvalidValue,
@@ -33,6 +34,8 @@ __all__ = [
     "AttendanceStatus",
     "AttendanceUpsert",
     "Conflict",
+    "ConsentMissing",
+    "ConsentRule",
     "Database",
     "DatabaseUnavailable",
     "Event",
@@ -43,6 +46,7 @@ __all__ = [
     "MigrationError",
     "NotFound",
     "Page",
+    "PrivacyConfig",
     "SchemaTooNew",
     "Sighting",
     "StoreConfig",

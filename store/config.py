@@ -1,8 +1,10 @@
-"""Settings of the store: where PostgreSQL is, pool sizes, buffering and retention."""
+"""Settings of the store: where PostgreSQL is, pool sizes, buffering and retention; and the
+privacy rule it enforces on every write of face data."""
 
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 
 import platformdirs
@@ -88,3 +90,26 @@ class StoreConfig(BaseModel):
     def embedded(self) -> bool:
         """True when the store starts its own PostgreSQL."""
         return self.database_url is None
+
+
+class ConsentRule(StrEnum):
+    """Who keeps the record of people's consent to face recognition."""
+
+    RECORDED = "recorded"  # Rollcall: nobody gets a face template without their consent_at
+    OUTSIDE = "outside"  # the school, elsewhere: Rollcall enrols whoever it is asked to
+
+
+class PrivacyConfig(BaseModel):
+    """The settings section `privacy` (ROLLCALL_PRIVACY__...). The store enforces it inside
+    the transaction of every template write, so no way of enrolling can skip it."""
+
+    consent: ConsentRule = Field(
+        default=ConsentRule.RECORDED,
+        description="recorded: a person without a recorded consent (consent_at) is refused "
+        "enrolment, and withdrawing it erases their face data; outside: the school handles "
+        "consent outside Rollcall, which does not check it",
+    )
+
+    @property
+    def consent_required(self) -> bool:
+        return self.consent is ConsentRule.RECORDED

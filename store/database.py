@@ -13,7 +13,7 @@ from store.audit import AuditLog
 from store.camera_leases import CameraLeases
 from store.cameras import Cameras
 from store.change_feed import ChangeFeed
-from store.config import StoreConfig
+from store.config import PrivacyConfig, StoreConfig
 from store.courses import Courses
 from store.errors import translated_errors
 from store.events import EventCursor, EventLog
@@ -55,12 +55,20 @@ async def database_status(dsn: str) -> MigrationStatus:
 class Database:
     """Everything the service reads and writes. Open it with `Database.open(config)`."""
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str, config: StoreConfig) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        dsn: str,
+        config: StoreConfig,
+        privacy: PrivacyConfig | None = None,
+    ) -> None:
         self.dsn = dsn
         self.config = config
+        self.privacy = privacy or PrivacyConfig()
         self._pool = pool
+        consent_required = self.privacy.consent_required
         self.people = People(pool, erase_attendance=config.erase_attendance_on_delete)
-        self.templates = Templates(pool)
+        self.templates = Templates(pool, consent_required=consent_required)
         self.rooms = Rooms(pool)
         self.cameras = Cameras(pool)
         self.camera_leases = CameraLeases(pool)
@@ -70,18 +78,26 @@ class Database:
         self.users = Users(pool)
         self.audit = AuditLog(pool)
         self.events = EventLog(pool)
-        self.imports = Imports(pool)
+        self.imports = Imports(pool, consent_required=consent_required)
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, config: StoreConfig) -> AsyncIterator[Database]:
-        """Find or start the server, migrate, and open the pool for the block."""
-        async with database_server(config) as dsn, cls.connect(dsn, config) as database:
+    async def open(
+        cls, config: StoreConfig, privacy: PrivacyConfig | None = None
+    ) -> AsyncIterator[Database]:
+        """Find or start the server, migrate, and open the pool for the block. `privacy`
+        (default: consent recorded in Rollcall) is the rule every template write obeys."""
+        async with (
+            database_server(config) as dsn,
+            cls.connect(dsn, config, privacy) as database,
+        ):
             yield database
 
     @classmethod
     @asynccontextmanager
-    async def connect(cls, dsn: str, config: StoreConfig) -> AsyncIterator[Database]:
+    async def connect(
+        cls, dsn: str, config: StoreConfig, privacy: PrivacyConfig | None = None
+    ) -> AsyncIterator[Database]:
         """Migrate the database at `dsn` and open the pool on it for the block."""
         await migrate_database(dsn)
         with translated_errors():
@@ -92,7 +108,7 @@ class Database:
                 command_timeout=config.command_timeout_s,
             )
         try:
-            yield cls(pool, dsn, config)
+            yield cls(pool, dsn, config, privacy)
         finally:
             await pool.close()
 

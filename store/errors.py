@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from uuid import UUID
 
 import asyncpg
 
@@ -39,6 +40,17 @@ class InvalidReference(StoreError):
 
 class InvalidValue(StoreError):
     """A check constraint or type refused a value."""
+
+
+class ConsentMissing(StoreError):
+    """Face data refused: the privacy rule wants a recorded consent these people lack."""
+
+    def __init__(self, person_ids: Sequence[UUID]) -> None:
+        names = ", ".join(str(person_id) for person_id in person_ids)
+        super().__init__(
+            f"no consent to face recognition is recorded for person {names}: record it first"
+        )
+        self.person_ids = tuple(person_ids)
 
 
 class DatabaseUnavailable(StoreError):

@@ -27,7 +27,8 @@ class EventKind(StrEnum):
     TEMPLATE_ADDED = "template.added"
     TEMPLATE_DELETED = "template.deleted"
     TEMPLATES_IMPORTED = "templates.imported"  # a bulk import: galleries of the pack reload
-    PERSON_ERASED = "person.erased"  # galleries must drop every template of the person
+    # galleries must drop every template of the person: erased, or their consent withdrawn
+    PERSON_ERASED = "person.erased"
     PERSON_UPDATED = "person.updated"  # e.g. deactivated: galleries of active people change
     ROSTER_CHANGED = "roster.changed"  # galleries limited to the course's roster change
     CAMERA_CHANGED = "camera.changed"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
+import asyncpg
 import numpy as np
 
 from store.audit import append_audit
@@ -27,18 +29,27 @@ class NewPerson:
     display_name: str
     embeddings: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
     course_id: UUID | None = None
+    consent_at: datetime | None = None
 
 
 class Imports(Repository):
+    def __init__(self, pool: asyncpg.Pool, *, consent_required: bool = True) -> None:
+        super().__init__(pool)
+        self.consent_required = consent_required
+
     async def people(
         self, people: Sequence[NewPerson], *, model_pack: str, actor: str
     ) -> tuple[UUID, ...]:
         """Add the people, their templates (of `model_pack`) and roster places; returns their
         ids in input order. Conflict when an external id is taken, InvalidReference when a
-        course does not exist: nothing is written then."""
+        course does not exist, ConsentMissing when someone with embeddings has no consent
+        and it is required: nothing is written then."""
         async with self._transaction() as connection:
             ids = await import_people(
-                connection, [(p.external_id, p.display_name) for p in people], actor=actor
+                connection,
+                [(p.external_id, p.display_name) for p in people],
+                actor=actor,
+                consents=[p.consent_at for p in people],
             )
             templates = [
                 (person_id, embedding)
@@ -46,7 +57,13 @@ class Imports(Repository):
                 for embedding in person.embeddings
             ]
             if templates:
-                await copy_templates(connection, templates, model_pack=model_pack, source="import")
+                await copy_templates(
+                    connection,
+                    templates,
+                    model_pack=model_pack,
+                    source="import",
+                    consent_required=self.consent_required,
+                )
             by_course: dict[UUID, list[UUID]] = {}
             for person_id, person in zip(ids, people, strict=True):
                 if person.course_id is not None:

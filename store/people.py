@@ -39,6 +39,14 @@ class Erasure:
     attendance_anonymised: int
 
 
+@dataclass(frozen=True)
+class ConsentWithdrawal:
+    """What withdrawing a person's consent removed: every face template of theirs."""
+
+    person: Person
+    templates_deleted: int
+
+
 def person_from_row(row: asyncpg.Record) -> Person:
     return Person(**dict(row))
 
@@ -84,6 +92,65 @@ class People(Repository):
         in input order. Conflict when any external id exists already: nothing is added then."""
         async with self._transaction() as connection:
             return await import_people(connection, rows, actor=actor)
+
+    async def record_consent(
+        self, person_id: UUID, *, at: datetime | None = None, actor: str = "system"
+    ) -> Person:
+        """Record that the person consented to face recognition (at `at`, or now); a consent
+        already recorded keeps its time. Audited."""
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                f"UPDATE people SET consent_at = coalesce(consent_at, $2, now()),"
+                f" updated_at = now() WHERE id = $1 RETURNING {PERSON_COLUMNS}",
+                person_id,
+                at,
+            )
+            if row is None:
+                raise NotFound("person", person_id)
+            await append_audit(
+                connection,
+                actor=actor,
+                action="person.consent_record",
+                entity_type="person",
+                entity_id=person_id,
+                details={"consent_at": row["consent_at"].isoformat()},
+            )
+        return person_from_row(row)
+
+    async def withdraw_consent(self, person_id: UUID, *, actor: str) -> ConsentWithdrawal:
+        """Clear the person's consent and delete every face template of theirs in one
+        transaction (audited), and tell every gallery through the change feed to drop them,
+        as an erasure does; the person, their rosters and attendance stay."""
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                f"UPDATE people SET consent_at = NULL, updated_at = now() WHERE id = $1"
+                f" RETURNING {PERSON_COLUMNS}",
+                person_id,
+            )
+            if row is None:
+                raise NotFound("person", person_id)
+            # what else was derived from their templates goes with them (ON DELETE CASCADE)
+            templates = affected(
+                await connection.execute(
+                    "DELETE FROM face_templates WHERE person_id = $1", person_id
+                )
+            )
+            await append_audit(
+                connection,
+                actor=actor,
+                action="person.consent_withdraw",
+                entity_type="person",
+                entity_id=person_id,
+                details={"templates_deleted": templates},
+            )
+            # the erasure's event: galleries (of this and older versions alike) drop the
+            # person's templates and the engine forgets them at once
+            await append_event(
+                connection,
+                EventKind.PERSON_ERASED,
+                {"person_id": str(person_id), "reason": "consent_withdrawn"},
+            )
+        return ConsentWithdrawal(person_from_row(row), templates)
 
     async def get(self, person_id: UUID) -> Person:
         row = await self._fetchrow(f"SELECT {PERSON_COLUMNS} FROM people WHERE id = $1", person_id)
@@ -204,15 +271,24 @@ class People(Repository):
 
 
 async def import_people(
-    connection: Connection, rows: Sequence[tuple[str, str]], *, actor: str
+    connection: Connection,
+    rows: Sequence[tuple[str, str]],
+    *,
+    actor: str,
+    consents: Sequence[datetime | None] | None = None,
 ) -> tuple[UUID, ...]:
-    """`People.import_many` in the caller's transaction."""
+    """`People.import_many` in the caller's transaction; `consents` gives each row's
+    consent_at (none recorded when left out)."""
+    consent_at = list(consents) if consents is not None else [None] * len(rows)
+    if len(consent_at) != len(rows):
+        raise ValueError("one consent (or None) per row")
     found = await connection.fetch(
-        "INSERT INTO people (external_id, display_name)"
-        " SELECT e, d FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(e, d, n)"
-        " ORDER BY n RETURNING id, external_id",
+        "INSERT INTO people (external_id, display_name, consent_at)"
+        " SELECT e, d, c FROM unnest($1::text[], $2::text[], $3::timestamptz[])"
+        " WITH ORDINALITY AS t(e, d, c, n) ORDER BY n RETURNING id, external_id",
         [external_id for external_id, _ in rows],
         [name for _, name in rows],
+        consent_at,
     )
     await append_audit(
         connection,

@@ -6,7 +6,7 @@ spaces and must never be compared.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -15,6 +15,7 @@ import asyncpg
 import numpy as np
 
 from store.audit import append_audit
+from store.consent import refuse_without_consent
 from store.errors import InvalidValue, NotFound, translated_errors
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
@@ -73,6 +74,14 @@ def _template(row: asyncpg.Record) -> FaceTemplate:
 
 
 class Templates(Repository):
+    """Every write of templates checks consent first when `consent_required` (the privacy
+    setting): ConsentMissing, and nothing written, for a person whose consent is not
+    recorded."""
+
+    def __init__(self, pool: asyncpg.Pool, *, consent_required: bool = True) -> None:
+        super().__init__(pool)
+        self.consent_required = consent_required
+
     async def add(
         self,
         person_id: UUID,
@@ -83,7 +92,8 @@ class Templates(Repository):
         source: str = "upload",
         actor: str = "system",
     ) -> FaceTemplate:
-        """Store one embedding; InvalidReference when the person does not exist."""
+        """Store one embedding; InvalidReference when the person does not exist, ConsentMissing
+        when their consent is required and not recorded."""
         (template,) = await self.add_set(
             person_id, [(embedding, quality)], model_pack=model_pack, source=source, actor=actor
         )
@@ -103,6 +113,8 @@ class Templates(Repository):
         encoded = [(*_as_bytes(embedding), quality) for embedding, quality in faces]
         templates = []
         async with self._transaction() as connection:
+            if self.consent_required:
+                await refuse_without_consent(connection, [person_id])
             for data, dim, quality in encoded:
                 row = await connection.fetchrow(
                     f"INSERT INTO face_templates (person_id, model_pack, dim, embedding, quality,"
@@ -143,9 +155,16 @@ class Templates(Repository):
         source: str = "import",
     ) -> int:
         """Bulk import, announced by one event for the whole import rather than one per row:
-        the galleries of the pack reload when they hear it."""
+        the galleries of the pack reload when they hear it. All or none: ConsentMissing
+        when any of the people lacks a required consent."""
         async with self._transaction() as connection:
-            return await copy_templates(connection, rows, model_pack=model_pack, source=source)
+            return await copy_templates(
+                connection,
+                rows,
+                model_pack=model_pack,
+                source=source,
+                consent_required=self.consent_required,
+            )
 
     async def get(self, template_id: UUID) -> FaceTemplate:
         row = await self._fetchrow(
@@ -167,6 +186,19 @@ class Templates(Repository):
             offset,
         )
         return build_page(rows, limit, offset, _template)
+
+    async def people_with_templates(
+        self, person_ids: Collection[UUID], *, model_pack: str
+    ) -> frozenset[UUID]:
+        """Those of `person_ids` who have at least one template of `model_pack`: the others
+        cannot be recognised by a gallery of that pack."""
+        rows = await self._fetch(
+            "SELECT DISTINCT person_id FROM face_templates"
+            " WHERE model_pack = $1 AND person_id = ANY($2::uuid[])",
+            model_pack,
+            list(person_ids),
+        )
+        return frozenset(row["person_id"] for row in rows)
 
     async def delete(self, template_id: UUID, *, actor: str = "system") -> None:
         async with self._transaction() as connection:
@@ -249,8 +281,11 @@ async def copy_templates(
     *,
     model_pack: str,
     source: str,
+    consent_required: bool,
 ) -> int:
     """`Templates.add_many` in the caller's transaction."""
+    if consent_required:
+        await refuse_without_consent(connection, [person_id for person_id, _ in rows])
     records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
     with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
     await connection.copy_records_to_table(

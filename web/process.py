@@ -162,7 +162,7 @@ async def _run(
             loading = asyncio.get_running_loop().run_in_executor(
                 executor, FaceAnalyzer.from_config, settings.recognizer
             )
-            async with Database.open(settings.store) as database:
+            async with Database.open(settings.store, settings.privacy) as database:
                 analyzer = await loading
                 seeded = await _seed_demo(database, analyzer, settings) if demo else None
                 gallery = Gallery(settings.recognizer, analyzer.embedding_dim)

@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recognizer.config import RecognizerConfig
 from recognizer.presence.config import PresenceConfig
-from store.config import StoreConfig
+from store.config import PrivacyConfig, StoreConfig
 from streamer.config import StreamerConfig
 from web.demo.config import DemoConfig
 from web.http.config import ServiceConfig
@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     presence: PresenceConfig = Field(default_factory=PresenceConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DATABASE_URL", "ROLLCALL_DATABASE_URL"),

@@ -42,7 +42,8 @@ async def db(store_config: StoreConfig, database_url: str) -> AsyncIterator[Data
 
 @dataclass(frozen=True)
 class Classroom:
-    """A course with one enrolled student, a room with a camera, and a session running now."""
+    """A course with one enrolled student (who consented to face recognition), a room with a
+    camera, and a session running now."""
 
     course: Course
     room: Room
@@ -65,7 +66,9 @@ async def classroom(db: Database) -> Classroom:
         scheduled_start=now - timedelta(minutes=5),
         scheduled_end=now + timedelta(hours=1),
     )
-    student = await db.people.create(external_id="S-0001", display_name="Ada Lovelace")
+    student = await db.people.create(
+        external_id="S-0001", display_name="Ada Lovelace", consent_at=now - timedelta(days=30)
+    )
     await db.courses.enrol(course.id, [student.id])
     return Classroom(course, room, camera, session, student)
 

@@ -3,15 +3,18 @@ in one transaction or not at all."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import numpy as np
 import pytest
 
 from store.database import Database
-from store.errors import Conflict, InvalidReference, InvalidValue, NotFound
+from store.errors import Conflict, ConsentMissing, InvalidReference, InvalidValue, NotFound
 from store.imports import NewPerson
 from tests.store.conftest import audit_trail, audited_since, settled_events
+
+CONSENT = datetime(2026, 9, 1, tzinfo=UTC)
 
 
 def _vector(seed: int) -> np.ndarray:
@@ -26,7 +29,7 @@ async def test_an_import_writes_people_templates_and_places_with_its_audit_entri
 
     ids = await db.imports.people(
         [
-            NewPerson("S-1", "Ada", (_vector(1), _vector(2)), course.id),
+            NewPerson("S-1", "Ada", (_vector(1), _vector(2)), course.id, CONSENT),
             NewPerson("S-2", "Bo"),
         ],
         model_pack="p",
@@ -47,11 +50,12 @@ async def test_an_import_writes_people_templates_and_places_with_its_audit_entri
 @pytest.mark.parametrize(
     ("refused", "error"),
     [
-        (NewPerson("S-3", "Cy", (_vector(3),), uuid4()), InvalidReference),  # no such course
-        (NewPerson("S-3", "Cy", (np.array([np.nan], np.float32),)), InvalidValue),
+        (NewPerson("S-3", "Cy", (_vector(3),), uuid4(), CONSENT), InvalidReference),  # no course
+        (NewPerson("S-3", "Cy", (np.array([np.nan], np.float32),), None, CONSENT), InvalidValue),
+        (NewPerson("S-3", "Cy", (_vector(3),)), ConsentMissing),
         (NewPerson("S-0", "Taken"), Conflict),
     ],
-    ids=["unknown course", "broken embedding", "taken external id"],
+    ids=["unknown course", "broken embedding", "no consent to a face", "taken external id"],
 )
 async def test_an_import_refused_at_any_step_writes_nobody_and_no_audit_entry(
     db: Database, refused: NewPerson, error: type[Exception]
@@ -61,7 +65,9 @@ async def test_an_import_refused_at_any_step_writes_nobody_and_no_audit_entry(
 
     with pytest.raises(error):
         await db.imports.people(
-            [NewPerson("S-1", "Ada", (_vector(1),)), refused], model_pack="p", actor="ada-admin"
+            [NewPerson("S-1", "Ada", (_vector(1),), None, CONSENT), refused],
+            model_pack="p",
+            actor="ada-admin",
         )
 
     for external_id in ("S-1", "S-3"):

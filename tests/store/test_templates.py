@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import asyncpg
@@ -12,13 +13,15 @@ from store.database import Database
 from store.errors import InvalidReference, InvalidValue, NotFound
 from tests.store.conftest import audit_trail, audited_since, settled_events
 
+CONSENT = datetime(2026, 9, 1, tzinfo=UTC)  # everyone here consented to face recognition
+
 
 def _vector(seed: int, dim: int = 512) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
 
 
 async def test_an_embedding_reads_back_bit_for_bit(db: Database) -> None:
-    person = await db.people.create(external_id="S-1", display_name="A")
+    person = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="A")
     vector = _vector(1)
 
     added = await db.templates.add(person.id, vector, model_pack="buffalo_s", quality=0.9)
@@ -30,8 +33,8 @@ async def test_an_embedding_reads_back_bit_for_bit(db: Database) -> None:
 
 
 async def test_a_gallery_holds_only_templates_of_its_model_pack(db: Database) -> None:
-    a = await db.people.create(external_id="S-1", display_name="A")
-    b = await db.people.create(external_id="S-2", display_name="B")
+    a = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="A")
+    b = await db.people.create(consent_at=CONSENT, external_id="S-2", display_name="B")
     await db.templates.add(a.id, _vector(1), model_pack="pack-one")
     await db.templates.add(b.id, _vector(2), model_pack="pack-one")
     await db.templates.add(b.id, _vector(3, dim=128), model_pack="pack-two")
@@ -49,9 +52,11 @@ async def test_a_gallery_holds_only_templates_of_its_model_pack(db: Database) ->
 async def test_a_gallery_can_be_limited_to_a_roster_and_skips_inactive_people(
     db: Database,
 ) -> None:
-    enrolled = await db.people.create(external_id="S-1", display_name="In")
-    outsider = await db.people.create(external_id="S-2", display_name="Out")
-    inactive = await db.people.create(external_id="S-3", display_name="Gone", active=False)
+    enrolled = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="In")
+    outsider = await db.people.create(consent_at=CONSENT, external_id="S-2", display_name="Out")
+    inactive = await db.people.create(
+        consent_at=CONSENT, external_id="S-3", display_name="Gone", active=False
+    )
     course = await db.courses.create(code="C", name="Course")
     await db.courses.enrol(course.id, [enrolled.id, inactive.id])
     for seed, person in enumerate((enrolled, outsider, inactive)):
@@ -70,7 +75,7 @@ async def test_a_template_for_an_unknown_person_is_an_invalid_reference(db: Data
 
 
 async def test_malformed_embeddings_are_refused(db: Database) -> None:
-    person = await db.people.create(external_id="S-1", display_name="A")
+    person = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="A")
     with pytest.raises(InvalidValue):
         await db.templates.add(person.id, np.zeros((2, 4), np.float32), model_pack="p")
     with pytest.raises(InvalidValue):
@@ -78,7 +83,7 @@ async def test_malformed_embeddings_are_refused(db: Database) -> None:
 
 
 async def test_adding_and_deleting_templates_is_announced_and_audited(db: Database) -> None:
-    person = await db.people.create(external_id="S-1", display_name="A")
+    person = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="A")
     added = await db.templates.add(person.id, _vector(1), model_pack="p", actor="admin:1")
     await db.templates.delete(added.id, actor="admin:1")
 
@@ -99,7 +104,7 @@ async def test_adding_and_deleting_templates_is_announced_and_audited(db: Databa
 async def test_a_set_of_templates_is_written_whole_with_one_audit_entry_each(
     db: Database,
 ) -> None:
-    person = await db.people.create(external_id="S-1", display_name="A")
+    person = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="A")
     before = await audit_trail(db)
 
     added = await db.templates.add_set(
@@ -116,7 +121,7 @@ async def test_a_set_of_templates_is_written_whole_with_one_audit_entry_each(
 async def test_a_set_with_one_refused_template_writes_none_and_no_audit_entry(
     db: Database,
 ) -> None:
-    person = await db.people.create(external_id="S-1", display_name="A")
+    person = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="A")
     before = await audit_trail(db)
 
     with pytest.raises(InvalidValue):
@@ -136,7 +141,7 @@ async def test_a_set_with_one_refused_template_writes_none_and_no_audit_entry(
 
 
 async def test_bulk_import_is_announced_once_and_listed_per_person(db: Database) -> None:
-    person = await db.people.create(external_id="S-1", display_name="A")
+    person = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="A")
     count = await db.templates.add_many([(person.id, _vector(i)) for i in range(3)], model_pack="p")
 
     page = await db.templates.list_for_person(person.id, limit=2)
@@ -153,7 +158,7 @@ async def test_bulk_import_is_announced_once_and_listed_per_person(db: Database)
 async def test_512_d_embeddings_stay_in_the_row_instead_of_the_toast_table(
     db: Database, database_url: str
 ) -> None:
-    person = await db.people.create(external_id="S-1", display_name="A")
+    person = await db.people.create(consent_at=CONSENT, external_id="S-1", display_name="A")
     for seed in range(20):
         await db.templates.add(person.id, _vector(seed), model_pack="p")
 

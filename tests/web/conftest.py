@@ -56,7 +56,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     assert settings.store.database_url is not None
-    async with Database.connect(settings.store.database_url, settings.store) as database:
+    async with Database.connect(
+        settings.store.database_url, settings.store, settings.privacy
+    ) as database:
         yield database
 
 

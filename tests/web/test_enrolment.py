@@ -3,6 +3,7 @@ that says which photo and why, with nothing written."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -64,8 +65,17 @@ def photos_form(*photos: tuple[str, bytes]) -> FormData:
     return form
 
 
-async def new_person(db: Database, external_id: str = "s-100") -> UUID:
-    return (await db.people.create(external_id=external_id, display_name="Barack Obama")).id
+CONSENTED = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+async def new_person(db: Database, external_id: str = "s-100", *, consented: bool = True) -> UUID:
+    """A person to enrol, who consented to face recognition unless `consented` is false."""
+    person = await db.people.create(
+        external_id=external_id,
+        display_name="Barack Obama",
+        consent_at=CONSENTED if consented else None,
+    )
+    return person.id
 
 
 async def template_count(db: Database, person_id: UUID) -> int:

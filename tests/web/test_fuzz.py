@@ -74,7 +74,10 @@ async def _made_before_the_run(url: str, admin: SignedIn) -> dict[str, str]:
 
         room = await post("/api/rooms", {"name": "Room 101"})
         course = await post("/api/courses", {"code": "FZ-1", "name": "Fuzzing"})
-        person = await post("/api/people", {"external_id": "s-1", "display_name": "Sam"})
+        person = await post(
+            "/api/people",
+            {"external_id": "s-1", "display_name": "Sam", "consent_at": "2026-09-01T08:00:00Z"},
+        )
         await post(f"/api/courses/{course['id']}/roster", {"person_ids": [person["id"]]})
         camera = await post(
             "/api/cameras", {"name": "front", "kind": "webrtc", "room_id": room["id"]}

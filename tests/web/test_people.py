@@ -120,6 +120,7 @@ async def test_erasure_removes_the_face_templates_and_is_audited_without_the_ext
     api: TestClient, admin: SignedIn, db: Database, faces_dir: Path, analyzer: FaceAnalyzer
 ) -> None:
     person = await add(api, admin, "s-12", "Kit Harington")
+    await api.post(f"/api/people/{person['id']}/consent", json={}, headers=admin.headers)
     form = FormData()
     form.add_field("photo", (faces_dir / PORTRAIT).read_bytes(), filename="kit.jpg")
     enrolled = await api.post(

@@ -112,7 +112,9 @@ async def test_enroll_writes_the_people_whose_photos_all_pass_and_reports_the_ot
     )
     (people / "Nobody_Yet").mkdir()
 
-    code = await asyncio.to_thread(run_command, ["enroll", str(people), "--course", "CS101"])
+    code = await asyncio.to_thread(
+        run_command, ["enroll", str(people), "--course", "CS101", "--consent-at", "2026-09-01"]
+    )
     captured = capsys.readouterr()
     assert code == 1  # some were refused
     summary = last_json_line(captured.out)
@@ -148,7 +150,9 @@ async def test_enroll_from_a_csv_finds_photos_only_inside_the_folder(
     )
     csv_path = environment / "people.csv"
     csv_path.write_text(
-        "external_id,display_name,photo\ns-1,Kit Harington,kit.jpg\ns-2,Joe Biden,../outside.jpg\n"
+        "external_id,display_name,photo,consent_at\n"
+        "s-1,Kit Harington,kit.jpg,2026-09-01\n"
+        "s-2,Joe Biden,../outside.jpg,2026-09-01\n"
     )
     code = await asyncio.to_thread(run_command, ["enroll", str(photos), "--csv", str(csv_path)])
     summary = last_json_line(capsys.readouterr().out)
@@ -156,6 +160,38 @@ async def test_enroll_from_a_csv_finds_photos_only_inside_the_folder(
     assert summary["enrolled"] == 1
     assert [(r["row"], r["reason"]) for r in summary["refused"]] == [(3, "missing_photo")]
     assert [p.external_id for p in (await db.people.list()).items] == ["s-1"]
+
+
+async def test_enroll_without_a_recorded_consent_refuses_each_person_by_name_and_exits_1(
+    environment: Path,
+    db: Database,
+    faces_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    people = environment / "people"
+    for name, photo in (
+        ("Joseph_Biden", "Joseph_Biden/Joseph_Biden_1.jpg"),
+        ("Kit_Harington", "Kit_Harington/Kit_Harington_1.jpeg"),
+    ):
+        person_folder(people, name, faces_dir / "face_recognition" / photo)
+    csv_path = environment / "people.csv"
+    csv_path.write_text(
+        "external_id,display_name,photo,consent_at\ns-1,Kit,Kit_Harington/1.jpeg,\n"
+    )
+
+    for argv in (["enroll", str(people)], ["enroll", str(people), "--csv", str(csv_path)]):
+        code = await asyncio.to_thread(run_command, argv)
+        captured = capsys.readouterr()
+        assert code == 1
+        refused = last_json_line(captured.out)["refused"]
+        assert {r["reason"] for r in refused} == {"no_consent"}
+        for row in refused:
+            assert f"({row['external_id']}) refused: no consent" in captured.err
+    assert (await db.people.list()).items == ()
+
+    code = await asyncio.to_thread(run_command, ["enroll", str(people), "--consent-at", "soon"])
+    assert code == 1
+    assert "--consent-at" in last_json_line(capsys.readouterr().out)["error"]
 
 
 async def test_enroll_with_an_unknown_course_writes_nothing(

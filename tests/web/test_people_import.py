@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,18 @@ from recognizer.analyzer import FaceAnalyzer
 from store.database import Database
 from tests.web.conftest import SignedIn
 from web.domain.enrolment import Photo
-from web.domain.people_import import MAX_ROWS, ImportFormatError, parse_people_csv, rows_with_photos
+from web.domain.people_import import (
+    MAX_ROWS,
+    ImportFormatError,
+    parse_consent_time,
+    parse_people_csv,
+    rows_with_photos,
+)
 
 OBAMA = "face_recognition/Barack_Obama/Barack_Obama_4.jpg"
 BIDEN = "face_recognition/Joseph_Biden/Joseph_Biden_2.jpg"
 GROUP = "face_recognition/groups/two_people.jpg"
+KIT = "face_recognition/Kit_Harington/Kit_Harington_1.jpeg"
 
 
 def import_form(csv_text: str, faces_dir: Path, photos: dict[str, str]) -> FormData:
@@ -38,10 +46,10 @@ async def test_people_photos_and_roster_places_are_written_from_a_valid_csv(
 ) -> None:
     course = await db.courses.create(code="CS101", name="Programming")
     csv_text = (
-        "external_id,display_name,photo,course\n"
-        "s-1,Barack Obama,obama.jpg,CS101\n"
-        "s-2,Joe Biden,biden.jpg,\n"
-        "s-3,No Photo Yet,,CS101\n"
+        "external_id,display_name,photo,course,consent_at\n"
+        "s-1,Barack Obama,obama.jpg,CS101,2026-09-01\n"
+        "s-2,Joe Biden,biden.jpg,,2026-09-02T10:30:00+02:00\n"
+        "s-3,No Photo Yet,,CS101,\n"  # no face: no consent needed to be on the roster
     )
     form = import_form(csv_text, faces_dir, {"obama.jpg": OBAMA, "biden.jpg": BIDEN})
     response = await api.post("/api/people/import", data=form, headers=admin.headers)
@@ -54,6 +62,12 @@ async def test_people_photos_and_roster_places_are_written_from_a_valid_csv(
         (4, "s-3", 0),
     ]
     assert await counts(db, analyzer.pack_name) == (3, 2)
+    consents = {p.external_id: p.consent_at for p in (await db.people.list()).items}
+    assert consents == {
+        "s-1": datetime(2026, 9, 1, tzinfo=UTC),
+        "s-2": datetime(2026, 9, 2, 8, 30, tzinfo=UTC),
+        "s-3": None,
+    }
     roster = await db.courses.roster(course.id)
     assert sorted(p.external_id for p in roster.items) == ["s-1", "s-3"]
     imports = [e for e in (await db.audit.list(entity_type="person")).items if e.entity_id is None]
@@ -68,19 +82,23 @@ async def test_broken_rows_are_all_listed_by_row_number_and_nothing_is_written(
 ) -> None:
     await db.people.create(external_id="s-0", display_name="Already Here")
     csv_text = (
-        "external_id,display_name,photo,course\n"
-        "s-1,Barack Obama,obama.jpg,\n"  # fine on its own
-        "s-0,Taken Id,,\n"
-        "s-2,,biden.jpg,\n"
-        "s-3,Two Faces,group.jpg,\n"
-        "s-4,Lost Photo,missing.jpg,\n"
-        "s-1,Twice,,\n"
-        "s-5,Nowhere,,NOPE1\n"
-        "s-6,Too,Many,Fields,Here\n"
-        "s-7,Obama Again,obama.jpg,\n"
+        "external_id,display_name,photo,course,consent_at\n"
+        "s-1,Barack Obama,obama.jpg,,2026-09-01\n"  # fine on its own
+        "s-0,Taken Id,,,\n"
+        "s-2,,biden.jpg,,2026-09-01\n"
+        "s-3,Two Faces,group.jpg,,2026-09-01\n"
+        "s-4,Lost Photo,missing.jpg,,2026-09-01\n"
+        "s-1,Twice,,,\n"
+        "s-5,Nowhere,,NOPE1,\n"
+        "s-6,Too,Many,Fields,Here,Again\n"
+        "s-7,Obama Again,obama.jpg,,2026-09-01\n"
+        "s-8,Not Asked Yet,kit.jpg,,\n"
+        "s-9,Some Day,,,next week\n"
     )
     form = import_form(
-        csv_text, faces_dir, {"obama.jpg": OBAMA, "biden.jpg": BIDEN, "group.jpg": GROUP}
+        csv_text,
+        faces_dir,
+        {"obama.jpg": OBAMA, "biden.jpg": BIDEN, "group.jpg": GROUP, "kit.jpg": KIT},
     )
     response = await api.post("/api/people/import", data=form, headers=admin.headers)
     assert response.status == 422
@@ -96,7 +114,10 @@ async def test_broken_rows_are_all_listed_by_row_number_and_nothing_is_written(
         (8, "unknown_course"),
         (9, "wrong_column_count"),
         (10, "photo_reused"),
+        (11, "no_consent"),
+        (12, "invalid"),
     ]
+    assert "s-8" in error["details"][-2]["message"]
     assert await counts(db, analyzer.pack_name) == (1, 0)
 
 
@@ -156,3 +177,19 @@ async def test_more_photo_parts_than_a_csv_can_name_are_refused(
     assert response.status == 422
     assert (await response.json())["error"]["code"] == "too_many_photos"
     assert len((await db.people.list()).items) == 0
+
+
+def test_a_consent_time_is_a_past_date_or_a_date_and_time_with_its_zone() -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    assert parse_consent_time("2026-09-01", now) == datetime(2026, 9, 1, tzinfo=UTC)
+    assert parse_consent_time("2026-09-01T10:00:00+02:00", now) == datetime(
+        2026, 9, 1, 8, tzinfo=UTC
+    )
+    for text, problem in (
+        ("2026-09-01T10:00:00", "needs its zone"),
+        ("2027-01-01", "in the future"),
+        ("next week", "not an ISO 8601 date"),
+        ("0001-01-01T00:00:00+05:00", "outside the calendar"),
+    ):
+        with pytest.raises(ValueError, match=problem):
+            parse_consent_time(text, now)

@@ -9,10 +9,12 @@ kept only as far as needed to refuse it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from aiohttp import BodyPartReader, web
 from pydantic import BaseModel, Field
 
+from store.errors import ConsentMissing
 from store.users import User
 from web.domain.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
 from web.domain.people_import import (
@@ -59,9 +61,21 @@ class SnapshotUpload(BaseModel):
 class PeopleImportUpload(BaseModel):
     """multipart/form-data: the CSV, then the photos it names, each part named by its file."""
 
-    csv: bytes = Field(description="external_id,display_name[,photo][,course] with a header")
+    csv: bytes = Field(
+        description="external_id,display_name[,photo][,course][,consent_at] with a header"
+    )
     photos: list[bytes] = Field(
         default_factory=list, description="parts whose file names the CSV's photo column gives"
+    )
+
+
+def no_consent(person_id: UUID) -> ApiError:
+    return ApiError(
+        409,
+        "no_consent",
+        "no consent to face recognition is recorded for this person: record it (POST "
+        f"/api/people/{person_id}/consent) before enrolling them; nothing was enrolled",
+        {"person_id": str(person_id)},
     )
 
 
@@ -110,10 +124,12 @@ async def _enrol(
 ) -> web.Response:
     services = services_of(request)
     person_id = path_uuid(request, "person_id")
-    await services.database.people.get(person_id)  # 404 before any model work
     enroller = enroller_of(services)
     try:
+        # 404 or 409 before any model work: no photo of someone without consent is analysed
         templates = await enroller.enrol(person_id, photos, source=source, actor=user.username)
+    except ConsentMissing:
+        raise no_consent(person_id) from None
     except PhotosRefused as refused:
         count = len(refused.refusals)
         raise ApiError(
@@ -135,7 +151,9 @@ async def _enrol(
     body_kind="multipart",
     success=201,
     description="Each photo must hold exactly one usable face; otherwise 422 lists every "
-    "refused photo (index, filename, reason) and nothing is enrolled. Rate limited per user.",
+    "refused photo (index, filename, reason) and nothing is enrolled. A person without a "
+    "recorded consent is refused with 409 no_consent before any photo is analysed (unless "
+    "ROLLCALL_PRIVACY__CONSENT=outside). Rate limited per user.",
     rate_limit=RateLimited("upload", per="user", what="uploads"),
 )
 async def upload_photos(request: web.Request) -> web.Response:
@@ -209,7 +227,8 @@ def _import_summary(result: ImportResult) -> dict[str, object]:
 
 @routes.post("/api/people/import")
 @operation(
-    "Add many people from a CSV (external_id,display_name[,photo][,course]) and their photos",
+    "Add many people from a CSV (external_id,display_name[,photo][,course][,consent_at]) and "
+    "their photos",
     auth="admin",
     tag=_TAG,
     body=PeopleImportUpload,
@@ -217,7 +236,9 @@ def _import_summary(result: ImportResult) -> dict[str, object]:
     success=201,
     description="Multipart: a part named 'csv' (or text/csv, or a .csv file) and one part per "
     "photo named by the file name the CSV gives. Every row is checked first; any broken row "
-    "gives 422 listing row numbers and reasons, and nothing is written.",
+    "gives 422 listing row numbers and reasons, and nothing is written. consent_at (an ISO "
+    "8601 date, or date and time with zone) records the person's consent; a row with a photo "
+    "and none is refused as no_consent unless ROLLCALL_PRIVACY__CONSENT=outside.",
     rate_limit=RateLimited("upload", per="user", what="uploads"),
 )
 async def import_people(request: web.Request) -> web.Response:

@@ -1,12 +1,14 @@
-"""People (students): create, read, update, list, erase. Admins write, teachers read."""
+"""People (students): create, read, update, list, erase; record and withdraw their consent to
+face recognition. Admins write, teachers read."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import partial
 from uuid import UUID
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator
 
 from store.database import Database
 from store.pagination import read_every_page
@@ -49,6 +51,27 @@ class PersonChange(Body):
     display_name: PlainText | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
     consent_at: Instant | None = None
+
+
+class ConsentRecord(Body):
+    consent_at: Instant | None = Field(
+        default=None,
+        description="when the person consented (not in the future); now when left out. A "
+        "consent already recorded keeps its time",
+    )
+
+    @field_validator("consent_at")
+    @classmethod
+    def _not_ahead(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC):
+            raise ValueError("a consent cannot be given in the future")
+        return value
+
+
+class WithdrawnConsent(BaseModel):
+    person_id: UUID
+    consent_at: None = Field(description="no consent is recorded any more")
+    templates_deleted: int = Field(description="face templates erased with the consent")
 
 
 def person_detail(person: Person, template_count: int) -> dict[str, object]:
@@ -148,3 +171,46 @@ async def erase_person(request: web.Request) -> web.Response:
         person_id, actor=user.username
     )
     return json_response(erasure)
+
+
+@routes.post("/api/people/{person_id}/consent")
+@operation(
+    "Record the person's consent to face recognition (they may then be enrolled)",
+    auth="admin",
+    tag=_TAG,
+    body=ConsentRecord,
+    description="Audited. Under ROLLCALL_PRIVACY__CONSENT=recorded (the default) nobody without "
+    "a recorded consent is enrolled: photo uploads, snapshots and imports answer 409 no_consent.",
+)
+async def record_consent(request: web.Request) -> web.Response:
+    user = current_user(request)
+    person_id = path_uuid(request, "person_id")
+    body = await read_model(request, ConsentRecord)
+    database = services_of(request).database
+    person = await database.people.record_consent(
+        person_id, at=body.consent_at, actor=user.username
+    )
+    return json_response(person_detail(person, await count_templates(database, person_id)))
+
+
+@routes.delete("/api/people/{person_id}/consent")
+@operation(
+    "Withdraw the person's consent: their face data is erased at once, everywhere",
+    auth="admin",
+    tag=_TAG,
+    response=WithdrawnConsent,
+    description="In one audited transaction the consent is cleared and every face template "
+    "of the person deleted; every process's gallery drops them through the change feed, as "
+    "an erasure does. The person, their rosters and attendance stay: they are marked by hand.",
+)
+async def withdraw_consent(request: web.Request) -> web.Response:
+    user = current_user(request)
+    person_id = path_uuid(request, "person_id")
+    withdrawal = await services_of(request).database.people.withdraw_consent(
+        person_id, actor=user.username
+    )
+    return json_response(
+        WithdrawnConsent(
+            person_id=person_id, consent_at=None, templates_deleted=withdrawal.templates_deleted
+        )
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -52,9 +53,18 @@ def register(groups: CommandGroups) -> None:
         "--csv",
         type=Path,
         default=None,
-        help="external_id,display_name,photo[,course] rows; photo paths are inside FOLDER",
+        help="external_id,display_name,photo[,course][,consent_at] rows; photo paths are "
+        "inside FOLDER",
     )
     enroll.add_argument("--course", default=None, help="add everyone to this course (its code)")
+    enroll.add_argument(
+        "--consent-at",
+        default=None,
+        metavar="WHEN",
+        help="the school recorded everyone's consent to face recognition then (ISO 8601 date, "
+        "or date and time with zone), for the people without a consent_at of their own; under "
+        "ROLLCALL_PRIVACY__CONSENT=recorded (the default) nobody is enrolled without one",
+    )
     enroll.set_defaults(func=_enroll)
 
 
@@ -91,7 +101,7 @@ def _user_add(args: argparse.Namespace) -> int:
         return _failed("user add", "invalid", str(error))
 
     async def run() -> dict[str, Any]:
-        async with Database.open(settings.store) as database:
+        async with Database.open(settings.store, settings.privacy) as database:
             user = await create_account(database, new_user, asyncio.to_thread, actor=_CLI_ACTOR)
         return {"id": str(user.id), "username": user.username, "role": user.role.value}
 
@@ -161,10 +171,12 @@ def _enroll(args: argparse.Namespace) -> int:
         ImportRow,
         PeopleImport,
         course_ids_by_code,
+        parse_consent_time,
         parse_people_csv,
         photo_in_folder,
         rows_from_folder,
         rows_with_photos,
+        with_consent,
     )
     from web.settings import Settings
 
@@ -179,23 +191,29 @@ def _enroll(args: argparse.Namespace) -> int:
             f"{folder} holds no sub-folder of photos: give each person a folder named by "
             "their external id, with their photos in it (or pass --csv)",
         )
+    try:
+        consent_at = None if args.consent_at is None else parse_consent_time(args.consent_at)
+    except ValueError as error:
+        return _failed("enroll", "invalid", f"--consent-at: {error}")
     settings = Settings()
 
     def rows() -> tuple[list[ImportRow], list[Any]]:
         if args.csv is None:
-            return rows_from_folder(folder, args.course), []
-        csv_rows, problems = parse_people_csv(args.csv.read_text(encoding="utf-8-sig"))
-        found, missing = rows_with_photos(csv_rows, photo_in_folder(folder))
-        if args.course is not None:
-            found = [
-                ImportRow(r.number, r.external_id, r.display_name, r.photos, args.course)
-                for r in found
-            ]
-        return found, problems + missing
+            found = rows_from_folder(folder, args.course)
+            problems: list[Any] = []
+        else:
+            csv_rows, problems = parse_people_csv(args.csv.read_text(encoding="utf-8-sig"))
+            found, missing = rows_with_photos(csv_rows, photo_in_folder(folder))
+            problems += missing
+            if args.course is not None:
+                found = [dataclasses.replace(r, course_code=args.course) for r in found]
+        if consent_at is not None:
+            found = with_consent(found, consent_at)
+        return found, problems
 
     async def run() -> tuple[ImportPlan, ImportResult]:
         analyzer = FaceAnalyzer.from_config(settings.recognizer)
-        async with Database.open(settings.store) as database:
+        async with Database.open(settings.store, settings.privacy) as database:
             if args.course is not None and args.course not in await course_ids_by_code(database):
                 raise ValueError(f"no course has the code {args.course!r}")
             to_enrol, early_problems = rows()
@@ -219,5 +237,10 @@ def _enroll(args: argparse.Namespace) -> int:
         return _failed("enroll", "invalid", str(error))
     except StoreError as error:
         return _failed("enroll", type(error).__name__, str(error))
+    for problem in plan.problems:
+        sys.stderr.write(
+            f"rollcall enroll: row {problem.row} ({problem.external_id}) refused: "
+            f"{problem.message}\n"
+        )
     print_result(_summary(plan, result))
     return 0 if not plan.problems else 1

@@ -129,6 +129,9 @@ async def _student(
             consent_at=now,
             actor=ACTOR,
         )
+    if person.consent_at is None and database.privacy.consent_required:
+        # someone withdrew this demo student's consent: they stay for manual marking only
+        return person
     templates = await read_every_page(partial(database.templates.list_for_person, person.id))
     if not any(template.model_pack == model_pack for template in templates):
         await database.templates.add(

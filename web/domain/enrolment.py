@@ -3,6 +3,10 @@
 Shared by the API (uploads, camera snapshots, bulk imports) and `rollcall enroll`. Decoding and
 the models run on the caller's CPU runner (an executor), never on the event loop. A set of
 photos is enrolled all-or-nothing: nothing is written unless every photo holds one usable face.
+
+Under the privacy rule `recorded` (the default) a person whose consent is not recorded is
+refused before any photo of theirs is analysed (`admit`); the store checks it again inside
+the transaction that writes the templates, so no way in can skip it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from recognizer.analyzer import Face, FaceAnalyzer
 from recognizer.errors import ImageError
 from recognizer.images import DEFAULT_MAX_PIXELS, decode_image
 from store.database import Database
+from store.errors import ConsentMissing
+from store.people import Person
 from store.templates import FaceTemplate
 
 logger = logging.getLogger(__name__)
@@ -198,6 +204,19 @@ class Enroller:
     def model_pack(self) -> str:
         return self._analyzer.pack_name
 
+    @property
+    def consent_required(self) -> bool:
+        return self._database.privacy.consent_required
+
+    async def admit(self, person_id: UUID) -> Person:
+        """The person, if they may be enrolled: NotFound for nobody, ConsentMissing when the
+        privacy rule wants a recorded consent they lack. Call it before any photo of theirs
+        is analysed."""
+        person = await self._database.people.get(person_id)
+        if self.consent_required and person.consent_at is None:
+            raise ConsentMissing([person_id])
+        return person
+
     async def examine(self, photos: Sequence[PhotoSource]) -> list[FoundFace | PhotoRefusal]:
         """Each photo's face or refusal, in order; one executor call per photo, so other
         requests' work interleaves with a large upload."""
@@ -222,7 +241,9 @@ class Enroller:
     async def enrol(
         self, person_id: UUID, photos: Sequence[PhotoSource], *, source: str, actor: str
     ) -> list[FaceTemplate]:
-        """One template per photo; PhotosRefused (nothing written) if any photo is refused."""
+        """One template per photo; PhotosRefused (nothing written) if any photo is refused,
+        ConsentMissing (no photo analysed) when the person's consent is needed and missing."""
+        await self.admit(person_id)
         results = await self.examine(photos)
         refusals = [result for result in results if isinstance(result, PhotoRefusal)]
         if refusals:

@@ -5,8 +5,12 @@ Shared by `POST /api/people/import` (all-or-nothing: any problem refuses the who
 is written only when every field is valid and every one of their photos holds one usable face.
 
 CSV columns, named by a header row: external_id, display_name, and optionally photo (a file
-name) and course (a course code). A folder holds one sub-folder per person, named by their
-external id (also their display name), holding their photos.
+name), course (a course code) and consent_at (when the person consented to face recognition:
+an ISO 8601 date, or a date and time with its zone). A folder holds one sub-folder per person,
+named by their external id (also their display name), holding their photos.
+
+Under the privacy rule `recorded` (the default), a row with photos and no consent_at is
+refused (`no_consent`) before its photos are analysed: nobody's face is looked at without it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from uuid import UUID
 
@@ -26,7 +31,7 @@ from web.domain.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, P
 from web.domain.text import plain_text_problem
 
 REQUIRED_COLUMNS = ("external_id", "display_name")
-OPTIONAL_COLUMNS = ("photo", "course")
+OPTIONAL_COLUMNS = ("photo", "course", "consent_at")
 MAX_ROWS = 10_000
 MAX_FIELD_CHARS = 200
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
@@ -36,6 +41,29 @@ Progress = Callable[[int, int], None]  # (rows examined, rows in all)
 
 class ImportFormatError(ValueError):
     """The CSV as a whole cannot be read (no header, unknown columns, not text)."""
+
+
+def parse_consent_time(text: str, now: datetime | None = None) -> datetime:
+    """A consent time as a CSV or the command line gives it: an ISO 8601 date (midnight UTC)
+    or a date and time with its zone, not in the future. ValueError saying why otherwise."""
+    try:
+        if len(text) == 10:
+            instant = datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        else:
+            instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"consent_at {text!r} is not an ISO 8601 date (2025-09-01) or date and time"
+        ) from None
+    if instant.tzinfo is None:
+        raise ValueError(f"consent_at {text!r} needs its zone (e.g. +00:00)")
+    try:
+        instant = instant.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"consent_at {text!r} is outside the calendar") from None
+    if instant > (now or datetime.now(UTC)):
+        raise ValueError(f"consent_at {text!r} is in the future")
+    return instant
 
 
 @dataclass(frozen=True)
@@ -48,6 +76,7 @@ class ImportRow:
     display_name: str
     photos: tuple[PhotoSource, ...] = ()
     course_code: str | None = None
+    consent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +96,7 @@ class CsvRow:
     display_name: str
     photo: str | None
     course_code: str | None
+    consent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +141,7 @@ def parse_people_csv(text: str) -> tuple[list[CsvRow], list[RowProblem]]:
     if missing or unknown:
         raise ImportFormatError(
             "the first row must name the columns: external_id, display_name[, photo][, course]"
+            "[, consent_at]"
             + (f"; missing: {', '.join(missing)}" if missing else "")
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )
@@ -136,6 +167,15 @@ def parse_people_csv(text: str) -> tuple[list[CsvRow], list[RowProblem]]:
                 )
                 continue
             values = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+            consent_at = None
+            if consent_text := values.get("consent_at"):
+                try:
+                    consent_at = parse_consent_time(consent_text)
+                except ValueError as error:
+                    problems.append(
+                        RowProblem(number, values["external_id"], "invalid", str(error))
+                    )
+                    continue
             rows.append(
                 CsvRow(
                     number,
@@ -143,6 +183,7 @@ def parse_people_csv(text: str) -> tuple[list[CsvRow], list[RowProblem]]:
                     values["display_name"],
                     values.get("photo") or None,
                     values.get("course") or None,
+                    consent_at,
                 )
             )
     except csv.Error as error:
@@ -191,9 +232,22 @@ def rows_with_photos(
                 continue
             photos = (photo,)
         rows.append(
-            ImportRow(row.number, row.external_id, row.display_name, photos, row.course_code)
+            ImportRow(
+                row.number,
+                row.external_id,
+                row.display_name,
+                photos,
+                row.course_code,
+                row.consent_at,
+            )
         )
     return rows, problems
+
+
+def with_consent(rows: Sequence[ImportRow], consent_at: datetime) -> list[ImportRow]:
+    """The rows, each without a consent time of its own given `consent_at` (the command
+    line's --consent-at: the school recorded everyone's consent then)."""
+    return [row if row.consent_at else replace(row, consent_at=consent_at) for row in rows]
 
 
 def photo_in_folder(folder: Path) -> Callable[[str], PhotoSource | None]:
@@ -256,6 +310,16 @@ def _field_problems(row: ImportRow) -> list[RowProblem]:
     return problems
 
 
+def _no_consent(row: ImportRow) -> RowProblem:
+    return RowProblem(
+        row.number,
+        row.external_id,
+        "no_consent",
+        f"no consent to face recognition is recorded for {row.external_id!r}: give its "
+        "consent_at, or leave the photo out and enrol them once consent is recorded",
+    )
+
+
 def _photo_problem(row: ImportRow, refusal: PhotoRefusal) -> RowProblem:
     return RowProblem(
         row.number,
@@ -295,7 +359,11 @@ class PeopleImport:
                 found.append(
                     RowProblem(row.number, row.external_id, "no_photo", "no photo of this person")
                 )
-            results = await self._enroller.examine(row.photos)
+            results: list[FoundFace | PhotoRefusal] = []
+            if row.photos and row.consent_at is None and self._enroller.consent_required:
+                found.append(_no_consent(row))  # and none of their photos is analysed
+            else:
+                results = await self._enroller.examine(row.photos)
             found += [_photo_problem(row, r) for r in results if isinstance(r, PhotoRefusal)]
             if found:
                 problems.extend(found)
@@ -351,6 +419,7 @@ class PeopleImport:
                     p.row.display_name,
                     tuple(face.embedding for face in p.faces),
                     p.course_id,
+                    p.row.consent_at,
                 )
                 for p in people
             ],

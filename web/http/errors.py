@@ -9,7 +9,8 @@ What is the client's doing (4xx, logged at most at INFO) and what is ours, in on
 
 - the client's: `ApiError` (raised by handlers and by `web.http.bodies`, where every body is
   read and every parser error of aiohttp's is turned into one), pydantic's `ValidationError`
-  (422), the store's `NotFound` (404), `Conflict` (409), `InvalidReference` and
+  (422), the store's `NotFound` (404), `Conflict` (409), `ConsentMissing` (409
+  `no_consent`: face data of someone whose consent is not recorded), `InvalidReference` and
   `InvalidValue` (422, in the API's words: PostgreSQL's text and constraint names stay in the
   log), aiohttp's `HTTPException` 4xx (routing, 413 over client_max_size), and a client that
   hangs up mid-request (`ClientGone`, or a `ConnectionResetError` once its connection is
@@ -31,6 +32,7 @@ from pydantic import ValidationError
 
 from store.errors import (
     Conflict,
+    ConsentMissing,
     DatabaseUnavailable,
     InvalidReference,
     InvalidValue,
@@ -134,6 +136,8 @@ def _from_store_error(error: Exception) -> tuple[int, str, str]:
         return 404, "not_found", str(error)
     if isinstance(error, Conflict):
         return 409, "conflict", _store_message(error, "it exists already")
+    if isinstance(error, ConsentMissing):
+        return 409, "no_consent", str(error)
     if isinstance(error, InvalidReference):
         return 422, "invalid_reference", _store_message(error, "it names something that is not")
     if isinstance(error, InvalidValue):
@@ -160,7 +164,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(
             request, 422, "invalid", "the request is not valid", validation_details(error)
         )
-    except (NotFound, Conflict, InvalidReference, InvalidValue, DatabaseUnavailable) as error:
+    except (
+        NotFound,
+        Conflict,
+        ConsentMissing,
+        InvalidReference,
+        InvalidValue,
+        DatabaseUnavailable,
+    ) as error:
         status, code, message = _from_store_error(error)
         return error_response(request, status, code, message)
     except MigrationError:

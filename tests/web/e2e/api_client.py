@@ -11,6 +11,8 @@ from typing import Any
 import aiohttp
 
 REQUEST_TIMEOUT_S = 60.0  # enrolment runs the models on a loaded 2-core machine
+# when the people these tests enrol consented to face recognition (nobody is enrolled without)
+CONSENTED = "2026-09-01T08:00:00+00:00"
 
 
 @dataclass(frozen=True)

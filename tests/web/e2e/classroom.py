@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.web.e2e.api_client import ApiClient
+from tests.web.e2e.api_client import CONSENTED, ApiClient
 from tests.web.scenes import ClassroomClip
 
 
@@ -90,7 +90,11 @@ async def configure_class(
         person = await admin.call(
             "POST",
             "/api/people",
-            json={"external_id": f"E2E-{number:03d}", "display_name": identity.replace("_", " ")},
+            json={
+                "external_id": f"E2E-{number:03d}",
+                "display_name": identity.replace("_", " "),
+                "consent_at": CONSENTED,
+            },
             expect=201,
         )
         person_ids[identity] = person["id"]

@@ -20,7 +20,7 @@ import pytest
 from recognizer.analyzer import FaceAnalyzer
 from store.cameras import CameraKind
 from store.database import Database
-from tests.web.e2e.api_client import ApiClient
+from tests.web.e2e.api_client import CONSENTED, ApiClient
 from tests.web.e2e.classroom import open_session
 from tests.web.e2e.clip_clock import ClipClock, follow_clip
 from web.demo.classroom import ClassroomClip, make_classroom
@@ -102,7 +102,11 @@ async def _enrol_roster(admin: ApiClient, clip: ClassroomClip) -> dict[str, str]
         person = await admin.call(
             "POST",
             "/api/people",
-            json={"external_id": f"CLS-{number:03d}", "display_name": identity},
+            json={
+                "external_id": f"CLS-{number:03d}",
+                "display_name": identity,
+                "consent_at": CONSENTED,
+            },
             expect=201,
         )
         await admin.enrol(person["id"], tuple(paths))

@@ -119,7 +119,9 @@ async def seed_classroom(
     people = {}
     for index, name in enumerate(cast.embeddings):
         person = await db.people.create(
-            external_id=f"S-{index:04d}", display_name=name.replace("_", " ")
+            external_id=f"S-{index:04d}",
+            display_name=name.replace("_", " "),
+            consent_at=datetime.now(UTC) - timedelta(days=30),  # consented to recognition
         )
         people[name] = person
         if name not in without_templates:

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import SignedIn
-from tests.web.e2e.api_client import ApiClient
+from tests.web.e2e.api_client import CONSENTED, ApiClient
 from tests.web.e2e.browser.chromium import chromium
 from tests.web.e2e.browser.signing_in import sign_in_browser
 from tests.web.e2e.service import RunningService
@@ -32,7 +32,7 @@ async def test_a_photo_of_one_face_enrols_and_a_group_photo_is_refused_saying_wh
     person = await admin_api.call(
         "POST",
         "/api/people",
-        json={"external_id": "S-4401", "display_name": "Barack Obama"},
+        json={"external_id": "S-4401", "display_name": "Barack Obama", "consent_at": CONSENTED},
         expect=201,
     )
     async with chromium() as browser:
@@ -104,12 +104,15 @@ async def test_a_people_csv_with_a_refused_photo_imports_nobody_and_names_the_ro
 ) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_text(
-        "external_id,display_name,photo\n"
-        "S-3001,Barack Obama,Barack_Obama_3.jpg\n"
-        "S-3002,Two People,two_people.jpg\n"
+        "external_id,display_name,photo,consent_at\n"
+        "S-3001,Barack Obama,Barack_Obama_3.jpg,2026-09-01\n"
+        "S-3002,Two People,two_people.jpg,2026-09-01\n"
     )
     good = tmp_path / "good.csv"
-    good.write_text("external_id,display_name,photo\nS-3001,Barack Obama,Barack_Obama_3.jpg\n")
+    good.write_text(
+        "external_id,display_name,photo,consent_at\n"
+        "S-3001,Barack Obama,Barack_Obama_3.jpg,2026-09-01\n"
+    )
     photos = [faces_dir / PORTRAIT, faces_dir / GROUP]
     async with chromium() as browser:
         await sign_in_browser(browser, service.url, admin.user.username, admin.password)

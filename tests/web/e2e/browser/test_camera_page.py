@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from tests.web.conftest import SignedIn
-from tests.web.e2e.api_client import ApiClient, signed_in
+from tests.web.e2e.api_client import CONSENTED, ApiClient, signed_in
 from tests.web.e2e.browser.camera_video import CameraVideo, build_camera_video
 from tests.web.e2e.browser.chromium import chromium
 from tests.web.e2e.browser.signing_in import sign_in_browser
@@ -60,7 +60,11 @@ async def open_lesson(admin: ApiClient, teacher: ApiClient, video: CameraVideo) 
     student = await admin.call(
         "POST",
         "/api/people",
-        json={"external_id": "CAM-001", "display_name": video.student_name},
+        json={
+            "external_id": "CAM-001",
+            "display_name": video.student_name,
+            "consent_at": CONSENTED,
+        },
         expect=201,
     )
     await admin.enrol(student["id"], video.student_photos)
@@ -228,7 +232,11 @@ async def test_an_admin_enrols_a_student_from_a_snapshot_and_is_told_why_one_is_
     person = await admin_api.call(
         "POST",
         "/api/people",
-        json={"external_id": "NEW-7", "display_name": camera_video.student_name},
+        json={
+            "external_id": "NEW-7",
+            "display_name": camera_video.student_name,
+            "consent_at": CONSENTED,
+        },
         expect=201,
     )
     alone = build_camera_video(

@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.async_api import Locator, Page, expect
 
 from tests.web.conftest import SignedIn
-from tests.web.e2e.api_client import ApiClient
+from tests.web.e2e.api_client import CONSENTED, ApiClient
 from tests.web.e2e.browser.chromium import chromium
 from tests.web.e2e.browser.signing_in import sign_in_browser
 from tests.web.e2e.service import RunningService
@@ -42,7 +42,7 @@ async def test_an_admin_without_a_webcam_keeps_the_whole_page_and_is_told_what_t
     person = await admin_api.call(
         "POST",
         "/api/people",
-        json={"external_id": "NW-1", "display_name": "Noor Webb"},
+        json={"external_id": "NW-1", "display_name": "Noor Webb", "consent_at": CONSENTED},
         expect=201,
     )
     async with chromium(webcam=False) as browser:
