@@ -69,12 +69,12 @@ class PeopleImportUpload(BaseModel):
     )
 
 
-def no_consent(person_id: UUID) -> ApiError:
+def no_consent(person_id: UUID, display_name: str) -> ApiError:
     return ApiError(
         409,
         "no_consent",
-        "no consent to face recognition is recorded for this person: record it (POST "
-        f"/api/people/{person_id}/consent) before enrolling them; nothing was enrolled",
+        f"no consent to face recognition is recorded for {display_name}: record it first "
+        f"(POST /api/people/{person_id}/consent); nothing was enrolled",
         {"person_id": str(person_id)},
     )
 
@@ -129,7 +129,8 @@ async def _enrol(
         # 404 or 409 before any model work: no photo of someone without consent is analysed
         templates = await enroller.enrol(person_id, photos, source=source, actor=user.username)
     except ConsentMissing:
-        raise no_consent(person_id) from None
+        person = await services.database.people.get(person_id)
+        raise no_consent(person_id, person.display_name) from None
     except PhotosRefused as refused:
         count = len(refused.refusals)
         raise ApiError(

@@ -1,5 +1,6 @@
-// People: search, add, enrol from photos (every refused photo said with its reason), erase
-// (after a confirm step), and bulk import from a CSV with photos.
+// People: search, add, enrol from photos (every refused photo said with its reason), record
+// or withdraw their consent to face recognition (a withdrawal after a confirm step: it erases
+// their face data), erase (after a confirm step), and bulk import from a CSV with photos.
 
 import { api, ApiError } from "./api.js";
 import { startPage } from "./chrome.js";
@@ -17,6 +18,9 @@ const personFacts = document.getElementById("person-facts");
 const enrolForm = document.getElementById("enrol-form");
 const enrolPhotos = document.getElementById("enrol-photos");
 const enrolResult = document.getElementById("enrol-result");
+const recordConsentButton = document.getElementById("record-consent");
+const withdrawConsentButton = document.getElementById("withdraw-consent");
+const consentResult = document.getElementById("consent-result");
 const eraseButton = document.getElementById("erase-person");
 const eraseProblems = document.getElementById("erase-problems");
 const addForm = document.getElementById("add-form");
@@ -71,12 +75,15 @@ function showPerson(person) {
     ...fact("Consent to face recognition", person.consent_at ? formatDateTime(person.consent_at) : "Not recorded"),
     ...fact("Face templates", String(person.template_count)),
   );
+  recordConsentButton.hidden = Boolean(person.consent_at);
+  withdrawConsentButton.hidden = !person.consent_at;
   personSection.hidden = false;
 }
 
 async function openPerson(personId) {
   try {
     clear(enrolResult);
+    clear(consentResult);
     clear(eraseProblems);
     showPerson(await api("GET", `/api/people/${personId}`));
     personTitle.focus();
@@ -111,6 +118,47 @@ async function enrol(button) {
     } else {
       showError(enrolResult, error);
     }
+  }
+}
+
+async function recordConsent() {
+  try {
+    clear(consentResult);
+    const person = await whileBusy(recordConsentButton, () =>
+      api("POST", `/api/people/${current.id}/consent`, { json: {} }),
+    );
+    showPerson(person);
+    showNotice(consentResult, `Consent recorded. ${person.display_name} may now be enrolled.`);
+    withdrawConsentButton.focus();
+  } catch (error) {
+    showError(consentResult, error);
+  }
+}
+
+async function withdrawConsent() {
+  const person = current;
+  const confirmed = await confirmStep({
+    title: `Withdraw ${person.display_name}’s consent?`,
+    message:
+      "Their face templates are deleted at once and every camera stops recognising them. " +
+      "They stay on their courses and are marked by hand.",
+    confirmLabel: "Withdraw and erase face data",
+    returnFocus: withdrawConsentButton,
+  });
+  if (!confirmed) return;
+  try {
+    clear(consentResult);
+    const withdrawal = await whileBusy(withdrawConsentButton, () =>
+      api("DELETE", `/api/people/${person.id}/consent`),
+    );
+    showPerson(await api("GET", `/api/people/${person.id}`));
+    showNotice(
+      consentResult,
+      `Consent withdrawn: ${count(withdrawal.templates_deleted, "face template", "face templates")} erased everywhere.`,
+    );
+    recordConsentButton.focus();
+  } catch (error) {
+    showError(consentResult, error);
   }
 }
 
@@ -190,6 +238,8 @@ onSubmit(searchForm, search);
 onSubmit(enrolForm, enrol);
 onSubmit(addForm, addPerson);
 onSubmit(importForm, importPeople);
+recordConsentButton.addEventListener("click", recordConsent);
+withdrawConsentButton.addEventListener("click", withdrawConsent);
 eraseButton.addEventListener("click", erase);
 
 await startPage();

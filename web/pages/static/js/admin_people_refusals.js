@@ -11,6 +11,7 @@ const REASONS = {
   too_large: "too large",
   empty: "empty file",
   unreadable: "unreadable",
+  no_consent: "no consent recorded",
 };
 
 export function reasonWords(reason) {
