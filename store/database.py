@@ -20,6 +20,7 @@ from store.events import EventCursor, EventLog
 from store.imports import Imports
 from store.migrations import MigrationStatus, migrate, migration_status
 from store.people import People
+from store.portraits import Portraits
 from store.rooms import Rooms
 from store.server import database_server
 from store.sessions import ClassSessions
@@ -69,6 +70,7 @@ class Database:
         consent_required = self.privacy.consent_required
         self.people = People(pool, erase_attendance=config.erase_attendance_on_delete)
         self.templates = Templates(pool, consent_required=consent_required)
+        self.portraits = Portraits(pool)
         self.rooms = Rooms(pool)
         self.cameras = Cameras(pool)
         self.camera_leases = CameraLeases(pool)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import numpy as np
@@ -19,6 +19,7 @@ from store.consent import refuse_without_consent
 from store.errors import InvalidValue, NotFound, translated_errors
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
+from store.portraits import put_portrait
 from store.repository import Connection, Repository
 
 _COLUMNS = "id, person_id, model_pack, dim, embedding, quality, source, created_at"
@@ -107,10 +108,14 @@ class Templates(Repository):
         model_pack: str,
         source: str = "upload",
         actor: str = "system",
+        portrait: tuple[int, bytes] | None = None,
     ) -> list[FaceTemplate]:
         """Store a person's embeddings (each with its quality) in one transaction, each
-        audited and announced: all of them, or none when one is refused."""
+        audited and announced: all of them, or none when one is refused. `portrait` is
+        (index in `faces`, JPEG): the person's portrait from that face's photo, replacing any."""
         encoded = [(*_as_bytes(embedding), quality) for embedding, quality in faces]
+        if portrait is not None and not 0 <= portrait[0] < len(encoded):
+            raise InvalidValue(f"portrait of face {portrait[0]} but {len(encoded)} face(s) given")
         templates = []
         async with self._transaction() as connection:
             if self.consent_required:
@@ -145,6 +150,9 @@ class Templates(Repository):
                     },
                 )
                 templates.append(_template(row))
+            if portrait is not None:
+                index, image = portrait
+                await put_portrait(connection, person_id, templates[index].id, image)
         return templates
 
     async def add_many(
@@ -158,12 +166,14 @@ class Templates(Repository):
         the galleries of the pack reload when they hear it. All or none: ConsentMissing
         when any of the people lacks a required consent."""
         async with self._transaction() as connection:
-            return await copy_templates(
-                connection,
-                rows,
-                model_pack=model_pack,
-                source=source,
-                consent_required=self.consent_required,
+            return len(
+                await copy_templates(
+                    connection,
+                    rows,
+                    model_pack=model_pack,
+                    source=source,
+                    consent_required=self.consent_required,
+                )
             )
 
     async def get(self, template_id: UUID) -> FaceTemplate:
@@ -282,20 +292,21 @@ async def copy_templates(
     model_pack: str,
     source: str,
     consent_required: bool,
-) -> int:
-    """`Templates.add_many` in the caller's transaction."""
+) -> list[UUID]:
+    """`Templates.add_many` in the caller's transaction; the new templates' ids, in order
+    (made here, as COPY returns nothing, so the caller can refer to them)."""
     if consent_required:
         await refuse_without_consent(connection, [person_id for person_id, _ in rows])
-    records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
-    with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
+    records = [(uuid4(), pid, *_as_bytes(vec)) for pid, vec in rows]
+    with_pack = [(tid, pid, model_pack, dim, data, 0.0, source) for tid, pid, data, dim in records]
     await connection.copy_records_to_table(
         "face_templates",
         records=with_pack,
-        columns=["person_id", "model_pack", "dim", "embedding", "quality", "source"],
+        columns=["id", "person_id", "model_pack", "dim", "embedding", "quality", "source"],
     )
     await append_event(
         connection,
         EventKind.TEMPLATES_IMPORTED,
         {"model_pack": model_pack, "count": len(with_pack)},
     )
-    return len(with_pack)
+    return [record[0] for record in records]

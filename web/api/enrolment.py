@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from store.errors import ConsentMissing
 from store.users import User
-from web.domain.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
+from web.domain.enrolment import Enroller, Photo, PhotoRefusal, PhotoRules, PhotosRefused
 from web.domain.people_import import (
     MAX_ROWS,
     ImportFormatError,
@@ -80,7 +80,8 @@ def no_consent(person_id: UUID, display_name: str) -> ApiError:
 
 
 def enroller_of(services: Services) -> Enroller:
-    return Enroller(services.database, services.analyzer, services.run_cpu)
+    rules = PhotoRules(keep_portraits=services.settings.service.board_photos)
+    return Enroller(services.database, services.analyzer, services.run_cpu, rules)
 
 
 def _part_name(part: BodyPartReader, index: int) -> str:

@@ -27,7 +27,14 @@ from store.database import Database
 from store.errors import NotFound
 from store.imports import NewPerson
 from store.pagination import read_every_page
-from web.domain.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, PhotoSource
+from web.domain.enrolment import (
+    Enroller,
+    FoundFace,
+    PhotoFile,
+    PhotoRefusal,
+    PhotoSource,
+    best_portrait,
+)
 from web.domain.text import plain_text_problem
 
 REQUIRED_COLUMNS = ("external_id", "display_name")
@@ -420,6 +427,7 @@ class PeopleImport:
                     tuple(face.embedding for face in p.faces),
                     p.course_id,
                     p.row.consent_at,
+                    best_portrait(p.faces),
                 )
                 for p in people
             ],
