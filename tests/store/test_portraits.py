@@ -81,7 +81,9 @@ async def test_a_bulk_import_keeps_each_person_s_portrait_with_the_template_of_i
 ) -> None:
     ids = await db.imports.people(
         [
-            NewPerson("s-1", "Ana", (_vector(1), _vector(2)), portrait=(1, JPEG_A), consent_at=CONSENTED),
+            NewPerson(
+                "s-1", "Ana", (_vector(1), _vector(2)), portrait=(1, JPEG_A), consent_at=CONSENTED
+            ),
             NewPerson("s-2", "Ben", (_vector(3),), consent_at=CONSENTED),
             NewPerson("s-3", "Cai", (_vector(4),), portrait=(0, JPEG_B), consent_at=CONSENTED),
         ],
