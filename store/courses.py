@@ -23,6 +23,11 @@ class Course:
     code: str
     name: str
     created_at: datetime
+    # False: no camera frame of the course's sessions is analysed (everyone marked by hand)
+    recognition: bool = True
+
+
+_COLUMNS = "id, code, name, created_at, recognition"
 
 
 def _course(row: asyncpg.Record) -> Course:
@@ -30,19 +35,19 @@ def _course(row: asyncpg.Record) -> Course:
 
 
 class Courses(Repository):
-    async def create(self, *, code: str, name: str) -> Course:
+    async def create(self, *, code: str, name: str, recognition: bool = True) -> Course:
         row = await self._fetchrow(
-            "INSERT INTO courses (code, name) VALUES ($1, $2) RETURNING id, code, name, created_at",
+            f"INSERT INTO courses (code, name, recognition) VALUES ($1, $2, $3)"
+            f" RETURNING {_COLUMNS}",
             code,
             name,
+            recognition,
         )
         assert row is not None
         return _course(row)
 
     async def get(self, course_id: UUID) -> Course:
-        row = await self._fetchrow(
-            "SELECT id, code, name, created_at FROM courses WHERE id = $1", course_id
-        )
+        row = await self._fetchrow(f"SELECT {_COLUMNS} FROM courses WHERE id = $1", course_id)
         if row is None:
             raise NotFound("course", course_id)
         return _course(row)
@@ -50,11 +55,50 @@ class Courses(Repository):
     async def list(self, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> Page[Course]:
         check_page(limit, offset)
         rows = await self._fetch(
-            "SELECT id, code, name, created_at FROM courses ORDER BY code, id LIMIT $1 OFFSET $2",
+            f"SELECT {_COLUMNS} FROM courses ORDER BY code, id LIMIT $1 OFFSET $2",
             limit + 1,
             offset,
         )
         return build_page(rows, limit, offset, _course)
+
+    async def update(
+        self,
+        course_id: UUID,
+        *,
+        name: str | None = None,
+        recognition: bool | None = None,
+        actor: str = "system",
+    ) -> Course:
+        """Change the given fields (the others keep their value); audited, and announced so
+        that every process's cameras stop (or start) analysing the course's sessions."""
+        async with self._transaction() as connection:
+            row = await connection.fetchrow(
+                f"UPDATE courses SET name = coalesce($2, name),"
+                f" recognition = coalesce($3, recognition) WHERE id = $1 RETURNING {_COLUMNS}",
+                course_id,
+                name,
+                recognition,
+            )
+            if row is None:
+                raise NotFound("course", course_id)
+            await append_audit(
+                connection,
+                actor=actor,
+                action="course.update",
+                entity_type="course",
+                entity_id=course_id,
+                details={
+                    key: value
+                    for key, value in (("name", name), ("recognition", recognition))
+                    if value is not None
+                },
+            )
+            await append_event(
+                connection,
+                EventKind.COURSE_CHANGED,
+                {"course_id": str(course_id), "recognition": row["recognition"]},
+            )
+        return _course(row)
 
     async def delete(self, course_id: UUID, *, actor: str = "system") -> None:
         """InvalidReference while the course still has class sessions."""

@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     PERSON_ERASED = "person.erased"
     PERSON_UPDATED = "person.updated"  # e.g. deactivated: galleries of active people change
     ROSTER_CHANGED = "roster.changed"  # galleries limited to the course's roster change
+    COURSE_CHANGED = "course.changed"  # e.g. recognition turned off: its cameras stop analysing
     CAMERA_CHANGED = "camera.changed"
     SESSION_CHANGED = "session.changed"
     ABSENTEES_MARKED = "attendance.absentees_marked"  # a closed session's roster gaps filled

@@ -48,6 +48,42 @@ async def test_an_admin_creates_lists_gets_and_deletes_a_course(
     assert (await api.get(f"/api/courses/{course_id}", headers=admin.headers)).status == 404
 
 
+async def test_recognition_is_on_by_default_and_an_admin_turns_it_off_audited(
+    api: TestClient, admin: SignedIn, teacher: SignedIn, db: Database
+) -> None:
+    course_id = await _course(api, admin)
+    assert (await (await api.get(f"/api/courses/{course_id}", headers=admin.headers)).json())[
+        "recognition"
+    ] is True
+    path = f"/api/courses/{course_id}"
+    refused = await api.patch(path, json={"recognition": False}, headers=teacher.headers)
+    assert refused.status == 403
+    for body in ({"recognition": "off"}, {"recognition": 0}, {"name": ""}, {"colour": "red"}):
+        response = await api.patch(path, json=body, headers=admin.headers)
+        assert response.status == 422, body
+        assert (await response.json())["error"]["request_id"]
+
+    changed = await api.patch(path, json={"recognition": False}, headers=admin.headers)
+    assert changed.status == 200
+    body = await changed.json()
+    assert (body["recognition"], body["name"]) == (False, "Biology")
+    audit = (await db.audit.list(entity_type="course", entity_id=UUID(course_id))).items
+    newest = audit[0]
+    assert (newest.actor, newest.action, newest.details) == (
+        admin.user.username,
+        "course.update",
+        {"recognition": False},
+    )
+    created = await api.post(
+        "/api/courses",
+        json={"code": "ART1", "name": "Art", "recognition": False},
+        headers=admin.headers,
+    )
+    assert (await created.json())["recognition"] is False
+    missing = await api.patch(f"/api/courses/{uuid4()}", json={}, headers=admin.headers)
+    assert missing.status == 404
+
+
 async def test_a_course_code_is_taken_once_and_bodies_are_checked(
     api: TestClient, admin: SignedIn
 ) -> None:

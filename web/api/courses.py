@@ -48,9 +48,21 @@ MAX_ROSTER_CSV_BYTES = 2 * 1024 * 1024
 _CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
 
 
+_RECOGNITION = (
+    "face recognition in the course's sessions; false where biometrics are not allowed for its "
+    "students: no camera frame of its sessions is analysed, everyone is marked by hand"
+)
+
+
 class CourseBody(Body):
     code: PlainText = Field(min_length=1, max_length=100)
     name: PlainText = Field(min_length=1, max_length=200)
+    recognition: bool = Field(default=True, description=_RECOGNITION)
+
+
+class CourseChange(Body):
+    name: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    recognition: bool | None = Field(default=None, description=_RECOGNITION)
 
 
 class RosterAddition(Body):
@@ -85,7 +97,9 @@ async def list_courses(request: web.Request) -> web.Response:
 @operation("Create a course", auth="admin", tag="courses", body=CourseBody, success=201)
 async def create_course(request: web.Request) -> web.Response:
     body = await read_model(request, CourseBody)
-    course = await services_of(request).database.courses.create(code=body.code, name=body.name)
+    course = await services_of(request).database.courses.create(
+        code=body.code, name=body.name, recognition=body.recognition
+    )
     return json_response(course, status=201)
 
 
@@ -94,6 +108,25 @@ async def create_course(request: web.Request) -> web.Response:
 async def get_course(request: web.Request) -> web.Response:
     course_id = path_uuid(request, "course_id")
     return json_response(await services_of(request).database.courses.get(course_id))
+
+
+@routes.patch("/api/courses/{course_id}")
+@operation(
+    "Rename a course, or turn face recognition off (or on) for its sessions",
+    auth="admin",
+    tag="courses",
+    body=CourseChange,
+    description="Audited. Turning recognition off stops every camera analysing the course's "
+    "sessions at once, in every process; sessions, manual marks, the board and reports go on.",
+)
+async def change_course(request: web.Request) -> web.Response:
+    user = current_user(request)
+    course_id = path_uuid(request, "course_id")
+    body = await read_model(request, CourseChange)
+    course = await services_of(request).database.courses.update(
+        course_id, name=body.name, recognition=body.recognition, actor=user.username
+    )
+    return json_response(course)
 
 
 @routes.delete("/api/courses/{course_id}")

@@ -29,6 +29,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from store.errors import NotFound, StoreError
 from store.users import Role, User
 from web.api.camera_watchers import TEACHER_RULE, may_watch
+from web.domain.manual_marking import manual_only
 from web.domain.sheet import empty_counts, read_sheet
 from web.http.auth import signed_in_user
 from web.http.bodies import Body
@@ -125,22 +126,36 @@ async def build_snapshot(services: Services, session_id: UUID | None) -> Snapsho
         return SnapshotMessage(
             session=None, attendance=[], counts=empty_counts(), unknown_faces=0, cameras=statuses
         )
-    session = await services.database.sessions.get(session_id)
-    sheet = await read_sheet(services.database, session)
+    database = services.database
+    session = await database.sessions.get(session_id)
+    sheet = await read_sheet(database, session)
     roster = sheet.roster_lines
     with_portrait: frozenset[UUID] = frozenset()
     if services.settings.service.board_photos:
-        with_portrait = await services.database.portraits.people_with(
+        with_portrait = await database.portraits.people_with(
             [line.person_id for line in roster if line.person_id is not None]
         )
+    course = await database.courses.get(session.course_id)
+    by_hand = await manual_only(
+        database,
+        [line.person for line in roster if line.person is not None],
+        model_pack=services.analyzer.pack_name,
+        recognition=course.recognition,
+    )
     return SnapshotMessage(
         session=session,
         attendance=[
-            SnapshotRow.of_line(line, portrait=line.person_id in with_portrait) for line in roster
+            SnapshotRow.of_line(
+                line,
+                portrait=line.person_id in with_portrait,
+                manual_only=None if line.person_id is None else by_hand.get(line.person_id),
+            )
+            for line in roster
         ],
         counts=sheet.counts(),
         unknown_faces=0 if live is None else live.unknown_faces(session_id),
         cameras=[s for s in statuses if s.room_id == session.room_id],
+        recognition=course.recognition,
     )
 
 

@@ -50,6 +50,9 @@ FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
 
 # The generation of the camera's lease that this process holds (or held last), or None.
 LeaseOf = Callable[[UUID], int | None]
+# Whether a camera's frames may be analysed now (not in a session of a course with
+# recognition off: web.live.session_contexts).
+Analyses = Callable[[UUID], bool]
 
 
 class AnalysisLoop:
@@ -58,7 +61,9 @@ class AnalysisLoop:
     executor call, so the frames of all cameras share the detector's and embedder's batches,
     and acts on what comes back. A batch in flight at `stop()` is finished and its writes
     submitted. Each write carries the generation of its camera's lease (`lease_of`), which
-    PostgreSQL checks: a camera lost meanwhile writes nothing."""
+    PostgreSQL checks: a camera lost meanwhile writes nothing. A frame of a camera that
+    `analyses` refuses never reaches the engine: no face in it is looked for (its live view
+    still shows the picture, without boxes)."""
 
     def __init__(
         self,
@@ -75,8 +80,10 @@ class AnalysisLoop:
         journal: LiveJournal | None = None,
         lease_of: LeaseOf | None = None,
         views: LiveViews | None = None,
+        analyses: Analyses | None = None,
     ) -> None:
         self._supervisor = supervisor
+        self._analyses = analyses
         self._views = views
         self._engine = engine
         self._writer = writer
@@ -114,7 +121,7 @@ class AnalysisLoop:
             cameras = self._supervisor.camera_ids
             self._forget_removed(set(cameras))
             feeds = [self._supervisor.feed(c) for c in cameras]
-            frames = await newest_frames(feeds, IDLE_WAIT_S)
+            frames = self._to_analyse(await newest_frames(feeds, IDLE_WAIT_S))
             if not frames:
                 continue
             batch = [_camera_frame(frame) for frame in frames]
@@ -131,6 +138,18 @@ class AnalysisLoop:
             except Exception:
                 # one bad batch must not end attendance taking for the rest of the process
                 logger.exception("acting on a presence batch failed; carrying on")
+
+    def _to_analyse(self, frames: list[Frame]) -> list[Frame]:
+        """The frames the engine may see; the others go to their live views unanalysed."""
+        if self._analyses is None:
+            return frames
+        allowed: list[Frame] = []
+        withheld: list[Frame] = []
+        for frame in frames:
+            (allowed if self._analyses(frame.camera_id) else withheld).append(frame)
+        if withheld:
+            self._offer_previews({}, withheld)
+        return allowed
 
     async def _handle(self, update: PresenceUpdate, frames: list[Frame]) -> None:
         self._measure(update.stats, frames)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 
 from store.attendance import AttendanceRecord, AttendanceStatus
 from store.sessions import ClassSession
+from web.domain.manual_marking import ManualOnly
 from web.domain.sheet import LineStatus, SheetLine
 from web.live.camera_state import CameraLiveStatus
 
@@ -170,9 +171,13 @@ class SnapshotRow(BaseModel):
     manual: bool
     # a portrait is served at /api/people/{person_id}/portrait
     portrait: bool = False
+    # why no camera can mark the student (web.domain.manual_marking); None: cameras may
+    manual_only: ManualOnly | None = None
 
     @classmethod
-    def of_line(cls, line: SheetLine, *, portrait: bool = False) -> SnapshotRow:
+    def of_line(
+        cls, line: SheetLine, *, portrait: bool = False, manual_only: ManualOnly | None = None
+    ) -> SnapshotRow:
         person, record = line.person, line.record
         assert person is not None  # roster lines always have their person
         return cls(
@@ -184,6 +189,7 @@ class SnapshotRow(BaseModel):
             last_seen=None if record is None else record.last_seen,
             manual=False if record is None else record.manual,
             portrait=portrait,
+            manual_only=manual_only,
         )
 
 
@@ -196,6 +202,8 @@ class SnapshotMessage(LiveMessage):
     counts: dict[str, int]
     unknown_faces: int
     cameras: list[CameraLiveStatus]
+    # the course's setting; false: no camera analyses the session, everyone is marked by hand
+    recognition: bool = True
 
 
 class PongMessage(LiveMessage):

@@ -137,6 +137,7 @@ class LiveRuntime:
             journal=journal,
             lease_of=self._ownership.lease_generation,
             views=self.views,
+            analyses=self._contexts.analyses,
         )
         self._watch = CameraWatch(self.supervisor, database, metrics)
         self._tasks = TaskSet()

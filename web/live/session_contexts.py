@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from recognizer.presence.context import ClassContext
 from recognizer.presence.engine import PresenceEngine
 from store.attendance import SIGHTED
 from store.database import Database
-from store.errors import StoreError
+from store.errors import NotFound, StoreError
 from store.events import Event, EventKind
 from store.pagination import read_every_page
 from store.sessions import ClassSession
@@ -32,6 +32,11 @@ class SessionContexts:
     When a session is first attached to a camera, the people the database already has as
     seen (present or late) are marked reported in the engine first, so a restarted process
     sends no second present event.
+
+    A room whose session is of a course with recognition off gets no context, its cameras'
+    tracks are dropped and `analyses` says no for them: the analysis loop hands none of their
+    frames to the engine. A session of such a course that starts within the next refresh
+    interval counts already, so that no frame of it is analysed while waiting for the clock.
     """
 
     def __init__(
@@ -48,12 +53,20 @@ class SessionContexts:
         self._metrics = metrics
         self._clock = clock
         self._sessions: dict[UUID, ClassSession] = {}  # room -> its session now
+        self._unanalysed: set[UUID] = set()  # rooms whose session's course has recognition off
+        self._lookahead = timedelta(seconds=REFRESH_INTERVAL_S)
 
     def session_of_room(self, room_id: UUID | None) -> ClassSession | None:
         return None if room_id is None else self._sessions.get(room_id)
 
     def session_of_camera(self, camera_id: UUID) -> ClassSession | None:
         return self.session_of_room(self._cameras.room_of(camera_id))
+
+    def analyses(self, camera_id: UUID) -> bool:
+        """Whether the camera's frames may be analysed: not while its room's session (now, or
+        starting before the next refresh) is of a course with recognition off."""
+        room_id = self._cameras.room_of(camera_id)
+        return room_id is None or room_id not in self._unanalysed
 
     def open_sessions(self) -> list[ClassSession]:
         return list({s.id: s for s in self._sessions.values()}.values())
@@ -69,7 +82,11 @@ class SessionContexts:
                 logger.warning("session refresh failed, next try later: %s", error)
 
     async def on_event(self, event: Event) -> None:
-        if event.kind in (EventKind.SESSION_CHANGED, EventKind.ROSTER_CHANGED):
+        if event.kind in (
+            EventKind.SESSION_CHANGED,
+            EventKind.ROSTER_CHANGED,
+            EventKind.COURSE_CHANGED,
+        ):
             await self.refresh_all()
 
     async def refresh_all(self) -> None:
@@ -77,16 +94,33 @@ class SessionContexts:
         for camera in self._cameras.cameras():
             if camera.room_id is None:  # in no room (any more): no class to count for
                 self._engine.set_context(camera.id, None)
-        for room_id in self._cameras.rooms() | set(self._sessions):
+        for room_id in self._cameras.rooms() | set(self._sessions) | self._unanalysed:
             await self.refresh_room(room_id)
 
     async def refresh_room(self, room_id: UUID | None) -> None:
         if room_id is None:
             return
         cameras = self._cameras.in_room(room_id)
-        session = None
+        session = upcoming = None
         if cameras:
-            session = await self._database.sessions.current_in_room(room_id, self._clock())
+            now = self._clock()
+            session = await self._database.sessions.current_in_room(room_id, now)
+            if session is None:
+                upcoming = await self._database.sessions.current_in_room(
+                    room_id, now + self._lookahead
+                )
+        watched = session or upcoming
+        if watched is not None and not await self._recognition(watched.course_id):
+            self._unanalysed.add(room_id)
+            if session is None:
+                self._sessions.pop(room_id, None)
+            else:
+                self._sessions[room_id] = session  # still the room's session, marked by hand
+            for camera in cameras:
+                self._engine.forget_camera(camera.id)  # no context, no tracks: no face data
+            self._metrics.sessions_open.set(len(self.open_sessions()))
+            return
+        self._unanalysed.discard(room_id)
         if session is None:
             self._sessions.pop(room_id, None)
             for camera in cameras:
@@ -121,6 +155,12 @@ class SessionContexts:
                 extra={"camera_id": str(camera_id), "session_id": str(context.session_id)},
             )
         self._engine.set_context(camera_id, context)
+
+    async def _recognition(self, course_id: UUID) -> bool:
+        try:
+            return (await self._database.courses.get(course_id)).recognition
+        except NotFound:  # deleted meanwhile: its sessions went with it
+            return True
 
     async def _roster(self, course_id: UUID) -> list[UUID]:
         roster = await read_every_page(partial(self._database.courses.roster, course_id))

@@ -1,8 +1,9 @@
-// Courses: the list (each opens its roster) and adding one. The roster panel is its own module.
+// Courses: the list (each opens its roster, and turns face recognition off or on for its
+// sessions) and adding one. The roster panel is its own module.
 
 import { api, listAll } from "./api.js";
 import { startPage } from "./chrome.js";
-import { clear, showError, showNotice } from "./dom.js";
+import { clear, el, showError, showNotice } from "./dom.js";
 import { dataTable, onSubmit, rowButton, whileBusy } from "./admin_common.js";
 import { RosterPanel } from "./admin_courses_roster.js";
 
@@ -19,10 +20,11 @@ async function showCourses() {
     list.replaceChildren(
       dataTable(
         "Courses",
-        ["Code", "Name", "Roster"],
+        ["Code", "Name", "Face recognition", "Roster"],
         courses.map((course) => [
           course.code,
           course.name,
+          recognitionCell(course),
           rowButton("Open roster", course.code, () => roster.open(course)),
         ]),
         "No courses yet: add the first below.",
@@ -33,9 +35,42 @@ async function showCourses() {
   }
 }
 
+function recognitionCell(course) {
+  const on = course.recognition !== false;
+  const button = rowButton(on ? "Turn off" : "Turn on", `face recognition for ${course.code}`, () =>
+    setRecognition(course, !on, button),
+  );
+  button.dataset.recognitionOf = course.id;
+  return el("span", { class: "recognition-cell" }, on ? "On " : "Off (marked by hand) ", button);
+}
+
+async function setRecognition(course, on, button) {
+  try {
+    clear(problems);
+    const changed = await whileBusy(button, () =>
+      api("PATCH", `/api/courses/${course.id}`, { json: { recognition: on } }),
+    );
+    showNotice(
+      status,
+      on
+        ? `Face recognition is on for ${changed.code}.`
+        : `Face recognition is off for ${changed.code}: its sessions are marked by hand.`,
+    );
+    await showCourses();
+    // the list was drawn again: the keyboard stays on this course's (new) button
+    list.querySelector(`[data-recognition-of="${course.id}"]`)?.focus();
+  } catch (error) {
+    showError(problems, error);
+  }
+}
+
 async function addCourse(button) {
   const fields = addForm.elements;
-  const body = { code: fields.namedItem("code").value.trim(), name: fields.namedItem("name").value.trim() };
+  const body = {
+    code: fields.namedItem("code").value.trim(),
+    name: fields.namedItem("name").value.trim(),
+    recognition: fields.namedItem("recognition").checked,
+  };
   try {
     clear(addProblems);
     const course = await whileBusy(button, () => api("POST", "/api/courses", { json: body }));

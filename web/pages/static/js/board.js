@@ -63,6 +63,7 @@ class Board {
       todaySection: byId("today"),
       todayList: byId("today-sessions"),
       picker: byId("session-picker"),
+      recognitionOff: byId("recognition-off"),
     };
     this.placeholder = { title: this.parts.title.textContent, meta: this.parts.meta.textContent };
     this.roster = new RosterView(byId("roster"), byId("roster-empty"), (student, status) =>
@@ -166,6 +167,7 @@ class Board {
     const { board, title, meta, cameras, camerasPanel, problems } = this.parts;
     clear(problems);
     renderSummary(title, meta, this.state.session, this.names);
+    this.parts.recognitionOff.hidden = this.state.recognition;
     this.counts.render(this.state.counts());
     renderCameras(cameras, [...this.state.cameras.values()]);
     this.roster.render(this.state.sortedStudents());

@@ -12,6 +12,11 @@ import { icon } from "./icons.js";
 export const MARKS = ["present", "excused", "absent"];
 const MARK_WORDS = { present: "Present", excused: "Excused", absent: "Absent" };
 const MINUTE_MS = 60000;
+// Why a card says "manual marking only" (the course-wide reason is the board's own banner).
+const MANUAL_ONLY_WORDS = {
+  no_consent: "no consent to face recognition recorded",
+  no_face_data: "not enrolled from a photo",
+};
 
 export function initials(name) {
   const words = name.trim().split(/\s+/).filter(Boolean);
@@ -136,6 +141,8 @@ export class RosterView {
     const firstSeen = el("span", { class: "card-seen" });
     const lastSeen = el("span", { class: "card-last" });
     const manual = el("span", { class: "card-manual" }, "set by teacher");
+    const manualOnlyWhy = el("span", { class: "visually-hidden" });
+    const manualOnly = el("span", { class: "card-manual-only" }, "manual marking only", manualOnlyWhy);
     const buttons = new Map(
       MARKS.map((value) => [
         value,
@@ -169,6 +176,7 @@ export class RosterView {
             { class: "card-number" },
             el("span", { class: "visually-hidden" }, "Student no. "),
             student.externalId,
+            manualOnly,
           ),
         ),
       ),
@@ -180,7 +188,18 @@ export class RosterView {
         [...buttons.values()],
       ),
     );
-    return { root, status, statusIcon, statusWord, firstSeen, lastSeen, manual, buttons };
+    return {
+      root,
+      status,
+      statusIcon,
+      statusWord,
+      firstSeen,
+      lastSeen,
+      manual,
+      manualOnly,
+      manualOnlyWhy,
+      buttons,
+    };
   }
 
   update(student) {
@@ -199,6 +218,10 @@ export class RosterView {
     card.firstSeen.title = student.firstSeen ? `First seen at ${formatTime(student.firstSeen)}` : "";
     card.lastSeen.textContent = lastSeenWords(student.lastSeen);
     card.manual.hidden = !student.manual;
+    const why = MANUAL_ONLY_WORDS[student.manualOnly];
+    card.manualOnly.hidden = !why;
+    card.manualOnly.title = why ? `No camera marks this student: ${why}` : "";
+    card.manualOnlyWhy.textContent = why ? `: ${why}` : "";
     for (const [value, button] of card.buttons) {
       button.setAttribute("aria-pressed", String(value === student.status));
     }

@@ -38,12 +38,16 @@ function studentOf(row) {
     lastSeen: row.last_seen || null,
     manual: Boolean(row.manual),
     portrait: Boolean(row.portrait),
+    // why no camera can mark them ("no_consent", "no_face_data", "recognition_off"), or null
+    manualOnly: row.manual_only || null,
   };
 }
 
 export class BoardState {
   constructor(snapshot) {
     this.session = snapshot.session;
+    // false: the course's recognition is off, every student is marked by hand
+    this.recognition = snapshot.recognition !== false;
     this.students = new Map(snapshot.attendance.map((row) => [row.person_id, studentOf(row)]));
     this.unknownFaces = snapshot.unknown_faces || 0;
     this.askedCameras = new Set(); // camera ids whose room was looked up already
