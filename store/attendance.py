@@ -23,7 +23,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from store.audit import append_audit
-from store.errors import NotFound
+from store.errors import NotFound, translated_errors
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.repository import Repository, affected
@@ -200,7 +200,99 @@ class CourseRate:
         return self.attended / self.sessions if self.sessions else None
 
 
+@dataclass(frozen=True)
+class ReportLine:
+    """One person's statuses over the sessions of a course in a window, by the sheet's rule
+    (a roster member without a row is absent once the session closed, unseen before)."""
+
+    person_id: UUID
+    external_id: str
+    display_name: str
+    on_roster: bool  # False: off the roster now, with rows in the window's sessions
+    sessions: int  # the window's sessions on this person's sheets
+    present: int
+    late: int
+    absent: int
+    excused: int
+    unseen: int  # sessions not closed yet where they have no status
+
+    @property
+    def with_status(self) -> int:
+        return self.present + self.late + self.absent + self.excused
+
+    @property
+    def rate(self) -> float | None:
+        """Present or late over the sessions where they have a status; None without any."""
+        return (self.present + self.late) / self.with_status if self.with_status else None
+
+
+@dataclass(frozen=True)
+class CourseReport:
+    sessions: int  # the course's sessions in the window, held by `at` and not cancelled
+    lines: tuple[ReportLine, ...]  # the roster by name, then the others with rows
+
+
+# Sessions of the window held by `at` (started, not cancelled); a line per (person, session)
+# as each session's sheet has it: every roster member, and anyone else with a row there.
+_REPORT = """
+WITH s AS (
+    SELECT id, status FROM class_sessions
+    WHERE course_id = $1 AND status <> 'cancelled'
+      AND scheduled_start >= $2 AND scheduled_start < $3 AND scheduled_start <= $4
+), roster AS (
+    SELECT person_id FROM course_people WHERE course_id = $1
+), lines AS (
+    SELECT r.person_id,
+           coalesce(a.status, CASE WHEN s.status = 'closed' THEN 'absent' ELSE 'unseen' END)
+               AS status
+    FROM roster r CROSS JOIN s
+    LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = r.person_id
+    UNION ALL
+    SELECT a.person_id, a.status FROM attendance a JOIN s ON s.id = a.session_id
+    WHERE a.person_id IS NOT NULL AND a.person_id NOT IN (SELECT person_id FROM roster)
+), who AS (
+    SELECT person_id, true AS on_roster FROM roster
+    UNION
+    SELECT person_id, false FROM lines WHERE person_id NOT IN (SELECT person_id FROM roster)
+)
+SELECT p.id AS person_id, p.external_id, p.display_name, w.on_roster,
+       count(l.status) AS sessions,
+       count(*) FILTER (WHERE l.status = 'present') AS present,
+       count(*) FILTER (WHERE l.status = 'late') AS late,
+       count(*) FILTER (WHERE l.status = 'absent') AS absent,
+       count(*) FILTER (WHERE l.status = 'excused') AS excused,
+       count(*) FILTER (WHERE l.status = 'unseen') AS unseen
+FROM who w JOIN people p ON p.id = w.person_id
+LEFT JOIN lines l ON l.person_id = w.person_id
+GROUP BY p.id, p.external_id, p.display_name, w.on_roster
+ORDER BY w.on_roster DESC, p.display_name, p.id
+"""
+
+
 class Attendance(Repository):
+    async def course_report(
+        self, course_id: UUID, *, starts_from: datetime, starts_before: datetime, at: datetime
+    ) -> CourseReport:
+        """Each person's statuses over the course's sessions starting in [starts_from,
+        starts_before) and held by `at`, read in one snapshot. Unpaged: one line per person
+        of the course (rosters are bounded by what a class holds)."""
+        with translated_errors():
+            async with (
+                self._pool.acquire() as connection,
+                connection.transaction(isolation="repeatable_read", readonly=True),
+            ):
+                held = await connection.fetchval(
+                    "SELECT count(*) FROM class_sessions WHERE course_id = $1"
+                    " AND status <> 'cancelled' AND scheduled_start >= $2"
+                    " AND scheduled_start < $3 AND scheduled_start <= $4",
+                    course_id,
+                    starts_from,
+                    starts_before,
+                    at,
+                )
+                rows = await connection.fetch(_REPORT, course_id, starts_from, starts_before, at)
+        return CourseReport(held, tuple(ReportLine(**dict(row)) for row in rows))
+
     async def record(self, sighting: Sighting) -> AttendanceUpsert | None:
         """Upsert one sighting; None when this write was applied before (a retry)."""
         results = await self.record_many([sighting])

@@ -8,12 +8,11 @@ member who was never seen absent. The live runtime hears each change on the chan
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import date, datetime, time
 from typing import Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -22,6 +21,7 @@ from store.database import Database
 from store.errors import Conflict, NotFound
 from store.sessions import ClassSession, SessionStatus
 from web.domain.timetable import TimetableError, Weekday, weekly_slots
+from web.domain.zones import known_zone
 from web.http.auth import current_user
 from web.http.bodies import (
     LIMIT_SCHEMA,
@@ -203,20 +203,8 @@ class Timetable(Body):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        # Only a listed zone: ZoneInfo would open any path-like name (a folder such as
-        # "Europe", a name too long for the file system) and fail in ways of its own.
-        if name not in _zone_names():
-            raise ValueError(f"unknown time zone {name!r} (use an IANA name)")
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise ValueError(f"unknown time zone {name!r} (use an IANA name)") from None
+        known_zone(name)
         return name
-
-
-@functools.cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 class TimetableCreated(BaseModel):

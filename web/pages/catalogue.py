@@ -24,6 +24,14 @@ PAGES = (
         stylesheets=("camera.css", "live.css"),
     ),
     Page(
+        "/reports",
+        "Attendance reports",
+        "reports.html",
+        "reports.js",
+        Access.TEACHER,
+        stylesheets=("admin.css", "reports.css"),
+    ),
+    Page(
         "/camera",
         "Classroom camera",
         "camera.html",

@@ -31,6 +31,7 @@ class NavLink:
 NAVIGATION = (
     NavLink("/board", "Board", admin_only=False),
     NavLink("/live", "Live view", admin_only=False),
+    NavLink("/reports", "Reports", admin_only=False),
     NavLink("/camera", "Camera", admin_only=True),
     NavLink("/admin/people", "People", admin_only=True),
     NavLink("/admin/courses", "Courses", admin_only=True),

@@ -135,6 +135,11 @@ async def test_a_teacher_signs_in_picks_the_session_and_sees_an_override_made_el
         assert await cards.get_by_role("heading").all_inner_texts() == BY_NAME
         for _, name in STUDENTS:
             await expect(card(page, name)).to_contain_text("Not yet seen")
+            # nobody here consented to face recognition: the cameras cannot mark them
+            await expect(card(page, name)).to_contain_text(
+                "manual marking only: no consent to face recognition recorded"
+            )
+        await expect(page.get_by_text("Recognition is off for this course")).to_be_hidden()
         await expect(count(page, "Not yet seen")).to_contain_text("4")
         await expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible()
         await expect(page.get_by_text("Session open")).to_be_visible()
