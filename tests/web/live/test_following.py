@@ -127,6 +127,22 @@ async def test_a_bulk_import_and_a_deactivation_reach_the_gallery_of_a_running_r
         assert len(gallery) == len(await db.templates.load_matrix(analyzer.pack_name))
 
 
+async def test_a_withdrawn_consent_leaves_the_gallery_of_a_running_runtime_at_once(
+    db: Database, analyzer: FaceAnalyzer, cast: Cast, start_live: StartLive
+) -> None:
+    room = await seed_classroom(db, cast, analyzer.pack_name, with_camera=False)
+    student, classmate = (room.people[name].id for name in STUDENTS)
+    async with start_live() as live:
+        gallery = live.gallery
+        assert {student, classmate} <= set(gallery.person_ids())
+
+        withdrawal = await db.people.withdraw_consent(student, actor="ada-admin")
+        await until(lambda: student not in gallery.person_ids(), timeout_s=10.0)
+        assert withdrawal.templates_deleted == 1
+        assert classmate in gallery.person_ids()
+        assert len(gallery) == len(await db.templates.load_matrix(analyzer.pack_name))
+
+
 def _series_of(live: Live, camera_id: UUID) -> set[str]:
     """The names of the metric series labelled with the camera."""
     return {
