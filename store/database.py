@@ -21,6 +21,7 @@ from store.imports import Imports
 from store.migrations import MigrationStatus, migrate, migration_status
 from store.oneroster import RosterImports
 from store.people import People
+from store.portraits import Portraits
 from store.rooms import Rooms
 from store.server import database_server
 from store.sessions import ClassSessions
@@ -62,6 +63,7 @@ class Database:
         self._pool = pool
         self.people = People(pool, erase_attendance=config.erase_attendance_on_delete)
         self.templates = Templates(pool)
+        self.portraits = Portraits(pool)
         self.rooms = Rooms(pool)
         self.cameras = Cameras(pool)
         self.camera_leases = CameraLeases(pool)

@@ -14,8 +14,10 @@ import numpy as np
 
 from store.audit import append_audit
 from store.courses import enrol_people
+from store.errors import InvalidValue
 from store.people import import_people
-from store.repository import Repository
+from store.portraits import put_portraits
+from store.repository import Connection, Repository
 from store.templates import copy_templates
 
 
@@ -27,6 +29,8 @@ class NewPerson:
     display_name: str
     embeddings: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
     course_id: UUID | None = None
+    # (index in `embeddings`, JPEG): the portrait from that embedding's photo
+    portrait: tuple[int, bytes] | None = field(default=None, repr=False, compare=False)
 
 
 class Imports(Repository):
@@ -46,7 +50,10 @@ class Imports(Repository):
                 for embedding in person.embeddings
             ]
             if templates:
-                await copy_templates(connection, templates, model_pack=model_pack, source="import")
+                template_ids = await copy_templates(
+                    connection, templates, model_pack=model_pack, source="import"
+                )
+                await _put_portraits(connection, ids, people, template_ids)
             by_course: dict[UUID, list[UUID]] = {}
             for person_id, person in zip(ids, people, strict=True):
                 if person.course_id is not None:
@@ -62,3 +69,23 @@ class Imports(Repository):
                 details={"people": len(ids), "templates": len(templates)},
             )
         return ids
+
+
+async def _put_portraits(
+    connection: Connection,
+    ids: Sequence[UUID],
+    people: Sequence[NewPerson],
+    template_ids: Sequence[UUID],
+) -> None:
+    """Each imported person's portrait, tied to the template of the photo it came from
+    (`template_ids` follow the people's embeddings in order)."""
+    portraits: list[tuple[UUID, UUID, bytes]] = []
+    first_template = 0
+    for person_id, person in zip(ids, people, strict=True):
+        if person.portrait is not None:
+            index, image = person.portrait
+            if not 0 <= index < len(person.embeddings):
+                raise InvalidValue(f"portrait of face {index} of {person.external_id!r}")
+            portraits.append((person_id, template_ids[first_template + index], image))
+        first_template += len(person.embeddings)
+    await put_portraits(connection, portraits)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import numpy as np
@@ -18,6 +18,7 @@ from store.audit import append_audit
 from store.errors import InvalidValue, NotFound, translated_errors
 from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
+from store.portraits import put_portrait
 from store.repository import Connection, Repository
 
 _COLUMNS = "id, person_id, model_pack, dim, embedding, quality, source, created_at"
@@ -97,10 +98,14 @@ class Templates(Repository):
         model_pack: str,
         source: str = "upload",
         actor: str = "system",
+        portrait: tuple[int, bytes] | None = None,
     ) -> list[FaceTemplate]:
         """Store a person's embeddings (each with its quality) in one transaction, each
-        audited and announced: all of them, or none when one is refused."""
+        audited and announced: all of them, or none when one is refused. `portrait` is
+        (index in `faces`, JPEG): the person's portrait from that face's photo, replacing any."""
         encoded = [(*_as_bytes(embedding), quality) for embedding, quality in faces]
+        if portrait is not None and not 0 <= portrait[0] < len(encoded):
+            raise InvalidValue(f"portrait of face {portrait[0]} but {len(encoded)} face(s) given")
         templates = []
         async with self._transaction() as connection:
             for data, dim, quality in encoded:
@@ -133,6 +138,9 @@ class Templates(Repository):
                     },
                 )
                 templates.append(_template(row))
+            if portrait is not None:
+                index, image = portrait
+                await put_portrait(connection, person_id, templates[index].id, image)
         return templates
 
     async def add_many(
@@ -145,7 +153,7 @@ class Templates(Repository):
         """Bulk import, announced by one event for the whole import rather than one per row:
         the galleries of the pack reload when they hear it."""
         async with self._transaction() as connection:
-            return await copy_templates(connection, rows, model_pack=model_pack, source=source)
+            return len(await copy_templates(connection, rows, model_pack=model_pack, source=source))
 
     async def get(self, template_id: UUID) -> FaceTemplate:
         row = await self._fetchrow(
@@ -249,18 +257,19 @@ async def copy_templates(
     *,
     model_pack: str,
     source: str,
-) -> int:
-    """`Templates.add_many` in the caller's transaction."""
-    records = [(pid, *_as_bytes(vec)) for pid, vec in rows]
-    with_pack = [(pid, model_pack, dim, data, 0.0, source) for pid, data, dim in records]
+) -> list[UUID]:
+    """`Templates.add_many` in the caller's transaction; the new templates' ids, in order
+    (made here, as COPY returns nothing, so the caller can refer to them)."""
+    records = [(uuid4(), pid, *_as_bytes(vec)) for pid, vec in rows]
+    with_pack = [(tid, pid, model_pack, dim, data, 0.0, source) for tid, pid, data, dim in records]
     await connection.copy_records_to_table(
         "face_templates",
         records=with_pack,
-        columns=["person_id", "model_pack", "dim", "embedding", "quality", "source"],
+        columns=["id", "person_id", "model_pack", "dim", "embedding", "quality", "source"],
     )
     await append_event(
         connection,
         EventKind.TEMPLATES_IMPORTED,
         {"model_pack": model_pack, "count": len(with_pack)},
     )
-    return len(with_pack)
+    return [record[0] for record in records]

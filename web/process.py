@@ -108,7 +108,13 @@ async def _watch_shutdown(stop: asyncio.Event, timeout_s: float) -> threading.Ev
 async def _seed_demo(database: Database, analyzer: FaceAnalyzer, settings: Settings) -> DemoSetup:
     from web.demo.seed import seed_demo  # composing the demo video pulls in PyAV and OpenCV
 
-    return await seed_demo(database, analyzer, demo_data_dir(settings), settings.demo)
+    return await seed_demo(
+        database,
+        analyzer,
+        demo_data_dir(settings),
+        settings.demo,
+        portraits=settings.service.board_photos,
+    )
 
 
 def _announce(announcement: Announcement, emit: Callable[[str], None]) -> None:
@@ -163,6 +169,8 @@ async def _run(
                 executor, FaceAnalyzer.from_config, settings.recognizer
             )
             async with Database.open(settings.store) as database:
+                if not settings.service.board_photos:
+                    await _forget_portraits(database)
                 analyzer = await loading
                 seeded = await _seed_demo(database, analyzer, settings) if demo else None
                 gallery = Gallery(settings.recognizer, analyzer.embedding_dim)
@@ -189,6 +197,13 @@ async def _run(
             watchdog.cancel()
     logger.info("stopped")
     return 0
+
+
+async def _forget_portraits(database: Database) -> None:
+    """The school turned board photos off: none kept from before stays on the server."""
+    removed = await database.portraits.delete_all(actor="system")
+    if removed:
+        logger.info("board photos are off: deleted the portraits kept", extra={"count": removed})
 
 
 async def _serve(

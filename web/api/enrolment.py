@@ -14,7 +14,7 @@ from aiohttp import BodyPartReader, web
 from pydantic import BaseModel, Field
 
 from store.users import User
-from web.domain.enrolment import Enroller, Photo, PhotoRefusal, PhotosRefused
+from web.domain.enrolment import Enroller, Photo, PhotoRefusal, PhotoRules, PhotosRefused
 from web.domain.people_import import (
     MAX_ROWS,
     ImportFormatError,
@@ -66,7 +66,8 @@ class PeopleImportUpload(BaseModel):
 
 
 def enroller_of(services: Services) -> Enroller:
-    return Enroller(services.database, services.analyzer, services.run_cpu)
+    rules = PhotoRules(keep_portraits=services.settings.service.board_photos)
+    return Enroller(services.database, services.analyzer, services.run_cpu, rules)
 
 
 def _part_name(part: BodyPartReader, index: int) -> str:

@@ -12,10 +12,7 @@ request reaching another replica is relayed from the holder's advertised address
 the holder checks again; the relay passes bytes through as they come and keeps nothing. A
 holder that advertises no address cannot be reached, and the request is refused (503).
 
-Who may watch: an admin any camera; a teacher a camera whose room takes attendance now (an
-open class session, or a scheduled one whose time has come: the session the camera counts
-for). Teachers may follow every session (the board offers them all), so no teacher is tied
-to a room beyond that.
+Who may watch: `web.api.camera_watchers`.
 """
 
 from __future__ import annotations
@@ -23,20 +20,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 import aiohttp
 from aiohttp import web
 
-from store.users import Role, User
+from web.api.camera_watchers import TEACHER_RULE, may_watch
 from web.http.auth import current_user, user_token
 from web.http.bodies import path_uuid
 from web.http.errors import ApiError
 from web.http.operations import operation
 from web.http.request_id import request_id_of
-from web.http.services import Services, services_of
+from web.http.services import services_of
 from web.live.messages import PreviewMessage
 
 if TYPE_CHECKING:
@@ -82,12 +78,8 @@ async def live_view(request: web.Request) -> web.StreamResponse:
     if status is None:
         await services.database.cameras.get(camera_id)  # 404 for no such camera
         raise ApiError(409, "camera_disabled", "the camera is disabled")
-    if not await _may_watch(services, current_user(request), status.room_id):
-        raise ApiError(
-            403,
-            "forbidden",
-            "a teacher may watch a camera only while its room has an open class session",
-        )
+    if not await may_watch(services, current_user(request), status.room_id):
+        raise ApiError(403, "forbidden", TEACHER_RULE)
     if live.runs_camera(camera_id):
         return await _stream_here(request, live, camera_id)
     if RELAYED_HEADER in request.headers:
@@ -109,16 +101,6 @@ async def live_view(request: web.Request) -> web.StreamResponse:
             "to relay its live view from: set ROLLCALL_SERVICE__ADVERTISE_URL on every replica",
         )
     return await _relay(request, f"{address}/api/cameras/{camera_id}/live")
-
-
-async def _may_watch(services: Services, user: User, room_id: UUID | None) -> bool:
-    """An admin any camera; a teacher one whose room takes attendance now (asked of the
-    database: a replica knows the sessions of its own cameras' rooms only)."""
-    if user.role is Role.ADMIN:
-        return True
-    if room_id is None:
-        return False
-    return await services.database.sessions.current_in_room(room_id, datetime.now(UTC)) is not None
 
 
 async def _stream_here(

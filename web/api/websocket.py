@@ -27,7 +27,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import Field, TypeAdapter, ValidationError
 
 from store.errors import NotFound, StoreError
-from store.users import User
+from store.users import Role, User
+from web.api.camera_watchers import TEACHER_RULE, may_watch
 from web.domain.sheet import empty_counts, read_sheet
 from web.http.auth import signed_in_user
 from web.http.bodies import Body
@@ -126,9 +127,17 @@ async def build_snapshot(services: Services, session_id: UUID | None) -> Snapsho
         )
     session = await services.database.sessions.get(session_id)
     sheet = await read_sheet(services.database, session)
+    roster = sheet.roster_lines
+    with_portrait: frozenset[UUID] = frozenset()
+    if services.settings.service.board_photos:
+        with_portrait = await services.database.portraits.people_with(
+            [line.person_id for line in roster if line.person_id is not None]
+        )
     return SnapshotMessage(
         session=session,
-        attendance=[SnapshotRow.of_line(line) for line in sheet.roster_lines],
+        attendance=[
+            SnapshotRow.of_line(line, portrait=line.person_id in with_portrait) for line in roster
+        ],
         counts=sheet.counts(),
         unknown_faces=0 if live is None else live.unknown_faces(session_id),
         cameras=[s for s in statuses if s.room_id == session.room_id],
@@ -314,6 +323,8 @@ class LiveConnection:
         live = self._services.live
         assert live is not None  # the handler refuses the upgrade without a live runtime
         self._unsubscribe()  # one subscription per connection: a new one replaces the old
+        if message.camera_id is not None and not await self._may_watch(message.camera_id):
+            return
         # Subscribed before the snapshot is read, so nothing falls between the two; an event
         # both in the snapshot and after it is harmless (events carry absolute state).
         subscription = live.hub.subscribe(message.session_id, camera_id=message.camera_id)
@@ -337,6 +348,23 @@ class LiveConnection:
         self._send(snapshot)
         if self._closing is None:
             self._forwarder = asyncio.create_task(self._forward(subscription), name="ws-forward")
+
+    async def _may_watch(self, camera_id: UUID) -> bool:
+        """A camera's face boxes go to those who may watch it (`web.api.camera_watchers`);
+        anyone else is told why and keeps the connection."""
+        try:
+            if self._user.role is not Role.ADMIN:
+                camera = await self._services.database.cameras.get(camera_id)
+                if not await may_watch(self._services, self._user, camera.room_id):
+                    self._send(_error("forbidden", TEACHER_RULE))
+                    return False
+        except NotFound:
+            self._send(_error("not_found", f"no camera {camera_id}"))
+            return False
+        except StoreError:
+            self._send(_error("unavailable", "the database is unavailable; retry shortly"))
+            return False
+        return True
 
     async def _forward(self, subscription: Subscription) -> None:
         async for event in subscription:

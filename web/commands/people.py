@@ -154,7 +154,7 @@ def _enroll(args: argparse.Namespace) -> int:
     from recognizer.analyzer import FaceAnalyzer
     from store.database import Database
     from store.errors import StoreError
-    from web.domain.enrolment import Enroller
+    from web.domain.enrolment import Enroller, PhotoRules
     from web.domain.people_import import (
         ImportFormatError,
         ImportPlan,
@@ -205,7 +205,8 @@ def _enroll(args: argparse.Namespace) -> int:
                 async def run_cpu(function: Any, *call_args: Any) -> Any:
                     return await loop.run_in_executor(pool, function, *call_args)
 
-                importer = PeopleImport(database, Enroller(database, analyzer, run_cpu))
+                rules = PhotoRules(keep_portraits=settings.service.board_photos)
+                importer = PeopleImport(database, Enroller(database, analyzer, run_cpu, rules))
                 plan = await importer.plan(
                     to_enrol, require_photos=True, on_progress=_ProgressBar(sys.stderr, "enroll")
                 )

@@ -10,6 +10,7 @@ import numpy as np
 
 from recognizer.analyzer import FaceAnalyzer
 from recognizer.images import load_image
+from recognizer.portrait import portrait_jpeg
 from web.demo.crops import face_crop
 from web.demo.errors import DemoError
 
@@ -28,6 +29,7 @@ class CastMember:
     det_score: float
     embedding: np.ndarray = field(repr=False)  # (dim,) unit vector from the photo itself
     crop: np.ndarray = field(repr=False)  # head and shoulders, BGR, for the video
+    portrait: bytes = field(repr=False)  # the board's JPEG of this face
 
     @property
     def key(self) -> str:
@@ -56,6 +58,7 @@ def find_cast(analyzer: FaceAnalyzer, photos: Sequence[Path], limit: int) -> lis
                     det_score=face.det_score,
                     embedding=face.embedding,
                     crop=face_crop(image, face.bbox, others=others),
+                    portrait=portrait_jpeg(image, face.bbox),
                 )
             )
     found.sort(key=lambda member: (-member.size_px, member.photo, member.bbox))

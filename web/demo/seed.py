@@ -64,6 +64,7 @@ async def seed_demo(
     config: DemoConfig | None = None,
     *,
     now: datetime | None = None,
+    portraits: bool = False,
 ) -> DemoSetup:
     """Create (or find) the demo's records and video in `data_dir`; DemoError when the demo
     photos or enough faces in them are missing. The login's password is new on every call."""
@@ -80,7 +81,7 @@ async def seed_demo(
     )
 
     people = [
-        await _student(database, analyzer.pack_name, number, member, now)
+        await _student(database, analyzer.pack_name, number, member, now, portraits)
         for number, member in enumerate(students, start=1)
     ]
     course = await _course(database)
@@ -114,9 +115,15 @@ async def seed_demo(
 
 
 async def _student(
-    database: Database, model_pack: str, number: int, member: CastMember, now: datetime
+    database: Database,
+    model_pack: str,
+    number: int,
+    member: CastMember,
+    now: datetime,
+    portraits: bool,
 ) -> Person:
-    """The numbered demo student, with one template of this model pack from their photo."""
+    """The numbered demo student, with one template of this model pack from their photo (and
+    the portrait from it, when the board shows photos)."""
     external_id = f"{STUDENT_ID_PREFIX}{number}"
     try:
         person = await database.people.get_by_external_id(external_id)
@@ -130,15 +137,18 @@ async def _student(
             actor=ACTOR,
         )
     templates = await read_every_page(partial(database.templates.list_for_person, person.id))
-    if not any(template.model_pack == model_pack for template in templates):
-        await database.templates.add(
+    of_pack = [template for template in templates if template.model_pack == model_pack]
+    if not of_pack:
+        of_pack = await database.templates.add_set(
             person.id,
-            member.embedding,
+            [(member.embedding, member.det_score)],
             model_pack=model_pack,
-            quality=member.det_score,
             source=f"demo:{member.key}",
             actor=ACTOR,
+            portrait=(0, member.portrait) if portraits else None,
         )
+    elif portraits and await database.portraits.image(person.id) is None:
+        await database.portraits.put(person.id, of_pack[0].id, member.portrait)
     return person
 
 

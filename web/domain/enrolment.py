@@ -20,6 +20,7 @@ import numpy as np
 from recognizer.analyzer import Face, FaceAnalyzer
 from recognizer.errors import ImageError
 from recognizer.images import DEFAULT_MAX_PIXELS, decode_image
+from recognizer.portrait import portrait_jpeg
 from store.database import Database
 from store.templates import FaceTemplate
 
@@ -84,6 +85,8 @@ class PhotoRules:
     # Another face at least this fraction of the enrolled face's size makes the photo
     # ambiguous (whose photo is it?); smaller ones are people in the background.
     rival_face_ratio: float = 0.6
+    # A small crop of the face for the teacher's board (the school's `board_photos`).
+    keep_portraits: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class FoundFace:
     filename: str
     embedding: np.ndarray = field(repr=False)  # (dim,) float32 unit vector
     quality: float  # the detector's score
+    portrait: bytes | None = field(default=None, repr=False)  # JPEG, when rules keep them
 
 
 @dataclass(frozen=True)
@@ -149,10 +153,24 @@ def find_enrolment_face(analyzer: FaceAnalyzer, photo: PhotoSource, rules: Photo
     except ImageError as error:
         raise PhotoRefused(RefusalReason.NOT_AN_IMAGE, f"not a usable image: {error}") from None
     faces = analyzer.analyze([frame])[0]
-    return _the_one_face(photo.filename, faces, rules)
+    chosen = _the_one_face(faces, rules)
+    assert chosen.embedding is not None
+    portrait = portrait_jpeg(frame, chosen.bbox) if rules.keep_portraits else None
+    return FoundFace(photo.filename, chosen.embedding, float(chosen.det_score), portrait)
 
 
-def _the_one_face(filename: str, faces: Sequence[Face], rules: PhotoRules) -> FoundFace:
+def best_portrait(faces: Sequence[FoundFace]) -> tuple[int, bytes] | None:
+    """(index, JPEG) of the portrait to keep from a set: the best-scored face that has one."""
+    kept = [(face.quality, index) for index, face in enumerate(faces) if face.portrait]
+    if not kept:
+        return None
+    _, index = max(kept)
+    image = faces[index].portrait
+    assert image is not None
+    return index, image
+
+
+def _the_one_face(faces: Sequence[Face], rules: PhotoRules) -> Face:
     if not faces:
         raise PhotoRefused(RefusalReason.NO_FACE, "no face was found in the photo")
     usable = [face for face in faces if face.usable]
@@ -175,8 +193,7 @@ def _the_one_face(filename: str, faces: Sequence[Face], rules: PhotoRules) -> Fo
             RefusalReason.SEVERAL_FACES,
             f"the photo shows {len(rivals) + 1} faces of similar size: send a photo of one person",
         )
-    assert chosen.embedding is not None
-    return FoundFace(filename, chosen.embedding, float(chosen.det_score))
+    return chosen
 
 
 class Enroller:
@@ -240,6 +257,7 @@ class Enroller:
             model_pack=self.model_pack,
             source=source,
             actor=actor,
+            portrait=best_portrait(faces),
         )
         logger.info(
             "person enrolled",

@@ -22,7 +22,14 @@ from store.database import Database
 from store.errors import NotFound
 from store.imports import NewPerson
 from store.pagination import read_every_page
-from web.domain.enrolment import Enroller, FoundFace, PhotoFile, PhotoRefusal, PhotoSource
+from web.domain.enrolment import (
+    Enroller,
+    FoundFace,
+    PhotoFile,
+    PhotoRefusal,
+    PhotoSource,
+    best_portrait,
+)
 from web.domain.text import plain_text_problem
 
 REQUIRED_COLUMNS = ("external_id", "display_name")
@@ -351,6 +358,7 @@ class PeopleImport:
                     p.row.display_name,
                     tuple(face.embedding for face in p.faces),
                     p.course_id,
+                    best_portrait(p.faces),
                 )
                 for p in people
             ],

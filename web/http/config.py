@@ -26,6 +26,12 @@ class ServiceConfig(BaseModel):
         default=False,
         description="take the client address from X-Forwarded-For (behind an ingress only)",
     )
+    board_photos: bool = Field(
+        default=True,
+        description="keep a 96 px crop of each person's enrolment photo and show it on the "
+        "board's cards; off, none is kept or served (cards show initials) and those kept "
+        "before are deleted when the service starts",
+    )
     shutdown_timeout_s: float = Field(default=15.0, gt=0, le=300)
     camera_lease_ttl_s: float = Field(
         default=6.0,

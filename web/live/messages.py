@@ -168,9 +168,11 @@ class SnapshotRow(BaseModel):
     first_seen: datetime | None
     last_seen: datetime | None
     manual: bool
+    # a portrait is served at /api/people/{person_id}/portrait
+    portrait: bool = False
 
     @classmethod
-    def of_line(cls, line: SheetLine) -> SnapshotRow:
+    def of_line(cls, line: SheetLine, *, portrait: bool = False) -> SnapshotRow:
         person, record = line.person, line.record
         assert person is not None  # roster lines always have their person
         return cls(
@@ -181,6 +183,7 @@ class SnapshotRow(BaseModel):
             first_seen=None if record is None else record.first_seen,
             last_seen=None if record is None else record.last_seen,
             manual=False if record is None else record.manual,
+            portrait=portrait,
         )
 
 

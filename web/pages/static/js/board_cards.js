@@ -1,4 +1,5 @@
-// A card per student: who (initials: the service serves no enrolment photo), the status as
+// A card per student: who (the enrolment photo's face, or initials when the school keeps no
+// photos or the student has none), the status as
 // colour, icon and word, when they were first and last seen, and the teacher's override with
 // the current status pressed. Cards are built once per roster and then changed in place and
 // moved (the missing first), so a teacher's keyboard focus on a card's button survives live
@@ -27,6 +28,25 @@ export function lastSeenWords(iso, now = Date.now()) {
   if (minutes < 1) return "last seen just now";
   if (minutes < 60) return `last seen ${minutes} min ago`;
   return `last seen at ${formatTime(iso)}`;
+}
+
+// Decorative: the name beside it says who. A portrait that fails to load (erased meanwhile)
+// turns back into initials rather than a broken-image icon.
+function avatar(student) {
+  const letters = () =>
+    el("span", { class: "avatar", "aria-hidden": "true" }, initials(student.displayName));
+  if (!student.portrait) return letters();
+  const image = el("img", {
+    class: "avatar avatar-photo",
+    src: `/api/people/${encodeURIComponent(student.personId)}/portrait`,
+    alt: "",
+    width: "34",
+    height: "34",
+    loading: "lazy",
+    decoding: "async",
+  });
+  image.addEventListener("error", () => image.replaceWith(letters()), { once: true });
+  return image;
 }
 
 export class RosterView {
@@ -139,7 +159,7 @@ export class RosterView {
       el(
         "div",
         { class: "card-who" },
-        el("span", { class: "avatar", "aria-hidden": "true" }, initials(student.displayName)),
+        avatar(student),
         el(
           "div",
           { class: "card-names" },

@@ -37,6 +37,7 @@ function studentOf(row) {
     firstSeen: row.first_seen || null,
     lastSeen: row.last_seen || null,
     manual: Boolean(row.manual),
+    portrait: Boolean(row.portrait),
   };
 }
 
