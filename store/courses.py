@@ -150,7 +150,7 @@ class Courses(Repository):
         )
         return build_page(rows, limit, offset, person_from_row)
 
-    async def teachers(self, course_id: UUID) -> list[CourseTeacher]:
+    async def teachers(self, course_id: UUID) -> tuple[CourseTeacher, ...]:
         """Who teaches the course, by username; unpaged: a course has a few teachers."""
         rows = await self._fetch(
             "SELECT u.id AS user_id, u.username, u.display_name, u.role, u.active"
@@ -158,7 +158,7 @@ class Courses(Repository):
             " WHERE t.course_id = $1 ORDER BY u.username",
             course_id,
         )
-        return [CourseTeacher(**{**dict(row), "role": Role(row["role"])}) for row in rows]
+        return tuple(CourseTeacher(**{**dict(row), "role": Role(row["role"])}) for row in rows)
 
     async def is_enrolled(self, course_id: UUID, person_id: UUID) -> bool:
         return bool(

@@ -346,7 +346,42 @@ SELECT $1, jsonb_build_object('course_id', id) FROM unnest($2::uuid[]) AS t(id)
 """
 
 
+_FINGERPRINT = """
+SELECT
+  (SELECT count(*) FROM people WHERE roster_source = $1) AS students,
+  (SELECT count(*) FROM people WHERE roster_source = $1 AND active) AS students_active,
+  (SELECT count(*) FROM users WHERE roster_source = $1) AS teachers,
+  (SELECT count(*) FROM courses WHERE external_id IS NOT NULL) AS classes,
+  (SELECT count(*) FROM course_people cp JOIN courses c ON c.id = cp.course_id
+   WHERE c.external_id IS NOT NULL) AS enrollments,
+  (SELECT count(*) FROM course_teachers) AS teaching,
+  md5(concat_ws('/',
+    (SELECT string_agg(concat_ws('|', external_id, display_name, active), ',' ORDER BY external_id)
+     FROM people WHERE roster_source = $1),
+    (SELECT string_agg(concat_ws('|', external_id, username, display_name, active), ','
+                       ORDER BY external_id) FROM users WHERE roster_source = $1),
+    (SELECT string_agg(concat_ws('|', external_id, code, name), ',' ORDER BY external_id)
+     FROM courses WHERE external_id IS NOT NULL),
+    (SELECT string_agg(concat_ws('|', c.external_id, p.external_id), ','
+                       ORDER BY c.external_id, p.external_id)
+     FROM course_people cp JOIN courses c ON c.id = cp.course_id
+     JOIN people p ON p.id = cp.person_id WHERE c.external_id IS NOT NULL),
+    (SELECT string_agg(concat_ws('|', c.external_id, u.external_id), ','
+                       ORDER BY c.external_id, u.external_id)
+     FROM course_teachers ct JOIN courses c ON c.id = ct.course_id
+     JOIN users u ON u.id = ct.user_id)
+  )) AS digest
+"""
+
+
 class RosterImports(Repository):
+    async def fingerprint(self) -> dict[str, object]:
+        """How many of each a bundle manages, and a digest of all of it (ids, names, codes,
+        active states, rosters, teaching): two imports with the same result, same print."""
+        row = await self._fetchrow(_FINGERPRINT, SOURCE)
+        assert row is not None
+        return dict(row)
+
     async def apply(self, bundle: RosterBundle, *, actor: str) -> RosterChanges:
         """Write the bundle in one transaction, audited, announcing changed people and
         rosters on the change feed; BundleRefused (nothing written) when a teacher's
