@@ -96,5 +96,5 @@ export async function downloadTermExport(course, from, to, button) {
   document.body.append(link);
   link.click();
   link.remove();
-  URL.revokeObjectURL(link.href);
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000); // once the download has read it
 }
