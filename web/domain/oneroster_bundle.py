@@ -77,6 +77,12 @@ _ENUMS: dict[str, dict[str, frozenset[str]]] = {
 }
 _DATES: dict[str, tuple[str, ...]] = {ENROLLMENTS: ("beginDate", "endDate")}
 _STATUSES = frozenset({"", "active", "tobedeleted"})
+# What is kept of a row: a district's users.csv has 18 columns, Rollcall reads 9 of them
+_KEPT: dict[str, frozenset[str]] = {
+    file: frozenset((*_COMMON, *_REQUIRED[file], *_ENUMS.get(file, {}), *_DATES.get(file, ())))
+    | {"parentSourcedId", "classCode"}
+    for file in _REQUIRED
+}
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,7 @@ def read_rows(file: str, text: str, problems: list[BundleProblem]) -> list[Row]:
         problems.append(BundleProblem(file, 1, f"the header names {', '.join(twice)} twice"))
         return []
     rows: list[Row] = []
+    kept = _KEPT[file]
     ended = reader.line_num
     try:
         for cells in reader:
@@ -174,7 +181,7 @@ def read_rows(file: str, text: str, problems: list[BundleProblem]) -> list[Row]:
                     )
                 )
                 continue
-            values = {n: c.strip() for n, c in zip(header, cells, strict=True) if n}
+            values = {n: c.strip() for n, c in zip(header, cells, strict=True) if n in kept}
             rows.append(Row(file, line, values))
     except csv.Error as error:
         problems.append(BundleProblem(file, reader.line_num, f"not valid CSV: {error}"))
