@@ -15,6 +15,7 @@ from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.people import PERSON_COLUMNS, Person, person_from_row
 from store.repository import Connection, Repository, affected
+from store.users import Role
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,21 @@ class Course:
     code: str
     name: str
     created_at: datetime
+    external_id: str | None = None  # a OneRoster class's sourcedId: its roster follows bundles
+
+
+COURSE_COLUMNS = "id, code, name, created_at, external_id"
+
+
+@dataclass(frozen=True)
+class CourseTeacher:
+    """A user who teaches the course (from a OneRoster bundle's teacher enrollments)."""
+
+    user_id: UUID
+    username: str
+    display_name: str
+    role: Role
+    active: bool
 
 
 def _course(row: asyncpg.Record) -> Course:
@@ -32,7 +48,7 @@ def _course(row: asyncpg.Record) -> Course:
 class Courses(Repository):
     async def create(self, *, code: str, name: str) -> Course:
         row = await self._fetchrow(
-            "INSERT INTO courses (code, name) VALUES ($1, $2) RETURNING id, code, name, created_at",
+            f"INSERT INTO courses (code, name) VALUES ($1, $2) RETURNING {COURSE_COLUMNS}",
             code,
             name,
         )
@@ -40,9 +56,7 @@ class Courses(Repository):
         return _course(row)
 
     async def get(self, course_id: UUID) -> Course:
-        row = await self._fetchrow(
-            "SELECT id, code, name, created_at FROM courses WHERE id = $1", course_id
-        )
+        row = await self._fetchrow(f"SELECT {COURSE_COLUMNS} FROM courses WHERE id = $1", course_id)
         if row is None:
             raise NotFound("course", course_id)
         return _course(row)
@@ -50,7 +64,7 @@ class Courses(Repository):
     async def list(self, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> Page[Course]:
         check_page(limit, offset)
         rows = await self._fetch(
-            "SELECT id, code, name, created_at FROM courses ORDER BY code, id LIMIT $1 OFFSET $2",
+            f"SELECT {COURSE_COLUMNS} FROM courses ORDER BY code, id LIMIT $1 OFFSET $2",
             limit + 1,
             offset,
         )
@@ -135,6 +149,16 @@ class Courses(Repository):
             offset,
         )
         return build_page(rows, limit, offset, person_from_row)
+
+    async def teachers(self, course_id: UUID) -> tuple[CourseTeacher, ...]:
+        """Who teaches the course, by username; unpaged: a course has a few teachers."""
+        rows = await self._fetch(
+            "SELECT u.id AS user_id, u.username, u.display_name, u.role, u.active"
+            " FROM course_teachers t JOIN users u ON u.id = t.user_id"
+            " WHERE t.course_id = $1 ORDER BY u.username",
+            course_id,
+        )
+        return tuple(CourseTeacher(**{**dict(row), "role": Role(row["role"])}) for row in rows)
 
     async def is_enrolled(self, course_id: UUID, person_id: UUID) -> bool:
         return bool(

@@ -1,10 +1,12 @@
-// Courses: the list (each opens its roster) and adding one. The roster panel is its own module.
+// Courses: the list (each opens its roster), adding one, and the OneRoster import. The roster
+// panel and the import are modules of their own.
 
 import { api, listAll } from "./api.js";
 import { startPage } from "./chrome.js";
 import { clear, showError, showNotice } from "./dom.js";
 import { dataTable, onSubmit, rowButton, whileBusy } from "./admin_common.js";
 import { RosterPanel } from "./admin_courses_roster.js";
+import { setUpOneRosterImport } from "./admin_courses_oneroster.js";
 
 const status = document.getElementById("courses-status");
 const problems = document.getElementById("courses-problems");
@@ -19,10 +21,11 @@ async function showCourses() {
     list.replaceChildren(
       dataTable(
         "Courses",
-        ["Code", "Name", "Roster"],
+        ["Code", "Name", "From", "Roster"],
         courses.map((course) => [
           course.code,
           course.name,
+          course.external_id ? "OneRoster" : "Added here",
           rowButton("Open roster", course.code, () => roster.open(course)),
         ]),
         "No courses yet: add the first below.",
@@ -49,6 +52,14 @@ async function addCourse(button) {
 }
 
 onSubmit(addForm, addCourse);
+setUpOneRosterImport(
+  document.getElementById("oneroster-form"),
+  document.getElementById("oneroster-result"),
+  async () => {
+    await showCourses();
+    if (roster.course) await roster.open(roster.course);
+  },
+);
 
 await startPage();
 await showCourses();
