@@ -4,8 +4,9 @@ Open it with `Database.open(StoreConfig(...))`: with no `database_url` it starts
 PostgreSQL in `data_dir` (see store.embedded), migrates, and exposes one repository per
 aggregate (`db.people`, `db.templates`, `db.rooms`, `db.cameras`, `db.courses`, `db.sessions`,
 `db.attendance`, `db.users`, `db.audit`, `db.events`) plus `db.imports` for bulk enrolment
-across them, the change feed (`db.change_feed()`) and the attendance write buffer
-(`db.write_buffer()`). No SQL lives outside this package.
+across them, `db.oneroster` for rostering from a OneRoster bundle, the change feed
+(`db.change_feed()`) and the attendance write buffer (`db.write_buffer()`). No SQL lives
+outside this package.
 
 Every change someone makes is audited inside its own transaction: the function that makes it
 takes the actor and writes the audit entry with it (store.audit.append_audit), so a change and

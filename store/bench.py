@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -135,32 +136,47 @@ async def _template_loads(
     return result
 
 
-async def run_store_benchmark(config: StoreConfig, plan: BenchPlan) -> dict[str, object]:
-    """Measure on a scratch database; returns the figures as a flat dict."""
+@dataclass(frozen=True)
+class ScratchDatabase:
+    dsn: str
+    server_version: str
+
+
+@asynccontextmanager
+async def scratch_database(config: StoreConfig, label: str) -> AsyncIterator[ScratchDatabase]:
+    """A new, empty database on the configured server (or the embedded one) for the block,
+    dropped afterwards: benchmarks never touch the application's data."""
     async with database_server(config) as dsn:
         with translated_errors():
             admin = await asyncpg.connect(dsn)
-        scratch = f"rollcall_bench_{os.getpid()}"
+        scratch = f"rollcall_bench_{label}_{os.getpid()}"
         try:
             version = await admin.fetchval("SHOW server_version")
             await admin.execute(f"CREATE DATABASE {quote_identifier(scratch)}")
-            scratch_dsn = dsn_with_database(dsn, scratch)
             try:
-                async with Database.connect(scratch_dsn, config) as db:
-                    session_id, people = await _scenario(db, plan.people)
-                    figures = {
-                        **await _upsert_rates(db, session_id, people, plan),
-                        **await _feed_latency(db, session_id, people, plan),
-                        **await _template_loads(db, people, plan),
-                    }
+                yield ScratchDatabase(dsn_with_database(dsn, scratch), version)
             finally:
                 await admin.execute(
                     f"DROP DATABASE IF EXISTS {quote_identifier(scratch)} WITH (FORCE)"
                 )
         finally:
             await admin.close()
+
+
+async def run_store_benchmark(config: StoreConfig, plan: BenchPlan) -> dict[str, object]:
+    """Measure on a scratch database; returns the figures as a flat dict."""
+    async with (
+        scratch_database(config, "store") as scratch,
+        Database.connect(scratch.dsn, config) as db,
+    ):
+        session_id, people = await _scenario(db, plan.people)
+        figures = {
+            **await _upsert_rates(db, session_id, people, plan),
+            **await _feed_latency(db, session_id, people, plan),
+            **await _template_loads(db, people, plan),
+        }
     return {
         "server": "embedded" if config.embedded else "database_url",
-        "postgres_version": version,
+        "postgres_version": scratch.server_version,
         **figures,
     }

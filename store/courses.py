@@ -15,6 +15,7 @@ from store.events import EventKind, append_event
 from store.pagination import DEFAULT_PAGE_SIZE, Page, build_page, check_page
 from store.people import PERSON_COLUMNS, Person, person_from_row
 from store.repository import Connection, Repository, affected
+from store.users import Role
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,23 @@ class Course:
     code: str
     name: str
     created_at: datetime
+    external_id: str | None = None  # a OneRoster class's sourcedId: its roster follows bundles
     # False: no camera frame of the course's sessions is analysed (everyone marked by hand)
     recognition: bool = True
 
 
-_COLUMNS = "id, code, name, created_at, recognition"
+COURSE_COLUMNS = "id, code, name, created_at, external_id, recognition"
+
+
+@dataclass(frozen=True)
+class CourseTeacher:
+    """A user who teaches the course (from a OneRoster bundle's teacher enrollments)."""
+
+    user_id: UUID
+    username: str
+    display_name: str
+    role: Role
+    active: bool
 
 
 def _course(row: asyncpg.Record) -> Course:
@@ -38,7 +51,7 @@ class Courses(Repository):
     async def create(self, *, code: str, name: str, recognition: bool = True) -> Course:
         row = await self._fetchrow(
             f"INSERT INTO courses (code, name, recognition) VALUES ($1, $2, $3)"
-            f" RETURNING {_COLUMNS}",
+            f" RETURNING {COURSE_COLUMNS}",
             code,
             name,
             recognition,
@@ -47,7 +60,7 @@ class Courses(Repository):
         return _course(row)
 
     async def get(self, course_id: UUID) -> Course:
-        row = await self._fetchrow(f"SELECT {_COLUMNS} FROM courses WHERE id = $1", course_id)
+        row = await self._fetchrow(f"SELECT {COURSE_COLUMNS} FROM courses WHERE id = $1", course_id)
         if row is None:
             raise NotFound("course", course_id)
         return _course(row)
@@ -55,7 +68,7 @@ class Courses(Repository):
     async def list(self, *, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> Page[Course]:
         check_page(limit, offset)
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM courses ORDER BY code, id LIMIT $1 OFFSET $2",
+            f"SELECT {COURSE_COLUMNS} FROM courses ORDER BY code, id LIMIT $1 OFFSET $2",
             limit + 1,
             offset,
         )
@@ -74,7 +87,8 @@ class Courses(Repository):
         async with self._transaction() as connection:
             row = await connection.fetchrow(
                 f"UPDATE courses SET name = coalesce($2, name),"
-                f" recognition = coalesce($3, recognition) WHERE id = $1 RETURNING {_COLUMNS}",
+                f" recognition = coalesce($3, recognition) WHERE id = $1"
+                f" RETURNING {COURSE_COLUMNS}",
                 course_id,
                 name,
                 recognition,
@@ -179,6 +193,16 @@ class Courses(Repository):
             offset,
         )
         return build_page(rows, limit, offset, person_from_row)
+
+    async def teachers(self, course_id: UUID) -> tuple[CourseTeacher, ...]:
+        """Who teaches the course, by username; unpaged: a course has a few teachers."""
+        rows = await self._fetch(
+            "SELECT u.id AS user_id, u.username, u.display_name, u.role, u.active"
+            " FROM course_teachers t JOIN users u ON u.id = t.user_id"
+            " WHERE t.course_id = $1 ORDER BY u.username",
+            course_id,
+        )
+        return tuple(CourseTeacher(**{**dict(row), "role": Role(row["role"])}) for row in rows)
 
     async def is_enrolled(self, course_id: UUID, person_id: UUID) -> bool:
         return bool(

@@ -19,6 +19,7 @@ from store.errors import translated_errors
 from store.events import EventCursor, EventLog
 from store.imports import Imports
 from store.migrations import MigrationStatus, migrate, migration_status
+from store.oneroster import RosterImports
 from store.people import People
 from store.portraits import Portraits
 from store.rooms import Rooms
@@ -81,6 +82,7 @@ class Database:
         self.audit = AuditLog(pool)
         self.events = EventLog(pool)
         self.imports = Imports(pool, consent_required=consent_required)
+        self.oneroster = RosterImports(pool)
 
     @classmethod
     @asynccontextmanager

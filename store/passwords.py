@@ -5,6 +5,15 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+# Stored for an account that has no password yet (a teacher a roster import created): no
+# password verifies against it (it is no argon2 hash), until an admin sets one.
+UNUSABLE_PASSWORD_HASH = "!no-password-set"
+
+
+def usable_password_hash(password_hash: str) -> bool:
+    """False for an account no password opens yet."""
+    return not password_hash.startswith("!")
+
 
 def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
     """An argon2id hash with the library's recommended parameters (salted, encoded)."""

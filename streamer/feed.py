@@ -44,6 +44,8 @@ class CameraFeed:
         self._state = CameraState.CONNECTING
         self._reconnects = 0
         self._last_error: str | None = None
+        self._decode_cpu_s = 0.0
+        self._convert_cpu_s = 0.0
 
     # -- consumer side ------------------------------------------------------------------
 
@@ -88,6 +90,8 @@ class CameraFeed:
                 last_frame_age_s=None if last is None else round(now - last, 3),
                 reconnects=self._reconnects,
                 last_error=self._last_error,
+                decode_cpu_s=round(self._decode_cpu_s, 4),
+                convert_cpu_s=round(self._convert_cpu_s, 4),
             )
 
     # -- source side (FrameSink) --------------------------------------------------------
@@ -104,6 +108,11 @@ class CameraFeed:
 
     def publish(self, frame: Frame) -> None:
         self._slot.put(frame)
+
+    def spend(self, decode_s: float, convert_s: float) -> None:
+        with self._lock:
+            self._decode_cpu_s += decode_s
+            self._convert_cpu_s += convert_s
 
     def set_state(self, state: CameraState, error: str | None = None) -> None:
         with self._lock:

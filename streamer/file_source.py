@@ -66,7 +66,9 @@ class FileSource(FrameSource):
                     interval = 1.0 / float(stream.average_rate or 25)
                     first: float | None = None
                     offset = 0.0
+                    cpu_mark = time.thread_time()
                     for index, picture in enumerate(container.decode(stream)):
+                        decoded_at = time.thread_time()
                         if stop.is_set():
                             return None
                         stamp = picture.time if picture.time is not None else index * interval
@@ -86,6 +88,7 @@ class FileSource(FrameSource):
                         if seq is not None:
                             image = to_bgr(picture, self._config.downscale_width)
                             sink.publish(Frame(self.camera_id, image, seq, time.time(), now))
+                        cpu_mark = _spent(sink, cpu_mark, decoded_at)
                     if first is None:
                         return "the file has no decodable video frames"
                 if not self._loop:
@@ -95,3 +98,11 @@ class FileSource(FrameSource):
             return None
         except (av.FFmpegError, OSError) as exc:
             return describe_error(exc, self._url)
+
+
+def _spent(sink: FrameSink, before_decode: float, decoded_at: float) -> float:
+    """Book one frame's reader CPU time (decoding up to `decoded_at`, converting after it);
+    returns the mark the next frame's decoding starts from."""
+    now = time.thread_time()
+    sink.spend(decoded_at - before_decode, now - decoded_at)
+    return now

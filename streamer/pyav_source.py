@@ -98,10 +98,12 @@ class PyAvSource(FrameSource):
             for packet in container.demux(stream):
                 if stop.is_set():
                     return SessionOutcome(frames, None)
+                before_decode = time.thread_time()
                 try:
                     decoded = packet.decode()
                 except av.InvalidDataError:
                     continue  # one damaged packet; the next keyframe recovers
+                decoded_at = time.thread_time()
                 for picture in decoded:
                     now = time.monotonic()
                     seq = sink.admit(now)
@@ -111,6 +113,7 @@ class PyAvSource(FrameSource):
                     if seq is not None:
                         image = to_bgr(picture, config.downscale_width)
                         sink.publish(Frame(self.camera_id, image, seq, time.time(), now))
+                sink.spend(decoded_at - before_decode, time.thread_time() - decoded_at)
             return SessionOutcome(frames, END_OF_STREAM)
         except av.ExitError:  # PyAV's read time-out fired
             return SessionOutcome(frames, f"timed out: no data for {config.read_timeout_s:g} s")

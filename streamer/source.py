@@ -26,6 +26,10 @@ class FrameSink(Protocol):
         """Report the camera's state; `error` (already redacted) becomes its last error."""
         ...
 
+    def spend(self, decode_s: float, convert_s: float) -> None:
+        """Add the reader's CPU time: decoding, and converting admitted frames."""
+        ...
+
 
 class FrameSource(ABC):
     """A camera: produces frames into a sink until cancelled or it ends for good.

@@ -36,3 +36,6 @@ class CameraStatus:
     last_frame_age_s: float | None  # None until the first frame
     reconnects: int  # times the camera was lost and reconnection began
     last_error: str | None
+    # CPU seconds its reader thread spent decoding, and converting admitted frames to BGR
+    decode_cpu_s: float = 0.0
+    convert_cpu_s: float = 0.0

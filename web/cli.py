@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from web.commands import CommandGroups
 from web.commands import classroom as classroom_commands
+from web.commands import oneroster as oneroster_commands
 from web.commands import people as people_commands
 from web.commands import recognizer as recognizer_commands
 from web.commands import service as service_commands
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (
         service_commands,
         people_commands,
+        oneroster_commands,
         recognizer_commands,
         store_commands,
         streamer_commands,

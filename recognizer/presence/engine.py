@@ -47,6 +47,24 @@ _ERASURE_GRACE_S = 60.0
 _IDLE_CAMERA_S = 60.0
 
 
+class _StageClock:
+    """Laps of one batch: each `lap(stage)` books the time since the previous lap."""
+
+    def __init__(self) -> None:
+        self._last = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def lap(self, stage: str) -> float:
+        now = time.perf_counter()
+        spent = now - self._last
+        self._last = now
+        self.stages[stage] = self.stages.get(stage, 0.0) + spent
+        return spent
+
+    def total(self, *stages: str) -> float:
+        return sum(self.stages.get(stage, 0.0) for stage in stages)
+
+
 @dataclass(frozen=True, slots=True)
 class _Sighting:
     """One detected face of one frame of the batch, and the track it continues."""
@@ -158,25 +176,27 @@ class PresenceEngine:
         if not frames:
             return PresenceUpdate([], {}, ProcessStats(0, 0, 0, 0, 0, 0.0, 0, 0.0, 0))
         with self._batch_lock:
+            clock = _StageClock()
             self._prune_erased()
-            started = time.perf_counter()
             with self._lock:
                 looks = self._looks(frames)
-            detections = self._detect(frames, looks)
-            detect_seconds = time.perf_counter() - started
+            detections = self._detect(frames, looks, clock)
+            detect_seconds = clock.total("scan", "around")
 
             with self._lock:
                 sightings = self._track(frames, detections, looks)
                 due = self._due(sightings)
+            clock.lap("track")
 
             assessed = self._assess(due)
             pooled = [a for a in assessed.values() if a.weight > 0.0]
-            started = time.perf_counter()
+            clock.lap("align")
             embeddings = self._analyzer.embed_crops([a.crop for a in pooled])
-            embed_seconds = time.perf_counter() - started
+            embed_seconds = clock.lap("embed")
             judged = [i for i, a in enumerate(pooled) if a.quality.usable]
             matches = self._gallery.identify(embeddings[judged]) if judged else []
             single: dict[int, Match] = dict(zip(judged, matches, strict=True))
+            clock.lap("search")
 
             with self._lock:
                 means = self._pool(pooled, embeddings)
@@ -187,6 +207,7 @@ class PresenceEngine:
                     self._keep_best_faces(pooled)
                 events = self._events(sightings)
                 boxes = self._boxes(frames, sightings, assessed)
+            clock.lap("decide")
 
         accepted = sum(m.accepted for m in matches)
         stats = ProcessStats(
@@ -199,6 +220,7 @@ class PresenceEngine:
             detect_batch=len(frames),
             embed_seconds=embed_seconds,
             embed_batch=len(pooled),
+            stages=clock.stages,
         )
         return PresenceUpdate(events, boxes, stats)
 
@@ -235,7 +257,9 @@ class PresenceEngine:
                 looks.append(_Look([t for t in tracker.tracks if t.identity.due(now)]))
         return looks
 
-    def _detect(self, frames: Sequence[CameraFrame], looks: list[_Look]) -> list[list[Detection]]:
+    def _detect(
+        self, frames: Sequence[CameraFrame], looks: list[_Look], clock: _StageClock
+    ) -> list[list[Detection]]:
         limit = self._config.max_faces_per_frame
         whole = [i for i, look in enumerate(looks) if look.around is None]
         partial = [i for i, look in enumerate(looks) if look.around is not None]
@@ -246,11 +270,13 @@ class PresenceEngine:
             )
             for index, detections in zip(whole, scanned, strict=True):
                 found[index] = detections[:limit]
+        clock.lap("scan")
         around = [[t.bbox for t in looks[i].around or ()] for i in partial]
         if any(around):
             near = self._analyzer.find_around([frames[i].image for i in partial], around)
             for index, detections in zip(partial, near, strict=True):
                 found[index] = detections[:limit]
+        clock.lap("around")
         return found
 
     def _track(

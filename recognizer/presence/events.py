@@ -97,6 +97,9 @@ class ProcessStats:
     detect_batch: int  # frames in the one detector call
     embed_seconds: float  # the one embedder call
     embed_batch: int  # faces in the one embedder call
+    # Where the batch's time went, stage by stage (seconds of wall time): what
+    # `rollcall bench pipeline` adds up to name the stage that limits a machine.
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,11 @@ class Track:
     best_face: BestFace | None = None  # kept only while it may become an unknown face
     # Sessions it was reported to as an unknown face (None: while no session ran).
     unknown_in: set[SessionId | None] = field(default_factory=set)
+    misses: int = 0  # frames searched for this face since it was last found
+
+
+MAX_MISSES = 2
+MAX_AGE_CAP_S = 10.0
 
 
 class CameraTracker:
@@ -40,6 +45,13 @@ class CameraTracker:
     A frame is not always searched whole: between full scans only some tracks' faces are
     looked for. An update says which (`searched`); only those may end for not being seen,
     the others are held as they were. Not thread-safe: the engine guards it.
+
+    A track ends once its face was unseen for `track_max_age_s` *and* in more than
+    `MAX_MISSES` frames searched for it (at most `MAX_AGE_CAP_S`): a camera analysed slowly
+    (a machine over capacity) keeps its seated students' tracks, and so their identities,
+    between its frames. Ending them on time alone made every slow frame a room of new faces
+    to embed again, the work grew as the rate fell, and a machine past capacity collapsed
+    (12 cameras on 2 cores: 0.3 analysed fps each, 366 ms of CPU per frame, 12 of 72 marked).
     """
 
     def __init__(self, config: PresenceConfig) -> None:
@@ -74,6 +86,9 @@ class CameraTracker:
         if searched is None:
             self.last_scan = now
         tracks = list(self._tracks.values())
+        for known in tracks:
+            if searched is None or known.track_id in searched:
+                known.misses += 1  # cleared below for those found
         assigned: list[Track | None] = [None] * len(boxes)
         if tracks and boxes:
             overlaps = iou_matrix(np.stack(boxes), np.stack([t.bbox for t in tracks]))
@@ -98,6 +113,7 @@ class CameraTracker:
                 self._next_id += 1
             track.bbox = np.asarray(box, np.float32)
             track.last_seen = now
+            track.misses = 0
             result.append(track)
         return result
 
@@ -105,5 +121,8 @@ class CameraTracker:
         for track_id, track in list(self._tracks.items()):
             if searched is not None and track_id not in searched:
                 continue
-            if now - track.last_seen > self._max_age_s:
+            unseen_s = now - track.last_seen
+            if unseen_s > MAX_AGE_CAP_S or (
+                unseen_s > self._max_age_s and track.misses >= MAX_MISSES
+            ):
                 del self._tracks[track_id]

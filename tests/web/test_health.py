@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp.test_utils import TestClient
 
 from tests.postgres_fixtures import PostgresForTests
+from web.app import build_app
+from web.http.services import Services
 from web.settings import Settings
 
 
@@ -51,3 +55,15 @@ async def test_details_name_schema_and_models_but_no_secret(
     assert settings.store.database_url is not None
     assert settings.store.database_url not in text
     assert "postgresql://" not in text
+
+
+async def test_details_say_whether_the_analysis_keeps_up_with_the_cameras(
+    aiohttp_client: Any, live_services: Services
+) -> None:
+    api = await aiohttp_client(build_app(live_services))
+    body = await (await api.get("/health")).json()
+    analysis = body["live"]["analysis"]
+    assert analysis["over_capacity"] is False  # no camera asks for anything
+    assert set(analysis) == {"demand_fps", "analysed_fps", "busy", "capacity_fps", "over_capacity"}
+    metrics = await (await api.get("/metrics")).text()
+    assert "rollcall_analysis_over_capacity 0.0" in metrics

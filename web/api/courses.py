@@ -150,6 +150,19 @@ async def delete_course(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+@routes.get("/api/courses/{course_id}/teachers")
+@operation(
+    "Who teaches the course (from a OneRoster bundle's teacher enrollments), by username",
+    auth="teacher",
+    tag="courses",
+)
+async def get_teachers(request: web.Request) -> web.Response:
+    course_id = path_uuid(request, "course_id")
+    database = services_of(request).database
+    await database.courses.get(course_id)
+    return json_response({"items": await database.courses.teachers(course_id)})
+
+
 @routes.get("/api/courses/{course_id}/roster")
 @operation("The course's roster: people, by name", auth="teacher", tag="courses", query=_PAGE_QUERY)
 async def get_roster(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ member who was never seen absent. The live runtime hears each change on the chan
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -31,8 +31,8 @@ from web.http.bodies import (
     json_response,
     page_params,
     path_uuid,
+    query_instant,
     read_model,
-    storable_instant,
 )
 from web.http.errors import ApiError
 from web.http.operations import QueryParam, operation
@@ -88,28 +88,6 @@ def _query_uuid(request: web.Request, name: str) -> UUID | None:
         raise ApiError(422, "invalid", f"query parameter {name} must be a UUID") from None
 
 
-def _query_instant(request: web.Request, name: str) -> datetime | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return None
-    instant = None
-    # a '+' left unencoded in a query string arrives as a space: "10:00:00 01:00"
-    for candidate in (raw, raw.replace(" ", "+")):
-        try:
-            instant = datetime.fromisoformat(candidate)
-            break
-        except ValueError:
-            continue
-    if instant is None or instant.tzinfo is None:
-        raise ApiError(
-            422, "invalid", f"query parameter {name} must be an ISO 8601 instant with a zone"
-        )
-    try:
-        return storable_instant(instant)
-    except ValueError as error:
-        raise ApiError(422, "invalid", f"query parameter {name}: {error}") from None
-
-
 def _query_status(request: web.Request) -> SessionStatus | None:
     raw = request.query.get("status")
     if raw is None:
@@ -127,8 +105,8 @@ def _query_status(request: web.Request) -> SessionStatus | None:
 )
 async def list_sessions(request: web.Request) -> web.Response:
     limit, offset = page_params(request)
-    starts_from = _query_instant(request, "from")
-    starts_before = _query_instant(request, "to")
+    starts_from = query_instant(request, "from")
+    starts_before = query_instant(request, "to")
     if starts_from is not None and starts_before is not None and starts_before < starts_from:
         raise ApiError(422, "invalid", "query parameter to must not be before from")
     page = await services_of(request).database.sessions.list(

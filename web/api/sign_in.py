@@ -2,7 +2,8 @@
 
 A failed sign-in says the same for an unknown user as for a wrong password, and takes about
 as long (an unknown user's attempt is checked against a stand-in hash), so neither the answer
-nor its timing tells which usernames exist.
+nor its timing tells which usernames exist. An account with no password yet (a teacher a
+roster import made) is refused the same way, after the same stand-in check.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from aiohttp import web
 from pydantic import Field, StringConstraints
 
 from store.errors import NotFound
-from store.passwords import verify_password
+from store.passwords import usable_password_hash, verify_password
 from store.users import User
 from web.http.auth import (
     SESSION_COOKIE,
@@ -72,6 +73,9 @@ async def login(request: web.Request) -> web.Response:
     except NotFound:
         await services.run_cpu(verify_password, _STAND_IN_HASH, body.password)
         raise _refused() from None
+    if not usable_password_hash(credentials.password_hash):
+        await services.run_cpu(verify_password, _STAND_IN_HASH, body.password)
+        raise _refused()
     if not await services.run_cpu(verify_password, credentials.password_hash, body.password):
         raise _refused()
     ttl = timedelta(hours=services.settings.service.token_ttl_hours)

@@ -13,9 +13,10 @@ import getpass
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from web.commands import CommandGroups, print_result
+from web.commands.progress import ProgressBar
 
 if TYPE_CHECKING:
     from web.domain.people_import import ImportPlan, ImportResult
@@ -120,25 +121,6 @@ def _failed(command: str, kind: str, message: str) -> int:
     return 1
 
 
-class _ProgressBar:
-    """A plain-text bar on stderr, redrawn in place ('\\r') on a terminal."""
-
-    def __init__(self, stream: TextIO, label: str, width: int = 30) -> None:
-        self._stream = stream
-        self._label = label
-        self._width = width
-        self._live = stream.isatty()
-
-    def __call__(self, done: int, total: int) -> None:
-        filled = self._width * done // max(total, 1)
-        line = f"{self._label} [{'#' * filled}{'.' * (self._width - filled)}] {done}/{total}"
-        if self._live:
-            self._stream.write("\r" + line + ("\n" if done == total else ""))
-        elif done == total or done % max(total // 10, 1) == 0:
-            self._stream.write(line + "\n")  # a log file gets ~10 lines, not one per person
-        self._stream.flush()
-
-
 def _summary(plan: ImportPlan, result: ImportResult) -> dict[str, Any]:
     return {
         "enrolled": len(result.people),
@@ -226,7 +208,7 @@ def _enroll(args: argparse.Namespace) -> int:
                 rules = PhotoRules(keep_portraits=settings.service.board_photos)
                 importer = PeopleImport(database, Enroller(database, analyzer, run_cpu, rules))
                 plan = await importer.plan(
-                    to_enrol, require_photos=True, on_progress=_ProgressBar(sys.stderr, "enroll")
+                    to_enrol, require_photos=True, on_progress=ProgressBar(sys.stderr, "enroll")
                 )
             result = await importer.write(plan.accepted, actor=_CLI_ACTOR)
         problems = sorted([*early_problems, *plan.problems], key=lambda problem: problem.row)

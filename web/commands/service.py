@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,12 @@ def register(groups: CommandGroups) -> None:
         help="a clip played as N file cameras through the whole service path, "
         "against InsightFace's FaceAnalysis on every frame",
     )
-    bench.add_argument("--cameras", type=int, default=1, help="file cameras playing the clip")
+    bench.add_argument(
+        "--cameras",
+        type=_camera_counts,
+        default=(1,),
+        help="file cameras playing the clip; several counts (1,2,4,8,16) make a run each",
+    )
     bench.add_argument("--seconds", type=float, default=30.0, help="how long the cameras play")
     bench.add_argument(
         "--analysis-fps",
@@ -67,6 +73,17 @@ def register(groups: CommandGroups) -> None:
     )
     bench.add_argument(
         "--faces", type=Path, default=None, help="labelled photos (default: ../shared/faces)"
+    )
+    bench.add_argument(
+        "--settled",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="then measure a room of seated people: its cost while filling, and for this "
+        "long once everyone is identified",
+    )
+    bench.add_argument(
+        "--settled-cameras", type=int, default=4, help="cameras playing the seated room"
     )
     bench.add_argument(
         "--live-view",
@@ -106,16 +123,31 @@ def _serve(args: argparse.Namespace) -> int:
     return status
 
 
+def _camera_counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of camera counts: {text!r}") from None
+    if not counts or min(counts) < 1 or max(counts) > 512:
+        raise argparse.ArgumentTypeError("camera counts are whole numbers from 1 to 512")
+    return counts
+
+
 def _bench_pipeline(args: argparse.Namespace) -> int:
     limit_native_threads()
-    from web.evaluation.pipeline_bench import PipelinePlan, run_pipeline_benchmark
+    from recognizer.analyzer import FaceAnalyzer
+    from web.evaluation.pipeline_bench import PipelinePlan, run_pipeline_benchmark, table_lines
+    from web.evaluation.settled_room import run_settled_part
     from web.settings import Settings
 
-    if args.cameras < 1 or args.seconds <= 0:
-        sys.stderr.write("rollcall bench pipeline: --cameras >= 1 and --seconds > 0\n")
+    if args.seconds <= 0:
+        sys.stderr.write("rollcall bench pipeline: --seconds > 0\n")
         return 2
     if (args.live_view is not None and args.live_view <= 0) or args.live_view_phases < 1:
         sys.stderr.write("rollcall bench pipeline: --live-view > 0, --live-view-phases >= 1\n")
+        return 2
+    if (args.settled is not None and args.settled <= 0) or args.settled_cameras < 1:
+        sys.stderr.write("rollcall bench pipeline: --settled > 0, --settled-cameras >= 1\n")
         return 2
     plan = PipelinePlan(
         cameras=args.cameras,
@@ -126,6 +158,23 @@ def _bench_pipeline(args: argparse.Namespace) -> int:
         faces_dir=args.faces or default_faces_dir(),
         live_view_phase_s=args.live_view,
         live_view_phases=args.live_view_phases,
+        settled_s=args.settled,
+        settled_cameras=args.settled_cameras,
     )
-    print_result(asyncio.run(run_pipeline_benchmark(Settings(), plan)))
+    settings = Settings()
+
+    async def both() -> dict[str, object]:
+        result = await run_pipeline_benchmark(settings, plan)
+        if plan.settled_s is not None:
+            with tempfile.TemporaryDirectory(prefix="rcbench-settled-", dir="/tmp") as root:
+                analyzer = await asyncio.to_thread(FaceAnalyzer.from_config, settings.recognizer)
+                result["settled_room"] = await run_settled_part(
+                    settings, plan, Path(root), analyzer
+                )
+        return result
+
+    result = asyncio.run(both())
+    for line in table_lines(result["runs"]):  # type: ignore[arg-type]
+        sys.stderr.write(line + "\n")
+    print_result(result)
     return 0

@@ -292,6 +292,29 @@ def query_int(request: web.Request, name: str, default: int, low: int, high: int
     return value
 
 
+def query_instant(request: web.Request, name: str) -> datetime | None:
+    """An ISO 8601 instant with its zone from ?name=, or None when it is not given."""
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    instant = None
+    # a '+' left unencoded in a query string arrives as a space: "10:00:00 01:00"
+    for candidate in (raw, raw.replace(" ", "+")):
+        try:
+            instant = datetime.fromisoformat(candidate)
+            break
+        except ValueError:
+            continue
+    if instant is None or instant.tzinfo is None:
+        raise ApiError(
+            422, "invalid", f"query parameter {name} must be an ISO 8601 instant with a zone"
+        )
+    try:
+        return storable_instant(instant)
+    except ValueError as error:
+        raise ApiError(422, "invalid", f"query parameter {name}: {error}") from None
+
+
 MAX_OFFSET = 2**31 - 1
 # The schemas of ?limit= and ?offset= for the OpenAPI document, with their bounds.
 LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}

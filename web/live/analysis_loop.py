@@ -31,6 +31,7 @@ from streamer.frame import Frame
 from streamer.newest_frames import newest_frames
 from streamer.supervisor import Supervisor
 from web.domain.unknown_faces import UnknownFaceStore
+from web.live.analysis_capacity import AnalysisCapacity
 from web.live.announcements import Announcements
 from web.live.attendance_writer import AttendanceWriter
 from web.live.box_names import BoxNames
@@ -100,6 +101,12 @@ class AnalysisLoop:
         self._frame_sizes: dict[UUID, tuple[int, int]] = {}
         self.batches = 0
         self.last_stats: ProcessStats | None = None
+        self.capacity = AnalysisCapacity()
+        # wall seconds per stage since start: the engine's stages, and "act" (writes, events,
+        # boxes and previews), which runs on the event loop after each batch
+        self.stage_seconds: dict[str, float] = {}
+        self._offered_total = 0
+        self._offered_seen: dict[UUID, int] = {}
 
     def stop(self) -> None:
         self._stopping.set()
@@ -122,22 +129,27 @@ class AnalysisLoop:
             self._forget_removed(set(cameras))
             feeds = [self._supervisor.feed(c) for c in cameras]
             frames = self._to_analyse(await newest_frames(feeds, IDLE_WAIT_S))
+            self._weigh_capacity()
             if not frames:
                 continue
             batch = [_camera_frame(frame) for frame in frames]
+            started = time.monotonic()
             try:
                 update = await loop.run_in_executor(self._executor, self._engine.process, batch)
             except Exception:
                 logger.exception("presence engine failed on a batch; skipping it")
                 continue
+            self.capacity.batch(started, time.monotonic(), len(batch))
             self.batches += 1
             for frame in frames:
                 self._frame_sizes[frame.camera_id] = (frame.image.shape[1], frame.image.shape[0])
+            acting = time.perf_counter()
             try:
                 await self._handle(update, frames)
             except Exception:
                 # one bad batch must not end attendance taking for the rest of the process
                 logger.exception("acting on a presence batch failed; carrying on")
+            self._book({**update.stats.stages, "act": time.perf_counter() - acting})
 
     def _to_analyse(self, frames: list[Frame]) -> list[Frame]:
         """The frames the engine may see; the others go to their live views unanalysed."""
@@ -288,11 +300,32 @@ class AnalysisLoop:
         ]
 
     def _forget_removed(self, cameras: set[UUID]) -> None:
-        for state in (self._faces_sent, self._frame_sizes):
+        for state in (self._faces_sent, self._frame_sizes, self._offered_seen):
             for camera_id in state.keys() - cameras:
                 del state[camera_id]
         if self._views is not None:
             self._views.forget(cameras)
+
+    def _book(self, stages: dict[str, float]) -> None:
+        for stage, seconds in stages.items():
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
+            self._metrics.analysis_stage_seconds.labels(stage=stage).inc(seconds)
+
+    def _weigh_capacity(self) -> None:
+        """Count the frames the cameras offered since the last turn (admitted by their rate:
+        analysed, or replaced in their slot by a newer one) and update the capacity reading."""
+        seen = self._offered_seen
+        for status in self._supervisor.statuses():
+            offered = status.frames_handed_out + status.frames_dropped
+            self._offered_total += max(0, offered - seen.get(status.camera_id, 0))
+            seen[status.camera_id] = offered
+        reading = self.capacity.offered(time.monotonic(), self._offered_total)
+        m = self._metrics
+        m.analysis_demand_fps.set(reading.demand_fps)
+        m.analysis_total_fps.set(reading.analysed_fps)
+        m.analysis_busy.set(reading.busy)
+        m.analysis_capacity_fps.set(reading.capacity_fps or 0.0)
+        m.analysis_over_capacity.set(1.0 if reading.over_capacity else 0.0)
 
     def _measure(self, stats: ProcessStats, frames: list[Frame]) -> None:
         self.last_stats = stats

@@ -345,6 +345,15 @@ class LiveRuntime:
             "feed_connected": self._dispatcher is not None and self._dispatcher.connected,
         }
 
+    @property
+    def over_capacity(self) -> bool:
+        """Whether the cameras ask for more frames than the analysis keeps up with."""
+        return self._analysis.capacity.over_capacity
+
+    def analysis_stage_seconds(self) -> dict[str, float]:
+        """Wall seconds the analysis spent per stage since it started (a copy)."""
+        return dict(self._analysis.stage_seconds)
+
     def details(self) -> dict[str, object]:
         statuses = self.supervisor.statuses()
         buffer = self._writer.buffer
@@ -358,6 +367,7 @@ class LiveRuntime:
             "gallery_templates": len(self._gallery),
             "sessions_open": len(self._contexts.open_sessions()),
             "analysis_batches": self._analysis.batches,
+            "analysis": self._analysis.capacity.reading.as_json(),
             "last_batch_frames": None if stats is None else stats.frames,
             "write_buffer_depth": buffer.depth,
             "writes_committed": buffer.written,

@@ -128,6 +128,39 @@ class Metrics:
         self.analysis_fps = Gauge(
             "rollcall_analysis_fps", "Frames analysed per second", ["camera"], registry=r
         )
+        self.analysis_stage_seconds = Counter(
+            "rollcall_analysis_stage_seconds_total",
+            "Wall seconds the analysis spent per stage (scan, around, track, align, embed, "
+            "search, decide; act: writes, events and boxes after each batch)",
+            ["stage"],
+            registry=r,
+        )
+        self.analysis_demand_fps = Gauge(
+            "rollcall_analysis_demand_fps",
+            "Frames per second the cameras of this process offer for analysis (10 s window)",
+            registry=r,
+        )
+        self.analysis_total_fps = Gauge(
+            "rollcall_analysis_total_fps",
+            "Frames per second this process analysed, all cameras (10 s window)",
+            registry=r,
+        )
+        self.analysis_busy = Gauge(
+            "rollcall_analysis_busy_ratio",
+            "Share of the last 10 s the analysis spent on batches (1: flat out)",
+            registry=r,
+        )
+        self.analysis_capacity_fps = Gauge(
+            "rollcall_analysis_capacity_fps",
+            "Frames per second this process could analyse flat out at the current mix of "
+            "work (0 until it has been busy enough to tell)",
+            registry=r,
+        )
+        self.analysis_over_capacity = Gauge(
+            "rollcall_analysis_over_capacity",
+            "1 while the cameras ask for more frames than the analysis keeps up with",
+            registry=r,
+        )
         self.cameras_held = Gauge("rollcall_cameras_held", "Cameras this process runs", registry=r)
         self.gallery_templates = Gauge(
             "rollcall_gallery_templates", "Face templates in this process's gallery", registry=r

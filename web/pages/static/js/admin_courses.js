@@ -1,11 +1,13 @@
 // Courses: the list (each opens its roster, and turns face recognition off or on for its
-// sessions) and adding one. The roster panel is its own module.
+// sessions), adding one, and the OneRoster import. The roster panel and the import are
+// modules of their own.
 
 import { api, listAll } from "./api.js";
 import { startPage } from "./chrome.js";
 import { clear, el, showError, showNotice } from "./dom.js";
 import { dataTable, onSubmit, rowButton, whileBusy } from "./admin_common.js";
 import { RosterPanel } from "./admin_courses_roster.js";
+import { setUpOneRosterImport } from "./admin_courses_oneroster.js";
 
 const status = document.getElementById("courses-status");
 const problems = document.getElementById("courses-problems");
@@ -20,10 +22,11 @@ async function showCourses() {
     list.replaceChildren(
       dataTable(
         "Courses",
-        ["Code", "Name", "Face recognition", "Roster"],
+        ["Code", "Name", "From", "Face recognition", "Roster"],
         courses.map((course) => [
           course.code,
           course.name,
+          course.external_id ? "OneRoster" : "Added here",
           recognitionCell(course),
           rowButton("Open roster", course.code, () => roster.open(course)),
         ]),
@@ -84,6 +87,14 @@ async function addCourse(button) {
 }
 
 onSubmit(addForm, addCourse);
+setUpOneRosterImport(
+  document.getElementById("oneroster-form"),
+  document.getElementById("oneroster-result"),
+  async () => {
+    await showCourses();
+    if (roster.course) await roster.open(roster.course);
+  },
+);
 
 await startPage();
 await showCourses();

@@ -5,6 +5,7 @@
 import { api, ApiError, listAll } from "./api.js";
 import { clear, el, showError, showNotice } from "./dom.js";
 import { count, dataTable, onSubmit, rowButton, whileBusy } from "./admin_common.js";
+import { downloadTermExport } from "./admin_courses_oneroster.js";
 
 const SEARCH_LIMIT = 20;
 
@@ -39,21 +40,64 @@ export class RosterPanel {
     this.candidates = section.querySelector("#roster-candidates");
     this.importForm = section.querySelector("#roster-import-form");
     this.importResult = section.querySelector("#roster-import-result");
+    this.source = section.querySelector("#roster-source");
+    this.exportPart = section.querySelector("#roster-export");
+    this.exportForm = section.querySelector("#roster-export-form");
+    this.exportResult = section.querySelector("#roster-export-result");
     this.course = null;
     this.members = [];
     onSubmit(this.searchForm, () => this.findCandidates());
     onSubmit(this.importForm, (button) => this.importCsv(button));
+    onSubmit(this.exportForm, (button) => this.exportTerm(button));
   }
 
   async open(course) {
     this.course = course;
     this.title.textContent = `Roster of ${course.code}: ${course.name}`;
-    for (const part of [this.problems, this.candidates, this.importResult]) clear(part);
+    for (const part of [this.problems, this.candidates, this.importResult, this.exportResult]) {
+      clear(part);
+    }
     this.searchForm.reset();
     this.importForm.reset();
+    this.exportForm.reset();
+    this.exportPart.hidden = !course.external_id;
     this.section.hidden = false;
-    await this.reload();
+    await Promise.all([this.reload(), this.showSource()]);
     this.title.focus();
+  }
+
+  // A class from the school's system says so, with who teaches it: its roster follows the
+  // next bundle, so changes made here last only until then.
+  async showSource() {
+    if (!this.course.external_id) {
+      this.source.textContent = "Added here: its roster is changed only here.";
+      return;
+    }
+    try {
+      const teachers = (await api("GET", `/api/courses/${this.course.id}/teachers`)).items;
+      const names = teachers.map((teacher) => teacher.display_name || teacher.username);
+      this.source.textContent =
+        `From the school's system (OneRoster class ${this.course.external_id}): the next bundle ` +
+        `sets its roster. Taught by ${names.length ? names.join(", ") : "nobody named"}.`;
+    } catch (error) {
+      showError(this.problems, error);
+    }
+  }
+
+  async exportTerm(button) {
+    const from = this.exportForm.from.value;
+    const to = this.exportForm.to.value;
+    if (to < from) {
+      showError(this.exportResult, new Error("The last day comes before the first."));
+      return;
+    }
+    try {
+      clear(this.exportResult);
+      await downloadTermExport(this.course, from, to, button);
+      showNotice(this.exportResult, `The attendance from ${from} to ${to} was downloaded.`);
+    } catch (error) {
+      showError(this.exportResult, error);
+    }
   }
 
   async reload() {

@@ -1,0 +1,89 @@
+"""`rollcall bench pipeline`: a run per camera count, one table, one JSON; the cameras a
+machine holds; and a settled room measured against the same room filling up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from web.evaluation.pipeline_bench import cameras_held, table_lines
+
+
+def run(cameras: int, fps: float, marked: int, expected: int, p95: float | None) -> dict[str, Any]:
+    return {
+        "cameras": cameras,
+        "analysis_fps_setting": 5.0,
+        "analyzed_fps_per_camera": fps,
+        "analyzed_fps_total": fps * cameras,
+        "cores_used": 1.5,
+        "event_latency_p50_s": None if p95 is None else p95 / 2,
+        "event_latency_p95_s": p95,
+        "frames_dropped_share": 0.0,
+        "present_events": marked,
+        "present_expected": expected,
+        "limiting_stage": "embed",
+        "stage_cores": {"embed": 0.8, "scan": 0.5},
+    }
+
+
+def test_a_camera_count_is_held_only_at_the_rate_with_everyone_marked_quickly() -> None:
+    runs = [
+        run(4, 4.9, 24, 24, 0.9),
+        run(8, 4.6, 48, 48, 1.4),
+        run(12, 4.8, 70, 72, 1.2),  # two students never marked
+        run(16, 2.1, 96, 96, 3.0),  # marked, but slowly and at half the rate
+    ]
+    assert cameras_held(runs) == 8
+    assert cameras_held([run(1, 1.0, 6, 6, 9.0)]) is None
+
+
+def test_the_table_has_a_row_per_camera_count_and_names_the_limiting_stage() -> None:
+    lines = table_lines([run(4, 4.9, 24, 24, 0.9), run(8, 2.5, 40, 48, None)])
+    assert lines[0].split()[:2] == ["cameras", "fps/camera"]
+    assert "24/24" in lines[1] and "embed (0.80 cores)" in lines[1]
+    assert lines[2].split()[0] == "8" and " - " in lines[2]  # no latency: a dash
+
+
+def test_the_benchmark_runs_on_the_cpu_and_prints_its_table_and_json() -> None:
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "web.cli",
+            "--log-level",
+            "WARNING",
+            "bench",
+            "pipeline",
+            "--cameras",
+            "1,2",
+            "--seconds",
+            "4",
+            "--naive-frames",
+            "1",
+            "--settled",
+            "3",
+            "--settled-cameras",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert [r["cameras"] for r in result["runs"]] == [1, 2]
+    for measured in result["runs"]:
+        assert measured["analyzed_fps_total"] > 0
+        assert {"scan", "embed", "decode", "act"} <= set(measured["stage_cores"])
+        assert measured["limiting_stage"] in measured["stage_cores"]
+    table = [
+        line for line in finished.stderr.splitlines() if line.lstrip().startswith(("1 ", "2 "))
+    ]
+    assert len(table) == 2
+    settled = result["settled_room"]
+    assert settled["cameras"] == 1
+    assert settled["settled"]["cpu_per_camera"] > 0
+    assert settled["filling"]["cpu_per_camera"] > 0
