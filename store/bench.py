@@ -50,7 +50,10 @@ async def _scenario(db: Database, people: int) -> tuple[UUID, Sequence[UUID]]:
         scheduled_start=start,
         scheduled_end=start + timedelta(hours=2),
     )
-    ids = await db.people.import_many([(f"bench-{i}", f"Bench {i}") for i in range(people)])
+    # consented, as the people whose templates the gallery loads must be
+    ids = await db.people.import_many(
+        [(f"bench-{i}", f"Bench {i}") for i in range(people)], consent_at=start
+    )
     return session.id, ids
 
 

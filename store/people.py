@@ -86,12 +86,19 @@ class People(Repository):
         return person_from_row(row)
 
     async def import_many(
-        self, rows: Sequence[tuple[str, str]], *, actor: str = "system"
+        self,
+        rows: Sequence[tuple[str, str]],
+        *,
+        actor: str = "system",
+        consent_at: datetime | None = None,
     ) -> tuple[UUID, ...]:
-        """Add many people (external id, display name) in one transaction; returns their ids
-        in input order. Conflict when any external id exists already: nothing is added then."""
+        """Add many people (external id, display name) in one transaction, each with the
+        consent `consent_at` when given; returns their ids in input order. Conflict when any
+        external id exists already: nothing is added then."""
         async with self._transaction() as connection:
-            return await import_people(connection, rows, actor=actor)
+            return await import_people(
+                connection, rows, actor=actor, consents=[consent_at] * len(rows)
+            )
 
     async def record_consent(
         self, person_id: UUID, *, at: datetime | None = None, actor: str = "system"
