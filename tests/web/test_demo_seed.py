@@ -121,6 +121,22 @@ async def test_a_second_start_reuses_everything_but_the_lesson_and_the_password(
     assert not verify_password(credentials.password_hash, first.password)
 
 
+async def test_a_demo_student_whose_consent_was_withdrawn_is_not_enrolled_again(
+    db: Database, analyzer: FaceAnalyzer, tmp_path: Path
+) -> None:
+    first = await seed_demo(db, analyzer, tmp_path, CONFIG)
+    withdrawn, *others = first.student_ids
+    await db.people.withdraw_consent(withdrawn, actor="demo-admin")
+
+    second = await seed_demo(db, analyzer, tmp_path, CONFIG)
+
+    assert second.student_ids == first.student_ids  # still on the course, marked by hand
+    assert (await db.templates.list_for_person(withdrawn)).items == ()
+    assert (await db.people.get(withdrawn)).consent_at is None
+    for student_id in others:
+        assert len((await db.templates.list_for_person(student_id)).items) == 1
+
+
 async def test_later_starts_open_a_new_session_rewrite_a_lost_video_and_follow_the_cast_size(
     db: Database, analyzer: FaceAnalyzer, tmp_path: Path
 ) -> None:
