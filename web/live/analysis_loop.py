@@ -317,7 +317,9 @@ class AnalysisLoop:
         seen = self._offered_seen
         for status in self._supervisor.statuses():
             offered = status.frames_handed_out + status.frames_dropped
-            self._offered_total += max(0, offered - seen.get(status.camera_id, 0))
+            if self._analyses is None or self._analyses(status.camera_id):
+                # a camera whose frames are withheld (recognition off) asks nothing of it
+                self._offered_total += max(0, offered - seen.get(status.camera_id, 0))
             seen[status.camera_id] = offered
         reading = self.capacity.offered(time.monotonic(), self._offered_total)
         m = self._metrics

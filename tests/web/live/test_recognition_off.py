@@ -56,6 +56,7 @@ async def test_no_frame_of_a_course_without_recognition_is_analysed_and_hand_mar
         assert _sample(live, "rollcall_frames_analyzed_total", camera=camera) == 0
         assert _sample(live, "rollcall_faces_detected_total") == 0
         assert _sample(live, "rollcall_unknown_faces_total") == 0
+        assert _sample(live, "rollcall_analysis_demand_fps") == 0  # it asks nothing of analysis
         assert live.runtime.engine.context(room.camera.id) is None
         assert (await db.attendance.list_for_session(room.session.id)).items == ()
 
