@@ -105,6 +105,17 @@ class PresenceConfig(BaseModel):
         description="how often a camera's whole frame is searched for new faces; between "
         "scans only the faces being followed are looked for (0: every frame)",
     )
+    motion_gate: bool = Field(
+        default=True,
+        description="leave out a due scan while nothing moved outside the people a camera "
+        "follows (a settled room then scans every quiet_scan_interval_s)",
+    )
+    quiet_scan_interval_s: float = Field(
+        default=5.0,
+        gt=0.0,
+        description="with the motion gate, the longest a camera goes without a whole-frame "
+        "scan however still its view",
+    )
     scan_max_size: tuple[int, int] = Field(
         default=(1280, 736),
         description="largest detector input (width, height) of a whole-frame scan; smaller "

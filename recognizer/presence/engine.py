@@ -32,6 +32,7 @@ from recognizer.presence.events import (
 from recognizer.presence.frame import CameraFrame
 from recognizer.presence.identity import Change, IdentityState
 from recognizer.presence.ledger import SessionLedger
+from recognizer.presence.motion import is_bgr_frame, moved_outside, thumbnail
 from recognizer.presence.tracker import CameraTracker, Track
 from recognizer.presence.weighting import sighting_weight
 from recognizer.quality import FaceQuality
@@ -131,6 +132,12 @@ class PresenceEngine:
             old = self._contexts.pop(camera_id, None)
             if context is not None:
                 self._contexts[camera_id] = context
+            tracker = self._trackers.get(camera_id)
+            if tracker is not None and context != old:
+                # Everyone in view is due in the new session: the next frame is scanned
+                # whether or not anything moved, so those already seated are marked at once.
+                tracker.motion_reference = None
+                tracker.last_scan = None
             if old is not None and not any(
                 c.session_id == old.session_id for c in self._contexts.values()
             ):
@@ -247,15 +254,41 @@ class PresenceEngine:
         interval = self._config.full_scan_interval_s
         looks = []
         for frame in frames:
-            tracker = self._trackers.get(frame.camera_id)
-            last = None if tracker is None else tracker.last_scan
-            if last is None or frame.monotonic - last >= interval - 1e-6:
+            tracker = self._tracker_of(frame.camera_id)
+            last = tracker.last_scan
+            now = frame.monotonic
+            if (last is None or now - last >= interval - 1e-6) and not self._quiet(frame, tracker):
                 looks.append(_Look(None))
             else:
-                assert tracker is not None
-                now = frame.monotonic
                 looks.append(_Look([t for t in tracker.tracks if t.identity.due(now)]))
         return looks
+
+    def _quiet(self, frame: CameraFrame, tracker: CameraTracker) -> bool:
+        """Whether a scan due now can be left out: nothing moved since the camera's last
+        scan outside the people it follows (`recognizer.presence.motion`), and the last scan
+        is less than quiet_scan_interval_s old. A frame that will be scanned becomes the
+        camera's new reference."""
+        if not self._config.motion_gate or not is_bgr_frame(frame.image):
+            return False  # not an image: the scan refuses the batch before anything changes
+        small = thumbnail(frame.image)
+        before, last = tracker.motion_reference, tracker.last_scan
+        if (
+            before is not None
+            and last is not None
+            and frame.monotonic - last < self._config.quiet_scan_interval_s
+            and not moved_outside(
+                before, small, [t.bbox for t in tracker.tracks], frame.image.shape[1]
+            )
+        ):
+            return True
+        tracker.motion_reference = small
+        return False
+
+    def _tracker_of(self, camera_id: CameraId) -> CameraTracker:
+        tracker = self._trackers.get(camera_id)
+        if tracker is None:
+            tracker = self._trackers[camera_id] = CameraTracker(self._config)
+        return tracker
 
     def _detect(
         self, frames: Sequence[CameraFrame], looks: list[_Look], clock: _StageClock
@@ -287,9 +320,7 @@ class PresenceEngine:
     ) -> list[list[_Sighting]]:
         sightings = []
         for frame, found, look in zip(frames, detections, looks, strict=True):
-            tracker = self._trackers.get(frame.camera_id)
-            if tracker is None:
-                tracker = self._trackers[frame.camera_id] = CameraTracker(self._config)
+            tracker = self._tracker_of(frame.camera_id)
             searched = None if look.around is None else {t.track_id for t in look.around}
             tracks = tracker.update(
                 [d.bbox for d in found], frame.monotonic, frame.captured_at, searched

@@ -62,6 +62,8 @@ class CameraTracker:
         self._next_id = 1
         self.last_update: float | None = None  # monotonic time of the latest frame
         self.last_scan: float | None = None  # monotonic time of the latest whole-frame search
+        # the small grey copy of the frame last scanned whole (recognizer.presence.motion)
+        self.motion_reference: np.ndarray | None = None
 
     @property
     def tracks(self) -> list[Track]:

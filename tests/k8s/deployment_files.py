@@ -18,7 +18,13 @@ K8S = PROJECT_ROOT / "k8s"
 DOCKERFILE = K8S / "container" / "Dockerfile"
 COMPOSE_DIR = K8S / "compose"
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
-KUSTOMIZATIONS = ("base", "overlays/cpu", "overlays/gpu", "postgres")
+KUSTOMIZATIONS = (
+    "base",
+    "overlays/cpu",
+    "overlays/gpu",
+    "overlays/capacity-scaling",
+    "postgres",
+)
 
 Manifest = dict[str, Any]
 

@@ -90,6 +90,8 @@ def test_the_service_exports_the_documented_metric_families() -> None:
         "rollcall_journal_full_total",
         "rollcall_attendance_events_total",
         "rollcall_sessions_open",
+        "rollcall_analysis_over_capacity",
+        "rollcall_analysis_busy_ratio",
     } <= exported_names()
 
 
@@ -121,6 +123,7 @@ def test_the_alerts_the_operators_need_are_there() -> None:
         "RollcallCameraDown",
         "RollcallFramesDroppedHigh",
         "RollcallInferenceSlow",
+        "RollcallAnalysisOverCapacity",
         "RollcallDatabaseWritesBuffered",
         "RollcallDecisionJournalFull",
         "RollcallNoAttendanceDuringSession",

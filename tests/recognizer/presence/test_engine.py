@@ -125,7 +125,7 @@ def test_a_newcomer_is_found_at_the_next_full_scan_and_settled_faces_cost_no_det
     analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
 ) -> None:
     calls = ModelCalls(analyzer)
-    config = PresenceConfig(full_scan_interval_s=1.0)
+    config = PresenceConfig(full_scan_interval_s=1.0, motion_gate=False)
     engine = PresenceEngine(typing.cast(FaceAnalyzer, calls), gallery, config)
     engine.set_context(CAM, context())
     ann, grant = Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 1)
@@ -148,6 +148,29 @@ def test_a_newcomer_is_found_at_the_next_full_scan_and_settled_faces_cost_no_det
     assert sum(calls.looked_around) > 0  # while they were voting, around them only
     # The camera page still sees both faces between scans, where they last were.
     assert {b.person_id for b in settled[-1].boxes[CAM]} == {ANN, GRANT}
+
+
+def test_with_the_motion_gate_a_still_room_is_not_scanned_until_someone_comes_in(
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
+) -> None:
+    calls = ModelCalls(analyzer)
+    config = PresenceConfig(full_scan_interval_s=1.0, quiet_scan_interval_s=3.0)
+    engine = PresenceEngine(typing.cast(FaceAnalyzer, calls), gallery, config)
+    engine.set_context(CAM, context())
+    ann, grant = Seat(cast.cutouts[ANN], 0), Seat(cast.cutouts[GRANT], 1)
+    scans, updates = [], []
+    for t in times(40, 0.2):  # 0.0 .. 7.8 s; Grant walks in at 1.6 s
+        before = len(calls.detect_batches)
+        updates.append(engine.process([frame(CAM, t, [ann] + ([grant] if t >= 1.6 else []))]))
+        if len(calls.detect_batches) > before:
+            scans.append(round(t, 1))
+    # The first frame is scanned; Ann sits still, so the scan due at 1.0 s is left out; Grant
+    # coming in is movement, and the frame that shows him is scanned at once; then the room
+    # is still again and only the quiet interval's scans run.
+    assert scans == [0.0, 1.6, 4.6, 7.6]
+    present = {e.person_id: e for e in events_of(updates, PersonPresent)}
+    assert set(present) == {ANN, GRANT}
+    assert present[GRANT].seen_at == T0 + timedelta(seconds=1.6)
 
 
 def test_frames_of_two_cameras_share_one_detector_batch_and_one_embedder_batch(
@@ -217,8 +240,10 @@ def test_a_stranger_is_never_present_and_is_reported_once_as_an_unknown_face(
 
 
 def test_a_stranger_who_steps_out_and_comes_back_is_still_one_unknown_face_of_the_session(
-    engine: PresenceEngine, cast: Cast
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
 ) -> None:
+    # Scanned every second (no motion gate), so their track ends while they are out.
+    engine = PresenceEngine(analyzer, gallery, PresenceConfig(motion_gate=False))
     seats = [Seat(cast.cutouts[STRANGER], 1)]
     engine.set_context(CAM, context())
     # In view 0-6 s, out for 3 s (their track ends), back from 9 s as a new track.
@@ -323,7 +348,9 @@ def test_an_erased_person_is_not_voted_again_while_the_gallery_still_holds_them(
 def test_people_already_reported_are_not_reported_again_but_their_last_seen_is_refreshed(
     analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
 ) -> None:
-    engine = PresenceEngine(analyzer, gallery, PresenceConfig(seen_refresh_s=2.0))
+    # scanned every second (no motion gate): each scan is a sighting that may refresh
+    config = PresenceConfig(seen_refresh_s=2.0, motion_gate=False)
+    engine = PresenceEngine(analyzer, gallery, config)
     seats = [Seat(cast.cutouts[ANN], 0)]
     engine.mark_reported(S1, [ANN])
     engine.set_context(CAM, context())
