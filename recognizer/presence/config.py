@@ -105,6 +105,13 @@ class PresenceConfig(BaseModel):
         description="how often a camera's whole frame is searched for new faces; between "
         "scans only the faces being followed are looked for (0: every frame)",
     )
+    scan_min_frames: int = Field(
+        default=5,
+        ge=1,
+        description="whole-frame scans at most every this many of a camera's analysed frames "
+        "as well as every full_scan_interval_s: at 5 fps the same, a camera analysed slower "
+        "(a machine over capacity) is scanned less often and keeps most frames cheap",
+    )
     motion_gate: bool = Field(
         default=True,
         description="leave out a due scan while nothing moved outside the people a camera "

@@ -62,6 +62,7 @@ class CameraTracker:
         self._next_id = 1
         self.last_update: float | None = None  # monotonic time of the latest frame
         self.last_scan: float | None = None  # monotonic time of the latest whole-frame search
+        self.frames_since_scan = 0  # frames of this camera searched only in part since then
         # the small grey copy of the frame last scanned whole (recognizer.presence.motion)
         self.motion_reference: np.ndarray | None = None
 
@@ -87,6 +88,9 @@ class CameraTracker:
         self.last_update = now
         if searched is None:
             self.last_scan = now
+            self.frames_since_scan = 0
+        else:
+            self.frames_since_scan += 1
         tracks = list(self._tracks.values())
         for known in tracks:
             if searched is None or known.track_id in searched:

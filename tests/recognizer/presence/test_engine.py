@@ -242,8 +242,9 @@ def test_a_stranger_is_never_present_and_is_reported_once_as_an_unknown_face(
 def test_a_stranger_who_steps_out_and_comes_back_is_still_one_unknown_face_of_the_session(
     analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
 ) -> None:
-    # Scanned every second (no motion gate), so their track ends while they are out.
-    engine = PresenceEngine(analyzer, gallery, PresenceConfig(motion_gate=False))
+    # Scanned every second (no motion gate, by time alone), so their track ends while out.
+    config = PresenceConfig(motion_gate=False, scan_min_frames=1)
+    engine = PresenceEngine(analyzer, gallery, config)
     seats = [Seat(cast.cutouts[STRANGER], 1)]
     engine.set_context(CAM, context())
     # In view 0-6 s, out for 3 s (their track ends), back from 9 s as a new track.
@@ -348,8 +349,8 @@ def test_an_erased_person_is_not_voted_again_while_the_gallery_still_holds_them(
 def test_people_already_reported_are_not_reported_again_but_their_last_seen_is_refreshed(
     analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
 ) -> None:
-    # scanned every second (no motion gate): each scan is a sighting that may refresh
-    config = PresenceConfig(seen_refresh_s=2.0, motion_gate=False)
+    # scanned every second (no motion gate, by time alone): each scan may refresh
+    config = PresenceConfig(seen_refresh_s=2.0, motion_gate=False, scan_min_frames=1)
     engine = PresenceEngine(analyzer, gallery, config)
     seats = [Seat(cast.cutouts[ANN], 0)]
     engine.mark_reported(S1, [ANN])
@@ -442,3 +443,24 @@ def test_a_batch_with_a_frame_that_is_no_image_fails_whole_and_changes_nothing(
         engine.process([frame(CAM, 0.0, seats), grey])
     update = engine.process([frame(CAM, 0.0, seats)])
     assert update.boxes[CAM][0].track_id == 1 and update.stats.embeddings == 1
+
+
+def test_a_camera_analysed_slower_than_asked_is_scanned_every_few_frames_not_every_frame(
+    analyzer: FaceAnalyzer, gallery: Gallery, cast: Cast
+) -> None:
+    # An overloaded machine reaches this camera every 1.5 s: scanning by time alone would
+    # scan every frame; five frames between scans keeps four of five cheap, and the seated
+    # student is still identified and marked.
+    calls = ModelCalls(analyzer)
+    config = PresenceConfig(motion_gate=False)
+    engine = PresenceEngine(typing.cast(FaceAnalyzer, calls), gallery, config)
+    engine.set_context(CAM, context())
+    ann = [Seat(cast.cutouts[ANN], 0, drift_px=0.5)]
+    scans, updates = [], []
+    for t in times(11, 1.5):
+        before = len(calls.detect_batches)
+        updates.append(engine.process([frame(CAM, t, ann)]))
+        if len(calls.detect_batches) > before:
+            scans.append(t)
+    assert scans == [0.0, 7.5, 15.0]
+    assert [e.person_id for e in events_of(updates, PersonPresent)] == [ANN]
