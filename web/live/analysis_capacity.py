@@ -30,7 +30,7 @@ class CapacityReading:
 
     demand_fps: float  # frames the cameras offered for analysis
     analysed_fps: float
-    busy: float  # share of the window the engine spent on batches (0..1)
+    busy: float  # share of the window the analysis spent on turns, not waiting (0..1)
     capacity_fps: float | None  # analysed_fps / busy: what the engine can do flat out
     over_capacity: bool
 
@@ -60,7 +60,8 @@ class AnalysisCapacity:
         return self._over
 
     def batch(self, started: float, ended: float, frames: int) -> None:
-        """One engine batch: when it ran (monotonic) and how many frames it analysed."""
+        """One turn of the analysis, from its frames being taken to its results acted on
+        (monotonic): the loop is idle only while it waits for frames."""
         self._batches.append((ended, ended - started, frames))
 
     def offered(self, now: float, total_offered: int) -> CapacityReading:

@@ -129,17 +129,17 @@ class AnalysisLoop:
             self._forget_removed(set(cameras))
             feeds = [self._supervisor.feed(c) for c in cameras]
             frames = self._to_analyse(await newest_frames(feeds, IDLE_WAIT_S))
+            # busy from here to the next wait for frames: the batch and acting on it alike
+            ready = time.monotonic()
             self._weigh_capacity()
             if not frames:
                 continue
             batch = [_camera_frame(frame) for frame in frames]
-            started = time.monotonic()
             try:
                 update = await loop.run_in_executor(self._executor, self._engine.process, batch)
             except Exception:
                 logger.exception("presence engine failed on a batch; skipping it")
                 continue
-            self.capacity.batch(started, time.monotonic(), len(batch))
             self.batches += 1
             for frame in frames:
                 self._frame_sizes[frame.camera_id] = (frame.image.shape[1], frame.image.shape[0])
@@ -150,6 +150,7 @@ class AnalysisLoop:
                 # one bad batch must not end attendance taking for the rest of the process
                 logger.exception("acting on a presence batch failed; carrying on")
             self._book({**update.stats.stages, "act": time.perf_counter() - acting})
+            self.capacity.batch(ready, time.monotonic(), len(batch))
 
     def _to_analyse(self, frames: list[Frame]) -> list[Frame]:
         """The frames the engine may see; the others go to their live views unanalysed."""

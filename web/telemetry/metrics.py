@@ -147,7 +147,8 @@ class Metrics:
         )
         self.analysis_busy = Gauge(
             "rollcall_analysis_busy_ratio",
-            "Share of the last 10 s the analysis spent on batches (1: flat out)",
+            "Share of the last 10 s the analysis worked rather than waited for frames "
+            "(1: flat out)",
             registry=r,
         )
         self.analysis_capacity_fps = Gauge(
