@@ -141,3 +141,12 @@ async def admin(db: Database) -> SignedIn:
 @pytest.fixture
 async def teacher(db: Database) -> SignedIn:
     return await sign_in_as(db, "tom-teacher", Role.TEACHER)
+
+
+@pytest.fixture
+def environment(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """For commands run in-process: they read DATABASE_URL like a deployment, and no stray
+    .env is picked up."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return tmp_path

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 from pathlib import Path
 
 import pytest
 
 from store.database import Database
-from web.commands import CommandGroups
+from tests.web.command_runs import last_json_line
+from tests.web.command_runs import run_command as run_registered
 from web.commands import oneroster as oneroster_commands
 from web.evaluation.oneroster_sample import sample_roster
 
 
 def run_command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="rollcall")
-    root = parser.add_subparsers(dest="command", required=True)
-    bench = root.add_parser("bench").add_subparsers(dest="what", required=True)
-    oneroster_commands.register(CommandGroups(root=root, evaluate=root, bench=bench))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-@pytest.fixture
-def environment(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The commands read DATABASE_URL like a deployment; no stray .env is picked up."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return tmp_path
-
-
-def last_json_line(text: str) -> dict:
-    return json.loads(text.strip().splitlines()[-1])
+    return run_registered(oneroster_commands.register, argv)
 
 
 async def test_a_folder_imports_with_progress_and_a_summary_and_again_changes_nothing(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import io
-import json
 from pathlib import Path
 
 import pytest
@@ -14,29 +12,13 @@ from recognizer.analyzer import FaceAnalyzer
 from store.database import Database
 from store.passwords import verify_password
 from store.users import Role
-from web.commands import CommandGroups
+from tests.web.command_runs import last_json_line
+from tests.web.command_runs import run_command as run_registered
 from web.commands import people as people_commands
 
 
 def run_command(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="rollcall")
-    root = parser.add_subparsers(dest="command", required=True)
-    groups = CommandGroups(root=root, evaluate=root, bench=root)
-    people_commands.register(groups)
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-@pytest.fixture
-def environment(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The commands read DATABASE_URL like a deployment; no stray .env is picked up."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return tmp_path
-
-
-def last_json_line(text: str) -> dict:
-    return json.loads(text.strip().splitlines()[-1])
+    return run_registered(people_commands.register, argv)
 
 
 async def test_user_add_creates_the_first_admin_with_the_password_from_stdin(
