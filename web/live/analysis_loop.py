@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 ANNOUNCE_STOP_TIMEOUT_S = 1.0  # at shutdown, unknown-face notices get this long to land
 IDLE_WAIT_S = 0.5  # how long one wait for frames lasts before the loop looks around again
 FACES_INTERVAL_S = 0.2  # face boxes go to camera pages at most 5 times a second
+WEIGH_INTERVAL_S = 0.5  # the capacity reading is brought up to date at most this often
 
 # The generation of the camera's lease that this process holds (or held last), or None.
 LeaseOf = Callable[[UUID], int | None]
@@ -107,6 +108,7 @@ class AnalysisLoop:
         self.stage_seconds: dict[str, float] = {}
         self._offered_total = 0
         self._offered_seen: dict[UUID, int] = {}
+        self._weighed_at = float("-inf")
 
     def stop(self) -> None:
         self._stopping.set()
@@ -313,8 +315,13 @@ class AnalysisLoop:
             self._metrics.analysis_stage_seconds.labels(stage=stage).inc(seconds)
 
     def _weigh_capacity(self) -> None:
-        """Count the frames the cameras offered since the last turn (admitted by their rate:
-        analysed, or replaced in their slot by a newer one) and update the capacity reading."""
+        """Count the frames the cameras offered since the last weighing (admitted by their
+        rate: analysed, or replaced in their slot by a newer one) and update the capacity
+        reading; at most every WEIGH_INTERVAL_S, not on every turn of the loop."""
+        now = time.monotonic()
+        if now - self._weighed_at < WEIGH_INTERVAL_S:
+            return
+        self._weighed_at = now
         seen = self._offered_seen
         for status in self._supervisor.statuses():
             offered = status.frames_handed_out + status.frames_dropped
@@ -322,7 +329,7 @@ class AnalysisLoop:
                 # a camera whose frames are withheld (recognition off) asks nothing of it
                 self._offered_total += max(0, offered - seen.get(status.camera_id, 0))
             seen[status.camera_id] = offered
-        reading = self.capacity.offered(time.monotonic(), self._offered_total)
+        reading = self.capacity.offered(now, self._offered_total)
         m = self._metrics
         m.analysis_demand_fps.set(reading.demand_fps)
         m.analysis_total_fps.set(reading.analysed_fps)
