@@ -247,10 +247,11 @@ class PresenceEngine:
             }
 
     def _looks(self, frames: Sequence[CameraFrame]) -> list[_Look]:
-        """Whole-frame scans for cameras due one (new faces are found at most
-        full_scan_interval_s after they appear), else a look around only the tracks that
-        want an embedding now: a room whose faces are all identified costs a scan a second.
-        A camera's frames in one batch are all scanned when one is."""
+        """Whole-frame scans for cameras due one (every full_scan_interval_s and every
+        scan_min_frames of the camera's frames; with the motion gate, only when something
+        moved or quiet_scan_interval_s passed), else a look around only the tracks that want
+        an embedding now: a still room whose faces are all identified costs a scan every
+        quiet_scan_interval_s and nothing between."""
         interval = self._config.full_scan_interval_s
         # Frames between scans too, not just seconds: a camera analysed slower than asked (a
         # machine over capacity) is then scanned less often in time, most of its frames stay
