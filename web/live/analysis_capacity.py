@@ -2,11 +2,18 @@
 
 The cameras ask for frames at the analysis rate (each feed admits at most
 `streamer.analysis_fps` a second); the analysis loop takes one batch at a time. Over a sliding
-window it is *over capacity* when it was busy nearly all the time and still analysed clearly
-fewer frames than were asked for: each camera then gets a fair share (one frame per camera
-per batch), the rate every camera is analysed at falls, and the operator is told once (a
-warning in the log), on `/health/details` and in the metrics. Leaving that state takes a clear
-margin the other way, so a machine at the edge does not flap.
+window it is *over capacity* when it analysed clearly fewer frames than were asked for: the
+others were replaced in their camera's slot by a newer frame before the loop came round, which
+an idle loop (it takes each frame as it comes) does not let happen. Each camera then gets a
+fair share (one frame per camera per batch), the rate every camera is analysed at falls, and
+the operator is told once (a warning in the log), on `/health` and in the metrics. Leaving
+that state takes a clear margin the other way, so a machine at the edge does not flap. How
+busy the loop was (working rather than waiting for frames) is reported beside it, and with the
+frames analysed gives what the machine could do flat out.
+
+A busy share alone would not do: a process whose CPU is throttled (a container over its quota)
+slows its camera readers as much as its analysis, and is short of frames however its time
+splits between the two.
 """
 
 from __future__ import annotations
@@ -18,10 +25,8 @@ from dataclasses import dataclass
 logger = logging.getLogger(__name__)
 
 WINDOW_S = 10.0
-BUSY_OVER = 0.9  # busy at least this share of the window...
-SHORT_OVER = 0.9  # ...and analysing under this share of the frames asked for: over capacity
-BUSY_UNDER = 0.75  # back under capacity below this busy share...
-SHORT_UNDER = 0.97  # ...or when nearly every frame asked for is analysed
+SHORT_OVER = 0.9  # analysing under this share of the frames asked for: over capacity
+SHORT_UNDER = 0.97  # back within capacity once nearly every frame asked for is analysed
 
 
 @dataclass(frozen=True)
@@ -85,13 +90,13 @@ class AnalysisCapacity:
         busy = min(1.0, sum(busy_s for _, busy_s, _ in self._batches) / span)
         capacity = analysed / busy if busy >= 0.2 else None
         full_window = now - self._started >= self._window_s
-        self._over = self._judge(full_window, demand, analysed, busy)
+        self._over = self._judge(full_window, demand, analysed)
         self.reading = CapacityReading(demand, analysed, busy, capacity, self._over)
         return self.reading
 
-    def _judge(self, full_window: bool, demand: float, analysed: float, busy: float) -> bool:
+    def _judge(self, full_window: bool, demand: float, analysed: float) -> bool:
         if not self._over:
-            over = full_window and busy >= BUSY_OVER and analysed < SHORT_OVER * demand
+            over = full_window and analysed < SHORT_OVER * demand
             if over:
                 logger.warning(
                     "analysis over capacity: cameras ask for %.1f frames/s, %.1f analysed; "
@@ -101,7 +106,7 @@ class AnalysisCapacity:
                     extra={"demand_fps": round(demand, 2), "analysed_fps": round(analysed, 2)},
                 )
             return over
-        recovered = busy < BUSY_UNDER or analysed >= SHORT_UNDER * demand
+        recovered = analysed >= SHORT_UNDER * demand
         if recovered:
             logger.info(
                 "analysis back within capacity",

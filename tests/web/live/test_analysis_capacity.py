@@ -1,5 +1,6 @@
-"""The analysis knows when it cannot keep up: busy all the time and analysing clearly fewer
-frames than the cameras offer. It says so once, and takes a clear margin to say it is back."""
+"""The analysis knows when it cannot keep up: over a whole window it analysed clearly fewer
+frames than the cameras offered. It says so once, and takes a clear margin to say it is back;
+how busy it was is reported beside it."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_a_machine_that_keeps_up_is_within_capacity_and_says_what_it_could_do() 
     assert reading.capacity_fps == pytest.approx(40, rel=0.05)
 
 
-def test_busy_all_the_time_and_short_of_frames_is_over_capacity_said_once(
+def test_short_of_frames_for_a_whole_window_is_over_capacity_said_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     capacity = AnalysisCapacity()
@@ -57,6 +58,14 @@ def test_busy_all_the_time_and_short_of_frames_is_over_capacity_said_once(
     assert reading.analysed_fps == pytest.approx(40, rel=0.05)
     assert reading.capacity_fps == pytest.approx(40, rel=0.05)
     assert len([r for r in caplog.records if "over capacity" in r.getMessage()]) == 1
+
+
+def test_a_machine_busy_all_the_time_that_still_takes_every_frame_is_within_capacity() -> None:
+    capacity = AnalysisCapacity()
+    # 40 frames/s asked for; batches of 16 take 0.4 s: exactly what it can do
+    run(capacity, seconds=30, offered_fps=40, batch_s=0.4, frames_per_batch=16)
+    assert capacity.reading.busy == pytest.approx(1.0, rel=0.02)
+    assert not capacity.reading.over_capacity
 
 
 def test_a_short_burst_is_not_over_capacity_until_a_whole_window_says_so() -> None:
